@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine with Python 3.11+ and make:
+#   make demo   set up .venv, install crosstalk, run the built-in scenarios into out/
+#   make test   set up .venv, install crosstalk with test extras, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast models check-models clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip setuptools wheel
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/crosstalk demo --out out --force
+
+test: $(STAMP)
+	$(PY) -m pytest -m "slow or not slow"
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+models: $(STAMP)
+	$(PY) -m crosstalk.build
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info

@@ -1,0 +1,165 @@
+"""Model sources and parameter tables -> validated, annotated SBML Level 3 Version 2.
+
+Each biological module is authored as Antimony (``crosstalk/modules/<module>.ant``: species, reactions,
+rules, with MIRIAM ``identity`` annotations and SBO terms) plus a parameter table
+(``crosstalk/modules/<module>_parameters.toml``: id, value, unit, description, source). Antimony was chosen
+over hand-written libSBML calls because a QSP modeller can read and review the reactions as equations;
+the table stays the single truth for numbers and their provenance. This module merges both, converts to
+SBML with antimony, adds each parameter's description and source as SBML notes with libSBML, and checks
+the result with libSBML's full consistency check including units.
+
+Run ``python -m crosstalk.build`` (or ``crosstalk build``) to regenerate ``models/sbml/``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from importlib import resources
+from pathlib import Path
+
+import antimony
+import libsbml
+
+from crosstalk.errors import ModelBuildError
+from crosstalk.parameters import MODULES, Parameter, module_file, parameter_table
+
+log = logging.getLogger(__name__)
+
+__all__ = ["build_sbml", "validate_sbml", "write_models"]
+
+
+def _antimony_source(module: str, table: list[Parameter]) -> str:
+    body = module_file(f"{module}.ant").read_text()
+    units = module_file("units.ant").read_text()
+    params = "\n".join(
+        f"  {p.id} = {p.value!r} {p.unit}\n  {p.id}.sboTerm = {p.sbo}" for p in table
+    )
+    header = f"model {module}\n"
+    if header not in body:
+        raise ModelBuildError(f"{module}.ant must contain a line 'model {module}'")
+    indented_units = "\n".join("  " + line for line in units.splitlines())
+    return body.replace(
+        header,
+        header + indented_units + "\n  // parameters from the table\n" + params + "\n",
+        1,
+    )
+
+
+def _notes(description: str, source: str | None = None) -> str:
+    text = f"<p>{html.escape(description)}</p>"
+    if source:
+        text += f"<p>Source: {html.escape(source)}</p>"
+    return f'<body xmlns="http://www.w3.org/1999/xhtml">{text}</body>'
+
+
+_MODULE_DESCRIPTIONS = {
+    "exercise": (
+        "crosstalk exercise module: exercise bouts (intensity as a fraction of VO2max, modality) drive plasma "
+        "epinephrine, the myokines IL-6, IL-15, irisin and SPARC, exercise-derived small extracellular vesicles "
+        "(ExEVs) with their cargo (miR-206, miR-486, HSP70) delivered to tumour and heart, and the "
+        "mobilisation and redistribution of NK cells. Time unit: hour. Substance unit: item (molecules, "
+        "vesicles or cells); mass concentrations are observables computed with molecular weights."
+    ),
+}
+
+
+def build_sbml(module: str) -> str:
+    """Build one module's SBML L3V2 document from its Antimony source and parameter table.
+
+    Parameters
+    ----------
+    module : str
+        One of :data:`MODULES`.
+
+    Returns
+    -------
+    str
+        The SBML document as a string (deterministic for given sources and library versions).
+    """
+    table = parameter_table(module)
+    antimony.clearPreviousLoads()
+    if antimony.loadAntimonyString(_antimony_source(module, table)) < 0:
+        raise ModelBuildError(f"{module}: antimony: {antimony.getLastError()}")
+    sbml = antimony.getSBMLString(module)
+    doc = libsbml.readSBMLFromString(sbml)
+    if doc.getLevel() != 3 or doc.getVersion() != 2:
+        raise ModelBuildError(f"{module}: antimony produced SBML L{doc.getLevel()}V{doc.getVersion()}, not L3V2")
+    model = doc.getModel()
+    model.setName(f"crosstalk {module} module")
+    _set_notes(model, _notes(_MODULE_DESCRIPTIONS[module]))
+    for p in table:
+        sp = model.getParameter(p.id)
+        if sp is None:  # a table entry the equations never use
+            raise ModelBuildError(f"{module}: parameter {p.id} is in the table but not in the model")
+        _set_notes(sp, _notes(p.description, p.source))
+        sp.setSBOTerm(p.sbo)
+    text = libsbml.writeSBMLToString(doc)
+    # drop the generator comment, which carries library versions and would make the file look stale
+    return re.sub(r"<!-- Created by libAntimony.*?-->\n", "", text, count=1)
+
+
+def _set_notes(element: libsbml.SBase, xhtml: str) -> None:
+    if element.setNotes(xhtml) != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise ModelBuildError(f"could not set notes on {element.getId()}")
+    if not element.isSetMetaId():
+        element.setMetaId(f"meta_{element.getId()}")
+
+
+def validate_sbml(sbml: str) -> list[str]:
+    """Run libSBML's full consistency check, units and modelling practice included.
+
+    Returns
+    -------
+    list of str
+        One line per error or warning (empty when the document is clean).
+    """
+    doc = libsbml.readSBMLFromString(sbml)
+    for category in (
+        libsbml.LIBSBML_CAT_UNITS_CONSISTENCY,
+        libsbml.LIBSBML_CAT_MODELING_PRACTICE,
+        libsbml.LIBSBML_CAT_GENERAL_CONSISTENCY,
+        libsbml.LIBSBML_CAT_IDENTIFIER_CONSISTENCY,
+        libsbml.LIBSBML_CAT_MATHML_CONSISTENCY,
+        libsbml.LIBSBML_CAT_SBO_CONSISTENCY,
+        libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL,
+    ):
+        doc.setConsistencyChecks(category, True)
+    doc.checkConsistency()
+    out = []
+    for i in range(doc.getNumErrors()):
+        e = doc.getError(i)
+        out.append(f"{e.getSeverityAsString()} {e.getErrorId()} line {e.getLine()}: {e.getMessage().strip()}")
+    return out
+
+
+def write_models(outdir: Path | None = None) -> list[Path]:
+    """Build, validate and write every module's SBML.
+
+    Raises
+    ------
+    ModelBuildError
+        If any document has a libSBML error or warning.
+    """
+    outdir = outdir or Path(__file__).resolve().parent.parent / "models" / "sbml"
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for module in MODULES:
+        sbml = build_sbml(module)
+        problems = validate_sbml(sbml)
+        if problems:
+            raise ModelBuildError(f"{module}: libSBML reports {len(problems)} problems:\n" + "\n".join(problems))
+        path = outdir / f"{module}.xml"
+        tmp = path.with_suffix(".xml.tmp")
+        tmp.write_text(sbml)
+        tmp.replace(path)
+        log.info("wrote %s", path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.basicConfig(level=logging.INFO)
+    for p in write_models():
+        print(p)

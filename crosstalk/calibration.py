@@ -1,0 +1,178 @@
+"""Calibration targets: the published protocol of each target as a scenario, and the check of the model against it.
+
+Targets and tolerances come from ``crosstalk/data/targets.toml`` (a verbatim copy of the project's reference
+file, with its sources). Each check simulates the published protocol and returns the measured values, the
+published values and whether every criterion of the stated tolerance holds. Tests and the fit script
+(``models/fits/fit_exercise.py``) use the same functions.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from crosstalk.scenario import ExerciseRegime, Scenario
+from crosstalk.simulate import Simulator
+
+__all__ = ["Check", "CHECKS", "target", "run_check"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """Outcome of one calibration target."""
+
+    target_id: str
+    source: str
+    criteria: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    """criterion -> (model value, low, high)."""
+
+    @property
+    def passed(self) -> bool:
+        """All criteria within their bands."""
+        return all(lo <= v <= hi for v, lo, hi in self.criteria.values())
+
+    def describe(self) -> str:
+        """One line per criterion, for test failure messages and reports."""
+        return "\n".join(
+            f"{self.target_id}.{k}: model {v:.4g}, allowed [{lo:.4g}, {hi:.4g}] {'ok' if lo <= v <= hi else 'FAIL'}"
+            for k, (v, lo, hi) in self.criteria.items()
+        )
+
+
+def target(target_id: str) -> dict:
+    """The entry of ``targets.toml`` with this id."""
+    data = tomllib.loads((resources.files("crosstalk.data") / "targets.toml").read_text())
+    for t in data["target"]:
+        if t["id"] == target_id:
+            return t
+    raise KeyError(target_id)
+
+
+def _at(ts: pd.DataFrame, col: str, t_h: float) -> float:
+    return float(np.interp(t_h, ts["time_h"].to_numpy(), ts[col].to_numpy()))
+
+
+def _bout(name: str, *, hours: float, intensity: float, duration_days: float = 1.0, modality: str = "aerobic",
+          step: float = 1.0 / 60.0, parameters: dict | None = None) -> Scenario:
+    return Scenario(
+        name=name,
+        duration_days=duration_days,
+        output_step_hours=step,
+        exercise=(ExerciseRegime(modality=modality, intensity=intensity, minutes=hours * 60.0, session_days=(0,),
+                                 start_hour=1.0),),
+        parameters=parameters or {},
+    )
+
+
+START_H = 1.0  # every protocol starts its exercise at 01:00 after an hour of rest
+
+
+def il6_prolonged_run(sim: Simulator, parameters: dict | None = None) -> Check:
+    """2.5 h running at 75% VO2max: IL-6 fold at the end 15-35, peak at or just after the end, < 2x by 6 h."""
+    t = target("il6_prolonged_run")
+    v = t["values"]
+    res = sim.run(_bout("il6-prolonged-run", hours=v["duration_h"], intensity=v["intensity_fraction_vo2max"],
+                        parameters=parameters))
+    ts = res.timeseries
+    end = START_H + v["duration_h"]
+    base = _at(ts, "il6_pg_per_ml", START_H)
+    after = ts[ts["time_h"] >= START_H]
+    t_peak = float(after["time_h"].iloc[int(after["il6_pg_per_ml"].to_numpy().argmax())])
+    il15_fold = _at(ts, "il15_pg_per_ml", end) / _at(ts, "il15_pg_per_ml", START_H)
+    return Check(t["id"], t["source"], {
+        "fold_at_end": (_at(ts, "il6_pg_per_ml", end) / base, 15.0, 35.0),
+        "peak_delay_after_end_h": (t_peak - end, 0.0, 0.5),
+        "fold_6h_after_end": (_at(ts, "il6_pg_per_ml", end + 6.0) / base, 0.0, 2.0),
+        "il15_fold_at_end": (il15_fold, 0.9, 1.1),  # IL-15 unchanged in the same protocol
+    })
+
+
+def nk_mobilisation(sim: Simulator, parameters: dict | None = None) -> Check:
+    """30 min at 85% VO2max: NK rise 3-8x at the end, nadir < 0.7 within 1-3 h after, 0.9-1.1 at 24 h."""
+    t = target("nk_mobilisation")
+    res = sim.run(_bout("nk-mobilisation", hours=0.5, intensity=0.85, duration_days=2.0, parameters=parameters))
+    ts = res.timeseries
+    end = START_H + 0.5
+    base = _at(ts, "nk_blood_per_ul", START_H)
+    window = ts[(ts["time_h"] >= end + 1.0) & (ts["time_h"] <= end + 3.0)]
+    return Check(t["id"], t["source"], {
+        "fold_at_end": (_at(ts, "nk_blood_per_ul", end) / base, 3.0, 8.0),
+        "nadir_fraction_1_to_3h": (float(window["nk_blood_per_ul"].min()) / base, 0.0, 0.7),
+        "fraction_at_24h": (_at(ts, "nk_blood_per_ul", end + 24.0) / base, 0.9, 1.1),
+    })
+
+
+def epinephrine_exercise(sim: Simulator, parameters: dict | None = None) -> Check:
+    """Rest 40 pg/mL; end-of-bout fold within 1.5-20 from 50% to 100% VO2max, rising with intensity and duration."""
+    t = target("epinephrine_exercise")
+    v = t["values"]
+    folds = []
+    for intensity in (0.5, 0.7, 0.85, 1.0):
+        ts = sim.run(_bout("epi", hours=0.5, intensity=intensity, parameters=parameters)).timeseries
+        folds.append(_at(ts, "epinephrine_pg_per_ml", START_H + 0.5) / _at(ts, "epinephrine_pg_per_ml", START_H))
+    ts_long = sim.run(_bout("epi-long", hours=2.0, intensity=0.7, parameters=parameters)).timeseries
+    rest = _at(ts_long, "epinephrine_pg_per_ml", START_H)
+    duration_ratio = _at(ts_long, "epinephrine_pg_per_ml", START_H + 2.0) / _at(ts_long, "epinephrine_pg_per_ml",
+                                                                               START_H + 0.5)
+    return Check(t["id"], t["source"], {
+        "rest_pg_per_ml": (rest, v["rest_pg_per_ml"] * 0.99, v["rest_pg_per_ml"] * 1.01),
+        "fold_at_50pct": (folds[0], v["fold_range_low"], v["fold_range_high"]),
+        "fold_at_100pct": (folds[-1], v["fold_range_low"], v["fold_range_high"]),
+        "min_step_increase_with_intensity": (float(np.min(np.diff(folds))), 1e-6, np.inf),
+        "ratio_2h_to_30min_at_70pct": (duration_ratio, 1.0 + 1e-6, np.inf),
+    })
+
+
+#: Incremental cycling to exhaustion: 4-min stages from 60% to 100% VO2max (Fruhbeis 2015 protocol, simplified).
+CYCLING_STAGES: tuple[float, ...] = (0.6, 0.7, 0.8, 0.9, 1.0)
+CYCLING_STAGE_MIN = 4.0
+
+
+def exev_release_cycling(sim: Simulator, parameters: dict | None = None) -> Check:
+    """Incremental cycling: plasma EV fold 2-3.5 at the end, < 1.2x baseline by 90 min after."""
+    t = target("exev_release_cycling")
+    stage_h = CYCLING_STAGE_MIN / 60.0
+    regimes = tuple(
+        ExerciseRegime(intensity=i, minutes=CYCLING_STAGE_MIN, session_days=(0,), start_hour=START_H + k * stage_h)
+        for k, i in enumerate(CYCLING_STAGES)
+    )
+    sc = Scenario("exev-cycling", duration_days=1.0, output_step_hours=1.0 / 60.0, exercise=regimes,
+                  parameters=parameters or {})
+    ts = sim.run(sc).timeseries
+    end = START_H + len(CYCLING_STAGES) * stage_h
+    base = _at(ts, "plasma_ev_per_ml", START_H)
+    return Check(t["id"], t["source"], {
+        "fold_at_end": (_at(ts, "plasma_ev_per_ml", end) / base, 2.0, 3.5),
+        "fold_90min_after": (_at(ts, "plasma_ev_per_ml", end + 1.5) / base, 0.0, 1.2),
+    })
+
+
+def muscle_ev_share(sim: Simulator, parameters: dict | None = None) -> Check:
+    """Share of plasma EVs from skeletal muscle at rest: 0.05 (steady over a day without exercise)."""
+    t = target("muscle_ev_share")
+    ts = sim.run(Scenario("rest", duration_days=1.0, output_step_hours=1.0, parameters=parameters or {})).timeseries
+    share = ts["muscle_ev_fraction"].to_numpy()
+    f = t["values"]["fraction"]
+    return Check(t["id"], t["source"], {
+        "fraction_at_rest": (float(share[0]), f * 0.99, f * 1.01),
+        "drift_over_24h": (float(np.ptp(share)), 0.0, 1e-6),
+    })
+
+
+CHECKS: dict[str, Callable[..., Check]] = {
+    "il6_prolonged_run": il6_prolonged_run,
+    "nk_mobilisation": nk_mobilisation,
+    "epinephrine_exercise": epinephrine_exercise,
+    "exev_release_cycling": exev_release_cycling,
+    "muscle_ev_share": muscle_ev_share,
+}
+
+
+def run_check(target_id: str, sim: Simulator | None = None, parameters: dict | None = None) -> Check:
+    """Run the check of ``target_id`` (building a Simulator for the exercise model if none is given)."""
+    return CHECKS[target_id](sim or Simulator("exercise"), parameters)

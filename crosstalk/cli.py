@@ -1,0 +1,125 @@
+"""Command line: argument parsing and exit codes only; each command calls into the package.
+
+Exit codes: 0 success, 1 a simulation or build failed, 2 bad input (the message names the field).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+from crosstalk.errors import CrosstalkError, InputError
+
+__all__ = ["main"]
+
+
+def _builtin_scenarios() -> list[Path]:
+    root = resources.files("crosstalk.scenarios")
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from crosstalk.scenario import load_scenario
+    from crosstalk.simulate import simulate
+
+    scenario = load_scenario(args.scenario)
+    t0 = time.perf_counter()
+    result = simulate(scenario)
+    out = result.write(args.out, force=args.force, plot=not args.no_plot)
+    print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}")
+    for k, v in result.endpoints.items():
+        print(f"  {k} = {v:.4g}")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from crosstalk.scenario import load_scenario
+
+    for path in _builtin_scenarios():
+        s = load_scenario(path)
+        print(f"{path.stem:32s} {s.duration_days:6g} d  {s.description.split('.')[0]}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from crosstalk.scenario import load_scenario
+    from crosstalk.simulate import simulate
+
+    out = Path(args.out)
+    for path in _builtin_scenarios():
+        scenario = load_scenario(path)
+        t0 = time.perf_counter()
+        result = simulate(scenario)
+        target = result.write(out / path.stem, force=args.force)
+        print(f"{path.stem}: {time.perf_counter() - t0:.2f} s -> {target}")
+    print(f"demo outputs are in {out.resolve()}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from crosstalk.build import build_sbml, validate_sbml, write_models
+    from crosstalk.parameters import MODULES, model_sbml
+
+    if args.check:
+        stale = [m for m in MODULES if build_sbml(m) != model_sbml(m)]
+        problems = {m: validate_sbml(model_sbml(m)) for m in MODULES}
+        for m in stale:
+            print(f"{m}: committed SBML is stale; run `crosstalk build`")
+        for m, p in problems.items():
+            for line in p:
+                print(f"{m}: {line}")
+        return 1 if stale or any(problems.values()) else 0
+    for path in write_models():
+        print(path)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crosstalk", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("simulate", help="simulate one scenario TOML")
+    s.add_argument("scenario", help="scenario TOML file")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
+    s.add_argument("--no-plot", action="store_true", help="skip summary.png")
+    s.set_defaults(func=_cmd_simulate)
+
+    s = sub.add_parser("list", help="list the built-in scenarios")
+    s.set_defaults(func=_cmd_list)
+
+    s = sub.add_parser("demo", help="run every built-in scenario")
+    s.add_argument("--out", default="out", help="output directory (default: out)")
+    s.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("build", help="regenerate models/sbml from the module sources (source tree only)")
+    s.add_argument("--check", action="store_true", help="only check that the SBML is current and valid")
+    s.set_defaults(func=_cmd_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``crosstalk`` command."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"crosstalk: error: {err}", file=sys.stderr)
+        return 2
+    except CrosstalkError as err:
+        print(f"crosstalk: failed: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("crosstalk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

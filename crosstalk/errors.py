@@ -1,0 +1,29 @@
+"""The package's own exception types."""
+
+from __future__ import annotations
+
+__all__ = ["CrosstalkError", "InputError", "ModelBuildError", "SimulationError"]
+
+
+class CrosstalkError(Exception):
+    """Base class of every error crosstalk raises on purpose."""
+
+
+class InputError(CrosstalkError, ValueError):
+    """Bad user input: the message names the field, the value and what is allowed."""
+
+    def __init__(self, field: str, value: object, allowed: str, *, source: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{field}: got {value!r}; allowed: {allowed}")
+
+
+class ModelBuildError(CrosstalkError):
+    """A model source or parameter table is inconsistent, or the SBML does not validate."""
+
+
+class SimulationError(CrosstalkError):
+    """The integrator failed for a run (CVODE error or non-finite values)."""

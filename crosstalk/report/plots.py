@@ -1,0 +1,64 @@
+"""Figures of simulation results (matplotlib, Agg backend; nothing here runs a simulation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from crosstalk.observables import OBSERVABLES  # noqa: E402
+
+if TYPE_CHECKING:
+    from crosstalk.simulate import Result
+
+__all__ = ["summary_figure"]
+
+#: Panels of the summary figure, in order; observables a result lacks are skipped.
+SUMMARY_PANELS: tuple[str, ...] = (
+    "epinephrine_pg_per_ml",
+    "il6_pg_per_ml",
+    "plasma_ev_per_ml",
+    "nk_blood_per_ul",
+    "il15_pg_per_ml",
+    "irisin_ng_per_ml",
+)
+
+
+def summary_figure(result: Result, path: str | Path) -> Path:
+    """Plot the key observables of ``result`` against time with units and shaded exercise sessions."""
+    from crosstalk.schedule import exercise_sessions
+
+    meta = {o.name: o for o in OBSERVABLES}
+    ts = result.timeseries
+    panels = [p for p in SUMMARY_PANELS if p in ts.columns]
+    hours = ts["time_h"].to_numpy()
+    use_days = hours[-1] > 72
+    x = hours / 24.0 if use_days else hours
+    ncols = 2
+    nrows = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.6 * nrows), sharex=True, squeeze=False)
+    sessions = exercise_sessions(result.scenario)
+    for ax, name in zip(axes.flat, panels):
+        o = meta[name]
+        ax.plot(x, ts[name].to_numpy(), lw=1.4)
+        ax.set_ylabel(f"{o.description}\n[{o.unit}]", fontsize=8)
+        if o.log_scale:
+            ax.set_yscale("log")
+        for s in sessions:
+            a, b = (s.start_h / 24.0, s.end_h / 24.0) if use_days else (s.start_h, s.end_h)
+            ax.axvspan(a, b, color="tab:orange", alpha=0.15, lw=0)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("time [days]" if use_days else "time [h]")
+    fig.suptitle(f"{result.scenario.name}: shaded = exercise sessions", fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

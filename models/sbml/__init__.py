@@ -1,0 +1,1 @@
+"""Generated SBML models, shipped as package data (crosstalk.sbml)."""

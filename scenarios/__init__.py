@@ -1,0 +1,1 @@
+"""Built-in scenarios, shipped as package data (crosstalk.scenarios)."""
