@@ -1,0 +1,98 @@
+"""The model pipeline: committed SBML is current, valid (units included), annotated and traceable."""
+
+from __future__ import annotations
+
+import tomllib
+
+import libsbml
+import pytest
+
+from crosstalk.build import build_sbml, validate_sbml
+from crosstalk.parameters import MODULES, model_sbml, parameter_table
+from crosstalk.schedule import INPUT_SPECIES
+
+from conftest import REPO, SHARED_TARGETS
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_committed_sbml_is_current(module):
+    """Fails when models/sbml/<module>.xml is stale with respect to its Antimony source or parameter table."""
+    assert build_sbml(module) == (REPO / "models" / "sbml" / f"{module}.xml").read_text(), (
+        f"models/sbml/{module}.xml is stale: run `make models`"
+    )
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_zero_libsbml_errors_and_warnings(module):
+    problems = validate_sbml(model_sbml(module))
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_level_version_and_time_unit(module):
+    doc = libsbml.readSBMLFromString(model_sbml(module))
+    assert (doc.getLevel(), doc.getVersion()) == (3, 2)
+    model = doc.getModel()
+    assert model.getTimeUnits() == "hour"
+    ud = model.getUnitDefinition("hour")
+    assert libsbml.UnitDefinition.printUnits(ud, True) == "(3600 second)^1"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_sbo_terms_and_units_everywhere(module):
+    model = libsbml.readSBMLFromString(model_sbml(module)).getModel()
+    for r in model.getListOfReactions():
+        assert r.isSetSBOTerm(), f"reaction {r.getId()} has no SBO term"
+    for p in model.getListOfParameters():
+        assert p.isSetUnits(), f"parameter {p.getId()} has no units"
+    for s in model.getListOfSpecies():
+        assert s.isSetSBOTerm(), f"species {s.getId()} has no SBO term"
+        assert s.isSetSubstanceUnits() or model.isSetSubstanceUnits(), f"species {s.getId()} has no units"
+    for c in model.getListOfCompartments():
+        assert c.isSetUnits(), f"compartment {c.getId()} has no units"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_biological_species_have_miriam_annotations(module):
+    model = libsbml.readSBMLFromString(model_sbml(module)).getModel()
+    allowed = ("http://identifiers.org/ncbigene/", "http://identifiers.org/CHEBI:", "http://identifiers.org/CL:",
+               "http://identifiers.org/GO:", "http://identifiers.org/mirbase.mature/", "http://identifiers.org/uniprot/")
+    for s in model.getListOfSpecies():
+        if s.getId() in INPUT_SPECIES:
+            continue
+        uris = [cv.getResourceURI(i) for cv in s.getCVTerms() for i in range(cv.getNumResources())]
+        assert uris, f"species {s.getId()} has no MIRIAM annotation"
+        assert all(u.startswith(allowed) for u in uris), f"{s.getId()}: {uris}"
+
+
+def test_expected_gene_annotations():
+    model = libsbml.readSBMLFromString(model_sbml("exercise")).getModel()
+    def uris(sid):
+        s = model.getSpecies(sid)
+        return {cv.getResourceURI(i) for cv in s.getCVTerms() for i in range(cv.getNumResources())}
+    assert "http://identifiers.org/ncbigene/3569" in uris("il6")
+    assert "http://identifiers.org/ncbigene/3600" in uris("il15")
+    assert "http://identifiers.org/ncbigene/252995" in uris("irisin")
+    assert "http://identifiers.org/ncbigene/6678" in uris("sparc")
+    assert "http://identifiers.org/CHEBI:28918" in uris("epinephrine")
+    assert "http://identifiers.org/CL:0000623" in uris("nk_blood")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_parameter_has_value_unit_and_source_in_sbml_notes(module):
+    model = libsbml.readSBMLFromString(model_sbml(module)).getModel()
+    for p in parameter_table(module):
+        sp = model.getParameter(p.id)
+        assert sp.getValue() == pytest.approx(p.value, rel=1e-15)
+        assert sp.getUnits() == p.unit
+        assert "Source:" in sp.getNotesString()
+        if p.fit:
+            assert "models/fits/" in p.source, f"{p.id} is fitted but its source does not name the fit script"
+
+
+def test_packaged_targets_copy_matches_shared_reference():
+    """crosstalk/data/targets.toml must be the project's reference file, unchanged."""
+    if not SHARED_TARGETS.exists():
+        pytest.skip("../shared/reference/targets.toml not beside this checkout")
+    packaged = tomllib.loads((REPO / "crosstalk" / "data" / "targets.toml").read_text())
+    assert packaged == tomllib.loads(SHARED_TARGETS.read_text())

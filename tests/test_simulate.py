@@ -1,0 +1,101 @@
+"""The simulator: reuse equals fresh, schedule-as-breakpoints equals SBML events, invariants hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import roadrunner
+
+from crosstalk.parameters import model_sbml
+from crosstalk.scenario import ExerciseRegime, Scenario
+from crosstalk.schedule import breakpoints, to_sbml_events
+from crosstalk.simulate import Result, Simulator
+
+SCENARIOS = [
+    Scenario("bout", duration_days=1, output_step_hours=0.25, exercise=(ExerciseRegime(session_days=(0,)),)),
+    Scenario("weeks", duration_days=21, output_step_hours=6.0,
+             exercise=(ExerciseRegime(modality="resistance", intensity=0.8, minutes=40, sessions_per_week=3),)),
+    Scenario("hiit-override", duration_days=3, output_step_hours=0.5,
+             exercise=(ExerciseRegime(modality="hiit", intensity=0.9, minutes=25, session_days=(0, 2)),),
+             parameters={"k_il6_clearance": 1.2, "nk_blood_rest_per_ul": 300.0, "initial_training_state": 0.5}),
+    Scenario("rest", duration_days=2, output_step_hours=1.0),
+]
+
+
+def test_reused_instance_equals_fresh_instances(sim):
+    """Runs on one reused RoadRunner equal runs on fresh ones, in any order (reset rules hold)."""
+    reused = [sim.run(s).timeseries for s in SCENARIOS + SCENARIOS[::-1]]
+    fresh = [Simulator("exercise").run(s).timeseries for s in SCENARIOS + SCENARIOS[::-1]]
+    for a, b in zip(reused, fresh):
+        pd.testing.assert_frame_equal(a, b, rtol=0, atol=0)
+
+
+def test_public_results_are_pandas_and_numpy(sim):
+    res = sim.run(SCENARIOS[0])
+    assert isinstance(res, Result)
+    assert type(res.timeseries) is pd.DataFrame
+    assert all(type(v) is float for v in res.endpoints.values())
+    assert list(res.timeseries.columns[:1]) == ["time_h"]
+    assert res.provenance["model_sha256"] and res.provenance["versions"]["libroadrunner"]
+
+
+def test_output_grid(sim):
+    res = sim.run(SCENARIOS[0])
+    t = res.timeseries["time_h"].to_numpy()
+    assert t[0] == 0 and t[-1] == 24 and np.allclose(np.diff(t), 0.25)
+
+
+def test_breakpoints_match_sbml_events_simulated_by_roadrunner(sim):
+    """Cross-check: the same schedule compiled into SBML events and run by plain roadrunner.simulate."""
+    for scenario in SCENARIOS[:3]:
+        ours = sim.run(scenario).timeseries
+        sbml = to_sbml_events(model_sbml("exercise"), breakpoints(scenario))
+        rr = roadrunner.RoadRunner(sbml)
+        rr.integrator.relative_tolerance = 1e-10
+        rr.integrator.absolute_tolerance = 1e-12
+        for pid, v in scenario.parameters.items():
+            rr[pid] = v
+        rr.reset()
+        cols = list(ours.columns[1:])
+        out = rr.simulate(times=ours["time_h"].to_numpy().tolist(), selections=["time"] + cols)
+        theirs = np.asarray(out)[:, 1:]
+        a = ours[cols].to_numpy()
+        scale = np.abs(theirs).max(axis=0)  # solver noise is relative to each observable's own range
+        assert (np.abs(a - theirs) <= 1e-4 * np.abs(theirs) + 1e-7 * scale).all(), scenario.name
+
+
+def test_overrides_apply_and_do_not_leak(sim):
+    base = sim.run(SCENARIOS[0]).endpoints
+    slower = sim.run(Scenario("slow", exercise=SCENARIOS[0].exercise, parameters={"k_il6_clearance": 0.3}))
+    assert slower.endpoints["il6_peak_fold"] > base["il6_peak_fold"]
+    assert sim.run(SCENARIOS[0]).endpoints == base
+
+
+def test_no_negative_values_and_nk_cells_conserved(sim):
+    """Invariants: no negative concentrations; NK cells only move between pools (conservation)."""
+    rr = sim._rr  # white-box: the conservation law needs the two tissue pools, which are not observables
+    for scenario in SCENARIOS:
+        res = sim.run(scenario)
+        values = res.timeseries.drop(columns="time_h").to_numpy()
+        assert (values >= -1e-9 * np.abs(values).max(axis=0)).all()  # no negatives beyond solver noise
+        total_end = rr["nk_blood"] + rr["nk_marginated"] + rr["nk_tissue"]
+        rest = scenario.parameters.get("nk_blood_rest_per_ul", 200.0)
+        total_start = rest * 5.0e6 * (1 + 5.0 + 1.0)  # blood volume (uL) x (1 + marginated + tissue ratios)
+        assert total_end == pytest.approx(total_start, rel=1e-6)
+
+
+def test_training_attenuates_il6_response(sim):
+    """Trained state (Fischer 2004): a smaller IL-6 rise to the same bout."""
+    bout = SCENARIOS[0].exercise
+    untrained = sim.run(Scenario("u", exercise=bout)).endpoints["il6_peak_fold"]
+    trained = sim.run(Scenario("t", exercise=bout, parameters={"initial_training_state": 1.0})).endpoints
+    assert trained["il6_peak_fold"] < untrained
+
+
+def test_il15_responds_to_resistance_not_aerobic(sim):
+    def il15_fold(modality):
+        ts = sim.run(Scenario("m", exercise=(ExerciseRegime(modality=modality, session_days=(0,)),))).timeseries
+        return ts["il15_pg_per_ml"].max() / ts["il15_pg_per_ml"].iloc[0]
+    assert il15_fold("aerobic") == pytest.approx(1.0, abs=1e-9)
+    assert 1.05 < il15_fold("resistance") < 2.0
