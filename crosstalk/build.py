@@ -62,6 +62,12 @@ _MODULE_DESCRIPTIONS = {
         "mobilisation and redistribution of NK cells. Time unit: hour. Substance unit: item (molecules, "
         "vesicles or cells); mass concentrations are observables computed with molecular weights."
     ),
+    "immune": (
+        "crosstalk immune-surveillance module: logistic tumour growth with effector CD8 T cells as in Kuznetsov "
+        "et al. (1994), tumour-resident NK cells fed from blood (de Pillis et al.), tumour PD-L1 induced by "
+        "effector activity, PD-1/PD-L1 complexes inhibiting CD8 killing (Hill function), and the anti-PD-1 "
+        "antibody pembrolizumab with two-compartment population PK (Ahamadi et al. 2017). Time unit: hour."
+    ),
 }
 
 

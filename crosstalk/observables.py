@@ -35,6 +35,13 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("exev_per_ml", "particles/mL", "exercise-released small EVs (ExEVs)", "exercise"),
     Observable("muscle_ev_fraction", "1", "share of plasma EVs from skeletal muscle", "exercise"),
     Observable("nk_blood_per_ul", "cells/uL", "circulating NK cells", "exercise"),
+    Observable("tumour_cells", "cells", "tumour cells", "immune", log_scale=True),
+    Observable("tumour_volume_mm3", "mm3", "tumour volume", "immune"),
+    Observable("nk_tumour_cells", "cells", "tumour-resident NK cells", "immune"),
+    Observable("cd8_tumour_cells", "cells", "effector CD8 T cells", "immune"),
+    Observable("pd1_occupancy", "1", "PD-1 receptor occupancy by pembrolizumab", "immune"),
+    Observable("pembrolizumab_plasma_ug_per_ml", "ug/mL", "plasma pembrolizumab", "immune"),
+    Observable("checkpoint_inhibition", "1", "fraction of CD8 killing inhibited by PD-1/PD-L1", "immune"),
 )
 
 #: Endpoint name -> (unit, meaning). Folds are relative to the value just before the first session.
@@ -46,6 +53,9 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "epinephrine_peak_fold": ("1", "peak plasma epinephrine / pre-exercise value"),
     "exercise_minutes_total": ("min", "total minutes of exercise performed"),
     "exercise_sessions_total": ("1", "number of sessions performed"),
+    "tumour_volume_change_percent": ("%", "tumour volume at the end vs the start"),
+    "tumour_volume_final_mm3": ("mm3", "tumour volume at the end"),
+    "pd1_occupancy_trough": ("1", "lowest PD-1 occupancy after the end of the first pembrolizumab infusion"),
 }
 
 
@@ -55,7 +65,8 @@ def observables_for(module: str) -> tuple[Observable, ...]:
 
 
 def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_end_h: float | None,
-                      minutes_total: float, sessions_total: int) -> dict[str, float]:
+                      minutes_total: float, sessions_total: int,
+                      first_dose_end_h: dict[str, float] | None = None) -> dict[str, float]:
     """Endpoints of one trajectory.
 
     Parameters
@@ -65,6 +76,10 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         peaks at the end of a bout are not missed by a coarse output grid.
     first_start_h, first_end_h : float or None
         Start and end of the first session (None when there is no exercise: folds are then 1).
+    first_dose_end_h : dict
+        Drug -> end of its first administration (h).
+
+    Only the endpoints whose observables are in ``traj`` are returned.
     """
     t = traj["time_h"].to_numpy()
     out: dict[str, float] = {
@@ -83,9 +98,21 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
             return float("nan")
         return float((after.max() if how == "max" else after.min()) / pre)
 
-    out["il6_peak_fold"] = fold("il6_pg_per_ml", "max")
-    out["plasma_ev_peak_fold"] = fold("plasma_ev_per_ml", "max")
-    out["nk_blood_peak_fold"] = fold("nk_blood_per_ul", "max")
-    out["nk_blood_nadir_fold"] = fold("nk_blood_per_ul", "min")
-    out["epinephrine_peak_fold"] = fold("epinephrine_pg_per_ml", "max")
+    for name, col, how in (
+        ("il6_peak_fold", "il6_pg_per_ml", "max"),
+        ("plasma_ev_peak_fold", "plasma_ev_per_ml", "max"),
+        ("nk_blood_peak_fold", "nk_blood_per_ul", "max"),
+        ("nk_blood_nadir_fold", "nk_blood_per_ul", "min"),
+        ("epinephrine_peak_fold", "epinephrine_pg_per_ml", "max"),
+    ):
+        if col in traj:
+            out[name] = fold(col, how)
+    if "tumour_volume_mm3" in traj:
+        v = traj["tumour_volume_mm3"].to_numpy()
+        out["tumour_volume_final_mm3"] = float(v[-1])
+        out["tumour_volume_change_percent"] = float((v[-1] / v[0] - 1.0) * 100.0) if v[0] > 0 else float("nan")
+    if "pd1_occupancy" in traj:
+        end = (first_dose_end_h or {}).get("pembrolizumab")
+        occ = traj["pd1_occupancy"].to_numpy()
+        out["pd1_occupancy_trough"] = float(occ[t >= end].min()) if end is not None and (t >= end).any() else 0.0
     return out

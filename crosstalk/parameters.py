@@ -15,12 +15,18 @@ from pathlib import Path
 
 from crosstalk.errors import ModelBuildError
 
-__all__ = ["MODULES", "Parameter", "clear_cache", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
+__all__ = ["FEATURES", "MODULES", "Parameter", "clear_cache", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
 
 #: Modules in build order.
-MODULES: tuple[str, ...] = ("exercise",)
+MODULES: tuple[str, ...] = ("exercise", "immune")
 
-_SOURCE_RE = re.compile(r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|CODATA|ICRP|assumed: \S|fit: \S|PMC)", re.I)
+#: What each model can simulate: "exercise" (bouts), drugs by name, "tumour".
+FEATURES: dict[str, frozenset[str]] = {
+    "exercise": frozenset({"exercise"}),
+    "immune": frozenset({"tumour", "pembrolizumab"}),
+}
+
+_SOURCE_RE = re.compile(r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,15 @@ from typing import Any, Mapping
 import tomli_w
 
 from crosstalk.errors import InputError
-from crosstalk.parameters import MODULES, parameter_ids
+from crosstalk.parameters import FEATURES, MODULES, parameter_ids
 
-__all__ = ["MODALITIES", "ExerciseRegime", "Scenario", "load_scenario"]
+__all__ = ["DRUGS", "MODALITIES", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
 
 MODALITIES: tuple[str, ...] = ("aerobic", "resistance", "hiit")
+#: Drug -> dose units it accepts.
+DRUGS: dict[str, tuple[str, ...]] = {
+    "pembrolizumab": ("mg", "mg/kg"),
+}
 ADHERENCE_PATTERNS: tuple[str, ...] = ("regular", "random")
 MAX_DURATION_DAYS = 3650.0
 MAX_OUTPUT_POINTS = 2_000_000
@@ -158,6 +162,107 @@ class ExerciseRegime:
 
 
 @dataclass(frozen=True)
+class DoseSchedule:
+    """Repeated doses of one drug.
+
+    Parameters
+    ----------
+    drug : str
+        One of :data:`DRUGS` (``pembrolizumab``; ``doxorubicin`` and ``exev`` come with their modules).
+    amount : float
+        Dose per administration, in ``unit``.
+    unit : str
+        ``mg`` or ``mg/kg`` (antibody), ``mg/m2`` (cytotoxics), ``particles`` (vesicles): what the drug accepts.
+    start_day : float
+        Day of the first dose (fractional days give the time of day; default 0 = midnight of day 0).
+    interval_days : float
+        Days between doses (> 0; ignored when ``count`` is 1).
+    count : int
+        Number of doses, 1-1000.
+    infusion_minutes : float
+        Intravenous infusion duration; 0 gives a bolus.
+    """
+
+    drug: str
+    amount: float
+    unit: str
+    start_day: float = 0.0
+    interval_days: float = 21.0
+    count: int = 1
+    infusion_minutes: float = 30.0
+
+    def __post_init__(self) -> None:
+        _choice("dose.drug", self.drug, tuple(DRUGS))
+        _choice("dose.unit", self.unit, DRUGS[self.drug])
+        _number("dose.amount", self.amount, low=0.0, high=1e20, low_open=True)
+        _number("dose.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
+        _number("dose.interval_days", self.interval_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
+        _number("dose.count", self.count, low=1, high=1000, integer=True)
+        _number("dose.infusion_minutes", self.infusion_minutes, low=0.0, high=24 * 60.0)
+        if self.count > 1 and self.infusion_minutes / 1440.0 >= self.interval_days:
+            raise InputError("dose.infusion_minutes", self.infusion_minutes,
+                             f"an infusion shorter than the dosing interval ({self.interval_days:g} days)")
+        for name in ("amount", "start_day", "interval_days", "infusion_minutes"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "count", int(self.count))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain TOML-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+#: Patient field -> model parameter it sets (where the model has that parameter).
+PATIENT_PARAMETERS: dict[str, str] = {
+    "weight_kg": "body_weight_kg",
+    "tumour_cells": "initial_tumour_cells",
+    "fitness": "initial_training_state",
+}
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The simulated patient.
+
+    Parameters
+    ----------
+    weight_kg : float
+        Body weight (30-250 kg).
+    body_surface_area_m2 : float
+        Body-surface area (0.5-3.0 m2); scales mg/m2 doses.
+    tumour_cells : float
+        Tumour cells at the start (0-1e13).
+    baseline_lvef_percent : float
+        Left-ventricular ejection fraction before treatment (20-80 %).
+    fitness : float
+        Training state at the start, 0 (untrained) to 1 (fully adapted).
+    """
+
+    weight_kg: float = 70.0
+    body_surface_area_m2: float = 1.8
+    tumour_cells: float = 1.0e8
+    baseline_lvef_percent: float = 62.0
+    fitness: float = 0.0
+
+    def __post_init__(self) -> None:
+        _number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
+        _number("patient.body_surface_area_m2", self.body_surface_area_m2, low=0.5, high=3.0)
+        _number("patient.tumour_cells", self.tumour_cells, low=0.0, high=1e13)
+        _number("patient.baseline_lvef_percent", self.baseline_lvef_percent, low=20.0, high=80.0)
+        _number("patient.fitness", self.fitness, low=0.0, high=1.0)
+        for f in fields(self):
+            object.__setattr__(self, f.name, float(getattr(self, f.name)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain TOML-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def parameter_overrides(self, model: str) -> dict[str, float]:
+        """Model parameters this patient sets (only those the model has)."""
+        known = parameter_ids(model)
+        return {pid: getattr(self, f) for f, pid in PATIENT_PARAMETERS.items() if pid in known}
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A simulation scenario: duration, output grid, exercise regimes and parameter overrides.
 
@@ -179,6 +284,10 @@ class Scenario:
         Seed of every random choice in the scenario (random adherence).
     model : str
         Model to simulate (one of the built modules).
+    dose : tuple of DoseSchedule
+        Drug administrations.
+    patient : Patient
+        Weight, body-surface area, initial tumour, baseline LVEF, fitness.
     """
 
     name: str
@@ -189,6 +298,8 @@ class Scenario:
     description: str = ""
     seed: int = 0
     model: str = "exercise"
+    dose: tuple[DoseSchedule, ...] = ()
+    patient: Patient = field(default_factory=Patient)
 
     def __post_init__(self) -> None:
         _text("name", self.name)
@@ -206,6 +317,19 @@ class Scenario:
         for r in regimes:
             if not isinstance(r, ExerciseRegime):
                 raise InputError("exercise", r, "ExerciseRegime objects")
+        doses = tuple(self.dose)
+        for d in doses:
+            if not isinstance(d, DoseSchedule):
+                raise InputError("dose", d, "DoseSchedule objects")
+            if d.drug not in FEATURES[self.model]:
+                have = [m for m in MODULES if d.drug in FEATURES[m]]
+                raise InputError("dose.drug", d.drug, f"a drug of the {self.model!r} model; set model to one of {have}")
+        if regimes and "exercise" not in FEATURES[self.model]:
+            have = [m for m in MODULES if "exercise" in FEATURES[m]]
+            raise InputError("exercise", f"{len(regimes)} block(s)", f"no [[exercise]] in model {self.model!r}; use {have}")
+        if not isinstance(self.patient, Patient):
+            raise InputError("patient", self.patient, "a Patient")
+        object.__setattr__(self, "dose", doses)
         known = parameter_ids(self.model)
         overrides: dict[str, float] = {}
         for pid, value in dict(self.parameters).items():
@@ -236,7 +360,8 @@ class Scenario:
         """Build a scenario from a parsed TOML mapping (errors name the field and ``source``)."""
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
-        top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model"}
+        top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
+               "dose", "patient"}
         _known_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
@@ -257,9 +382,33 @@ class Scenario:
         params = data.get("parameters", {})
         if not isinstance(params, Mapping):
             raise InputError("parameters", params, "a [parameters] table of id = number", source=source)
-        kwargs = {k: v for k, v in data.items() if k not in ("exercise", "parameters")}
+        dose_blocks = data.get("dose", [])
+        if not isinstance(dose_blocks, list):
+            raise InputError("dose", dose_blocks, "an array of [[dose]] tables", source=source)
+        doses = []
+        for i, block in enumerate(dose_blocks):
+            if not isinstance(block, Mapping):
+                raise InputError(f"dose[{i}]", block, "a [[dose]] table", source=source)
+            _known_keys("dose.", block, {f.name for f in fields(DoseSchedule)}, source=source)
+            for required in ("drug", "amount", "unit"):
+                if required not in block:
+                    raise InputError(f"dose[{i}].{required}", None, "a value (required)", source=source)
+            try:
+                doses.append(DoseSchedule(**block))
+            except InputError as err:
+                raise InputError(err.field.replace("dose.", f"dose[{i}]."), err.value, err.allowed,
+                                 source=source) from None
+        patient_data = data.get("patient", {})
+        if not isinstance(patient_data, Mapping):
+            raise InputError("patient", patient_data, "a [patient] table", source=source)
+        _known_keys("patient.", patient_data, {f.name for f in fields(Patient)}, source=source)
         try:
-            return cls(exercise=tuple(regimes), parameters=dict(params), **kwargs)
+            patient = Patient(**patient_data)
+        except InputError as err:
+            raise InputError(err.field, err.value, err.allowed, source=source) from None
+        kwargs = {k: v for k, v in data.items() if k not in ("exercise", "parameters", "dose", "patient")}
+        try:
+            return cls(exercise=tuple(regimes), parameters=dict(params), dose=tuple(doses), patient=patient, **kwargs)
         except InputError as err:
             raise InputError(err.field, err.value, err.allowed, source=source) from None
 
@@ -284,9 +433,16 @@ class Scenario:
         }
         if self.exercise:
             out["exercise"] = [r.to_dict() for r in self.exercise]
+        out["patient"] = self.patient.to_dict()
+        if self.dose:
+            out["dose"] = [d.to_dict() for d in self.dose]
         if self.parameters:
             out["parameters"] = dict(self.parameters)
         return out
+
+    def parameter_overrides(self) -> dict[str, float]:
+        """Patient-derived parameters, then the explicit [parameters] (which win)."""
+        return {**self.patient.parameter_overrides(self.model), **self.parameters}
 
     def to_toml(self) -> str:
         """TOML text that :meth:`from_toml` reads back to an equal scenario."""

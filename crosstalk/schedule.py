@@ -25,10 +25,28 @@ from crosstalk.errors import InputError
 if TYPE_CHECKING:
     from crosstalk.scenario import ExerciseRegime, Scenario
 
-__all__ = ["Breakpoint", "Session", "exercise_sessions", "breakpoints", "to_sbml_events", "INPUT_SPECIES"]
+__all__ = [
+    "Administration", "Breakpoint", "DRUG_SPECIES", "EXERCISE_INPUTS", "Session", "administrations",
+    "breakpoints", "exercise_sessions", "to_sbml_events",
+]
 
-#: Species the schedule sets; each starts at 0 and is only changed by breakpoints.
-INPUT_SPECIES: tuple[str, ...] = ("exercise_on", "exercise_intensity", "modality_resistance", "modality_hiit")
+#: Species the exercise schedule sets; each starts at 0 and is only changed by breakpoints.
+EXERCISE_INPUTS: tuple[str, ...] = ("exercise_on", "exercise_intensity", "modality_resistance", "modality_hiit")
+
+
+@dataclass(frozen=True)
+class DrugSpecies:
+    """Where a drug enters a model: infusion-rate input, bolus target, and its molecular weight parameter."""
+
+    infusion_input: str
+    bolus_species: str
+    mw_parameter: str
+
+
+DRUG_SPECIES: dict[str, DrugSpecies] = {
+    "pembrolizumab": DrugSpecies("pembrolizumab_infusion", "pembrolizumab_plasma", "pembrolizumab_mw"),
+}
+AVOGADRO = 6.02214076e23
 
 
 @dataclass(frozen=True)
@@ -48,10 +66,21 @@ class Session:
 
 @dataclass(frozen=True)
 class Breakpoint:
-    """Values assigned to input species at ``time_h`` (amounts, in items)."""
+    """Changes at ``time_h``: ``values`` are set, ``increments`` added (species amounts, in items)."""
 
     time_h: float
     values: tuple[tuple[str, float], ...]
+    increments: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Administration:
+    """One drug administration: ``items`` molecules (or particles) from ``start_h`` over ``minutes`` (0: bolus)."""
+
+    drug: str
+    start_h: float
+    minutes: float
+    items: float
 
 
 def _planned_days(regime: ExerciseRegime, duration_days: float) -> list[int]:
@@ -112,24 +141,74 @@ def exercise_sessions(scenario: Scenario) -> list[Session]:
     return sessions
 
 
+def _dose_items(dose, scenario: Scenario) -> float:
+    from crosstalk.parameters import parameter_ids
+
+    spec = DRUG_SPECIES[dose.drug]
+    params = {p: v.value for p, v in parameter_ids(scenario.model).items()}
+    params.update(scenario.parameter_overrides())
+    mg = dose.amount * (scenario.patient.weight_kg if dose.unit == "mg/kg" else 1.0)
+    return mg * 1e-3 / params[spec.mw_parameter] * AVOGADRO
+
+
+def administrations(scenario: Scenario) -> list[Administration]:
+    """Every drug administration of a scenario that starts before its end, in time order.
+
+    Raises
+    ------
+    InputError
+        If two infusions of the same drug overlap.
+    """
+    out: list[Administration] = []
+    for dose in scenario.dose:
+        items = _dose_items(dose, scenario)
+        for k in range(dose.count):
+            start = round((dose.start_day + k * dose.interval_days) * 24.0, 9)
+            if start < scenario.duration_hours:
+                out.append(Administration(dose.drug, start, dose.infusion_minutes, items))
+    out.sort(key=lambda a: (a.start_h, a.drug))
+    for drug in {a.drug for a in out}:
+        mine = [a for a in out if a.drug == drug and a.minutes > 0]
+        for a, b in zip(mine, mine[1:]):
+            if b.start_h < a.start_h + a.minutes / 60.0 - 1e-9:
+                raise InputError("dose", f"{drug} at {a.start_h:g} h and {b.start_h:g} h",
+                                 "infusions of one drug that do not overlap")
+    return out
+
+
 def breakpoints(scenario: Scenario) -> list[Breakpoint]:
     """Timed input changes of a scenario, merged by time (an end and a start at the same time: the start wins)."""
-    changes: dict[float, dict[str, float]] = {}
+    sets: dict[float, dict[str, float]] = {}
+    adds: dict[float, dict[str, float]] = {}
+
+    def start_and_stop(start: float, end: float, on: dict[str, float], off: dict[str, float]) -> None:
+        stop = sets.setdefault(round(end, 9), {})
+        for k, v in off.items():
+            stop.setdefault(k, v)
+        sets.setdefault(round(start, 9), {}).update(on)
+
     for s in exercise_sessions(scenario):
-        if s.start_h >= scenario.duration_hours:
-            continue
         on = {
             "exercise_on": 1.0,
             "exercise_intensity": s.intensity,
             "modality_resistance": 1.0 if s.modality == "resistance" else 0.0,
             "modality_hiit": 1.0 if s.modality == "hiit" else 0.0,
         }
-        off = dict.fromkeys(INPUT_SPECIES, 0.0)
-        end = changes.setdefault(round(s.end_h, 9), {})
-        for k, v in off.items():
-            end.setdefault(k, v)
-        changes.setdefault(round(s.start_h, 9), {}).update(on)
-    return [Breakpoint(t, tuple(sorted(v.items()))) for t, v in sorted(changes.items())]
+        start_and_stop(s.start_h, s.end_h, on, dict.fromkeys(EXERCISE_INPUTS, 0.0))
+    for a in administrations(scenario):
+        spec = DRUG_SPECIES[a.drug]
+        if a.minutes > 0:
+            hours = a.minutes / 60.0
+            start_and_stop(a.start_h, a.start_h + hours, {spec.infusion_input: a.items / hours},
+                           {spec.infusion_input: 0.0})
+        else:
+            at = adds.setdefault(round(a.start_h, 9), {})
+            at[spec.bolus_species] = at.get(spec.bolus_species, 0.0) + a.items
+    times = sorted(set(sets) | set(adds))
+    return [
+        Breakpoint(t, tuple(sorted(sets.get(t, {}).items())), tuple(sorted(adds.get(t, {}).items())))
+        for t in times
+    ]
 
 
 def to_sbml_events(sbml: str, points: list[Breakpoint]) -> str:
@@ -158,6 +237,14 @@ def to_sbml_events(sbml: str, points: list[Breakpoint]) -> str:
             ea = ev.createEventAssignment()
             ea.setVariable(species)
             ea.setMath(_math(f"{value!r} item", model))
+        for species, amount in bp.increments:
+            sp = model.getSpecies(species)
+            ea = ev.createEventAssignment()
+            ea.setVariable(species)
+            if sp.getHasOnlySubstanceUnits():
+                ea.setMath(_math(f"{species} + {amount!r} item", model))
+            else:  # the symbol is a concentration: add amount / volume
+                ea.setMath(_math(f"{species} + {amount!r} item / {sp.getCompartment()}", model))
     return libsbml.writeSBMLToString(doc)
 
 

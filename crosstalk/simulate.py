@@ -8,6 +8,7 @@ gives (tested). No roadrunner object leaves this module.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -27,16 +28,49 @@ roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
 
 from crosstalk.errors import InputError, SimulationError
 from crosstalk.observables import compute_endpoints, observables_for
-from crosstalk.parameters import model_hash, model_path, parameter_table
+from crosstalk.parameters import model_path, parameter_table
 from crosstalk.scenario import Scenario
-from crosstalk.schedule import INPUT_SPECIES, breakpoints, exercise_sessions
+from crosstalk.schedule import Breakpoint, administrations, breakpoints, exercise_sessions
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Result", "Simulator", "simulate", "versions"]
+__all__ = ["Result", "Simulator", "init_dependencies", "simulate", "versions"]
 
 DEFAULT_RTOL = 1e-8
 DEFAULT_ATOL = 1e-10
+
+
+def init_dependencies(sbml: str) -> set[str]:
+    """Parameters that initial values depend on (through initial assignments and assignment rules).
+
+    RoadRunner evaluates initial assignments at ``reset()`` from parameters' *initial* values, which only
+    ``RoadRunner.setValue("init(p)")`` changes (``setGlobalParameterValues`` does not, and the model-level
+    ``setValue`` is ignored at reset). Only these parameters need that slower path (~0.2 ms per call).
+    """
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)  # keep the document alive while its model is used
+    model = doc.getModel()
+    rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
+    inits = {ia.getSymbol(): ia.getMath() for ia in model.getListOfInitialAssignments()}
+
+    def names(ast) -> set[str]:
+        out = {ast.getName()} if ast.getType() == libsbml.AST_NAME else set()
+        for i in range(ast.getNumChildren()):
+            out |= names(ast.getChild(i))
+        return out
+
+    seen: set[str] = set()
+    stack = [n for math in inits.values() for n in names(math)]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for table in (rules, inits):
+            if n in table:
+                stack.extend(names(table[n]))
+    return {n for n in seen if model.getParameter(n) is not None}
 
 
 def versions() -> dict[str, str]:
@@ -109,32 +143,51 @@ class Simulator:
         Module name (``"exercise"``; later ``"crosstalk"`` for the composed model).
     rtol, atol : float
         CVODE relative and absolute tolerances.
+    sbml : str, optional
+        An SBML document to use instead of the packaged model (same ids and parameter table), e.g. an edited
+        copy; its hash is recorded in the provenance.
 
     Notes
     -----
     Build one per process and reuse it: compilation costs ~0.1-0.5 s, a run a few milliseconds.
     """
 
-    def __init__(self, model: str = "exercise", *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> None:
+    def __init__(self, model: str = "exercise", *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+                 sbml: str | None = None) -> None:
         self.model = model
-        self._rr = roadrunner.RoadRunner(str(model_path(model)))
+        sbml = model_path(model).read_text() if sbml is None else sbml
+        self._rr = roadrunner.RoadRunner(sbml)
         integ = self._rr.integrator
         integ.relative_tolerance = rtol
         integ.absolute_tolerance = atol
         integ.maximum_num_steps = 100_000
-        # after a schedule change CVODE's own first-step guess can be ~1e-19 h (it then warns and goes on)
-        integ.initial_time_step = 1e-6
+        # First step after each schedule change. CVODE's own estimate is ~1e-19 h for species that start at 0
+        # (ExEVs, cargo, antibody: atol weight 1e10 against rates of 1e14 items/h), which makes SUNDIALS print
+        # "t + h = t" warnings; 1e-6 h made the error test fail at a 1e17-molecule infusion. Measured: 1e-8 to
+        # 1e-12 h are silent and agree with the automatic choice to ~1e-9 relative.
+        integ.initial_time_step = 1e-9
         m = self._rr.model
         self._gids = list(m.getGlobalParameterIds())
         self._fids = list(m.getFloatingSpeciesIds())
         table = parameter_table(model)
         self._param_ids = [p.id for p in table]
         self._param_idx = np.array([self._gids.index(p) for p in self._param_ids], dtype=np.int32)
-        self._defaults = np.array([p.value for p in table], dtype=float)
+        # defaults are the loaded document's values (the table's, for the packaged models: tested)
+        self._defaults = np.array(m.getGlobalParameterValues(self._param_idx), dtype=float)
+        deps = init_dependencies(sbml)
+        self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
+        self._init_current = {pid: float(self._defaults[i]) for i, pid in self._init_params.items()}
         self._observables = observables_for(model)
-        self._obs_idx = np.array([self._gids.index(o.name) for o in self._observables], dtype=np.int32)
-        self._input_idx = {s: self._fids.index(s) for s in INPUT_SPECIES}
-        self._hash = model_hash(model)
+        # observables are assignment-rule parameters, or (e.g. tumour_cells) species amounts
+        names = [o.name for o in self._observables]
+        self._obs_param = np.array([i for i, n in enumerate(names) if n in self._gids], dtype=np.int32)
+        self._obs_param_idx = np.array([self._gids.index(names[i]) for i in self._obs_param], dtype=np.int32)
+        self._obs_species = np.array([i for i, n in enumerate(names) if n in self._fids], dtype=np.int32)
+        self._obs_species_idx = np.array([self._fids.index(names[i]) for i in self._obs_species], dtype=np.int32)
+        missing = set(names) - set(self._gids) - set(self._fids)
+        if missing:
+            raise SimulationError(f"model {model!r} lacks observables {sorted(missing)}")
+        self._hash = hashlib.sha256(sbml.encode()).hexdigest()
         self._settings = {"rtol": rtol, "atol": atol, "integrator": "cvode"}
 
     @property
@@ -160,8 +213,13 @@ class Simulator:
         if scenario.model != self.model:
             raise InputError("model", scenario.model, f"{self.model!r} for this Simulator")
         rr = self._rr
-        m = rr.model
-        m.setGlobalParameterValues(self._param_idx, self.parameter_values(scenario.parameters))
+        values = self.parameter_values(scenario.parameter_overrides())
+        for i, pid in self._init_params.items():  # see init_dependencies
+            if values[i] != self._init_current[pid]:
+                rr.setValue(f"init({pid})", float(values[i]))
+                self._init_current[pid] = float(values[i])
+        m = rr.model  # fetched after init() writes, which replace the underlying model object
+        m.setGlobalParameterValues(self._param_idx, values)
         rr.reset()
         end = scenario.duration_hours
         n_out = int(np.floor(end / scenario.output_step_hours + 1e-9)) + 1
@@ -171,7 +229,7 @@ class Simulator:
         points = [bp for bp in breakpoints(scenario) if bp.time_h <= end]
         bp_times = np.array([bp.time_h for bp in points])
         times = np.union1d(grid, bp_times)
-        rows = np.empty((times.size, self._obs_idx.size))
+        rows = np.empty((times.size, len(self._observables)))
         bp_iter = iter(points)
         next_bp = next(bp_iter, None)
         t = 0.0
@@ -184,10 +242,11 @@ class Simulator:
                     raise SimulationError(f"scenario {scenario.name!r}: integration failed near t = {t:g} h: {err}")
                 restart = False
                 t = tk
-            rows[k] = m.getGlobalParameterValues(self._obs_idx)
+            rows[k, self._obs_param] = m.getGlobalParameterValues(self._obs_param_idx)
+            if self._obs_species.size:
+                rows[k, self._obs_species] = m.getFloatingSpeciesAmounts(self._obs_species_idx)
             if next_bp is not None and abs(next_bp.time_h - tk) < 1e-9:
-                idx = [self._input_idx[s] for s, _ in next_bp.values]
-                m.setFloatingSpeciesAmounts(idx, [v for _, v in next_bp.values])
+                self._apply(next_bp)
                 restart = True
                 next_bp = next(bp_iter, None)
         if not np.all(np.isfinite(rows)):
@@ -195,12 +254,16 @@ class Simulator:
         full = pd.DataFrame(rows, columns=self.observable_names)
         full.insert(0, "time_h", times)
         sessions = exercise_sessions(scenario)
+        first_dose_end: dict[str, float] = {}
+        for a in administrations(scenario):
+            first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
         endpoints = compute_endpoints(
             full,
             first_start_h=sessions[0].start_h if sessions else None,
             first_end_h=sessions[0].end_h if sessions else None,
             minutes_total=sum(s.minutes for s in sessions),
             sessions_total=len(sessions),
+            first_dose_end_h=first_dose_end,
         )
         on_grid = np.isin(times, grid)
         ts = full.loc[on_grid].reset_index(drop=True)
@@ -212,6 +275,23 @@ class Simulator:
             "seed": scenario.seed,
         }
         return Result(scenario, ts, endpoints, provenance)
+
+
+    def _apply(self, bp: Breakpoint) -> None:
+        m = self._rr.model
+        if bp.values:
+            idx = [self._species_index(s) for s, _ in bp.values]
+            m.setFloatingSpeciesAmounts(idx, [v for _, v in bp.values])
+        if bp.increments:
+            idx = [self._species_index(s) for s, _ in bp.increments]
+            current = m.getFloatingSpeciesAmounts(idx)
+            m.setFloatingSpeciesAmounts(idx, list(current + np.array([v for _, v in bp.increments])))
+
+    def _species_index(self, species: str) -> int:
+        try:
+            return self._fids.index(species)
+        except ValueError:
+            raise SimulationError(f"model {self.model!r} has no input species {species!r}") from None
 
 
 _SIMULATORS: dict[str, Simulator] = {}

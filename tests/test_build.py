@@ -9,7 +9,6 @@ import pytest
 
 from crosstalk.build import build_sbml, validate_sbml
 from crosstalk.parameters import MODULES, model_sbml, parameter_table
-from crosstalk.schedule import INPUT_SPECIES
 
 from conftest import REPO, SHARED_TARGETS
 
@@ -56,9 +55,10 @@ def test_sbo_terms_and_units_everywhere(module):
 def test_biological_species_have_miriam_annotations(module):
     model = libsbml.readSBMLFromString(model_sbml(module)).getModel()
     allowed = ("http://identifiers.org/ncbigene/", "http://identifiers.org/CHEBI:", "http://identifiers.org/CL:",
-               "http://identifiers.org/GO:", "http://identifiers.org/mirbase.mature/", "http://identifiers.org/uniprot/")
+               "http://identifiers.org/GO:", "http://identifiers.org/mirbase.mature/", "http://identifiers.org/uniprot/",
+               "http://identifiers.org/drugbank/")
     for s in model.getListOfSpecies():
-        if s.getId() in INPUT_SPECIES:
+        if s.getSBOTerm() == 285:  # schedule inputs (material entity of unspecified nature)
             continue
         uris = [cv.getResourceURI(i) for cv in s.getCVTerms() for i in range(cv.getNumResources())]
         assert uris, f"species {s.getId()} has no MIRIAM annotation"

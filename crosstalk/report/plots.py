@@ -17,8 +17,14 @@ if TYPE_CHECKING:
 
 __all__ = ["summary_figure"]
 
-#: Panels of the summary figure, in order; observables a result lacks are skipped.
+#: Panels of the summary figure, in order of priority; observables a result lacks are skipped, at most 8 shown.
 SUMMARY_PANELS: tuple[str, ...] = (
+    "tumour_volume_mm3",
+    "cd8_tumour_cells",
+    "pd1_occupancy",
+    "pembrolizumab_plasma_ug_per_ml",
+    "nk_tumour_cells",
+    "checkpoint_inhibition",
     "epinephrine_pg_per_ml",
     "il6_pg_per_ml",
     "plasma_ev_per_ml",
@@ -26,15 +32,16 @@ SUMMARY_PANELS: tuple[str, ...] = (
     "il15_pg_per_ml",
     "irisin_ng_per_ml",
 )
+MAX_PANELS = 8
 
 
 def summary_figure(result: Result, path: str | Path) -> Path:
     """Plot the key observables of ``result`` against time with units and shaded exercise sessions."""
-    from crosstalk.schedule import exercise_sessions
+    from crosstalk.schedule import administrations, exercise_sessions
 
     meta = {o.name: o for o in OBSERVABLES}
     ts = result.timeseries
-    panels = [p for p in SUMMARY_PANELS if p in ts.columns]
+    panels = [p for p in SUMMARY_PANELS if p in ts.columns][:MAX_PANELS]
     hours = ts["time_h"].to_numpy()
     use_days = hours[-1] > 72
     x = hours / 24.0 if use_days else hours
@@ -42,6 +49,7 @@ def summary_figure(result: Result, path: str | Path) -> Path:
     nrows = (len(panels) + 1) // 2
     fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.6 * nrows), sharex=True, squeeze=False)
     sessions = exercise_sessions(result.scenario)
+    doses = administrations(result.scenario)
     for ax, name in zip(axes.flat, panels):
         o = meta[name]
         ax.plot(x, ts[name].to_numpy(), lw=1.4)
@@ -51,12 +59,14 @@ def summary_figure(result: Result, path: str | Path) -> Path:
         for s in sessions:
             a, b = (s.start_h / 24.0, s.end_h / 24.0) if use_days else (s.start_h, s.end_h)
             ax.axvspan(a, b, color="tab:orange", alpha=0.15, lw=0)
+        for d in doses:
+            ax.axvline(d.start_h / 24.0 if use_days else d.start_h, color="tab:purple", lw=0.6, ls=":")
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("time [days]" if use_days else "time [h]")
-    fig.suptitle(f"{result.scenario.name}: shaded = exercise sessions", fontsize=10)
+    fig.suptitle(f"{result.scenario.name}: shaded = exercise sessions, dotted = doses", fontsize=10)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
