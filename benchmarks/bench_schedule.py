@@ -33,7 +33,6 @@ def main(n: int = 20) -> None:
     rr = roadrunner.RoadRunner(to_sbml_events(model_sbml("exercise"), breakpoints(SCENARIO)))
     rr.integrator.relative_tolerance = sim._settings["rtol"]
     rr.integrator.absolute_tolerance = sim._settings["atol"]
-    rr.integrator.initial_time_step = 1e-9
     grid = np.arange(0, 180 * 24 + 1, 24.0).tolist()
 
     def events() -> None:

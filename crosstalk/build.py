@@ -68,6 +68,12 @@ _MODULE_DESCRIPTIONS = {
         "effector activity, PD-1/PD-L1 complexes inhibiting CD8 killing (Hill function), and the anti-PD-1 "
         "antibody pembrolizumab with two-compartment population PK (Ahamadi et al. 2017). Time unit: hour."
     ),
+    "anthracycline": (
+        "crosstalk anthracycline module: doxorubicin three-compartment population PK with doxorubicinol "
+        "(Perez-Blanco et al. 2016), a cardiac effect compartment, doxorubicin-driven oxidative burden against "
+        "antioxidant capacity, slowly repaired mitochondrial damage, irreversible cardiomyocyte loss, LVEF and a "
+        "heart-failure risk calibrated to Swain et al. (2003), and tumour/lymphocyte kill rates. Time unit: hour."
+    ),
 }
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from crosstalk.scenario import ExerciseRegime, Scenario
 from crosstalk.simulate import Simulator
 
-__all__ = ["Check", "CHECKS", "target", "run_check"]
+__all__ = ["CHECK_MODEL", "CHECKS", "Check", "run_check", "swain_loss", "target"]
 
 
 @dataclass(frozen=True)
@@ -164,15 +164,86 @@ def muscle_ev_share(sim: Simulator, parameters: dict | None = None) -> Check:
     })
 
 
+def _doxorubicin(dose_mg_m2: float, cycles: int, *, interval_days: float = 21.0, infusion_minutes: float = 15.0,
+                 follow_days: float = 21.0, parameters: dict | None = None, model: str = "anthracycline") -> Scenario:
+    import warnings
+
+    from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule
+
+    with warnings.catch_warnings():  # the Swain protocols exceed the label cap on purpose
+        warnings.simplefilter("ignore", CumulativeDoseWarning)
+        return Scenario(
+            f"doxorubicin-{dose_mg_m2:g}x{cycles}", model=model,
+            duration_days=interval_days * (cycles - 1) + follow_days, output_step_hours=6.0,
+            dose=(DoseSchedule("doxorubicin", dose_mg_m2, "mg/m2", interval_days=interval_days, count=cycles,
+                               infusion_minutes=infusion_minutes),),
+            parameters=parameters or {},
+        )
+
+
+#: Mean LVEF decline after AC 4x60 mg/m2, 3 weeks after the last dose: an assumed calibration point (a small
+#: decline of a few points is typical; CTRCD occurs in a minority, e.g. 9% in Cardinale 2015).
+AC_LVEF_DECLINE_POINTS = 3.0
+AC_LVEF_SOURCE = ("assumed: small mean LVEF decline after AC (cf. Cardinale D et al. (2015) Circulation 131:1981. "
+                  "doi:10.1161/CIRCULATIONAHA.114.013777)")
+
+#: Swain protocol: 50 mg/m2 every 3 weeks until the cumulative dose; risk read 3 weeks after the last dose.
+SWAIN_DOSE_MG_M2 = 50.0
+
+
+def ac_lvef_decline(sim: Simulator, parameters: dict | None = None) -> Check:
+    """AC regimen 60 mg/m2 q21d x4: a small mean LVEF decline (3 points, band 1-5) and no CTRCD."""
+    v = target("ac_regimen")["values"]
+    res = sim.run(_doxorubicin(v["dose_mg_per_m2"], v["cycles"], interval_days=v["interval_days"],
+                               parameters=parameters))
+    return Check("ac_lvef_decline", AC_LVEF_SOURCE, {
+        "lvef_drop_points": (res.endpoints["lvef_drop_points"], 1.0, 5.0),
+        "ctrcd": (float(res.endpoints["ctrcd"]), 0.0, 0.0),
+        "cumulative_mg_per_m2": (res.endpoints["cumulative_doxorubicin_mg_per_m2"], 239.999, 240.001),
+    })
+
+
+def swain_loss(sim: Simulator, cumulative: float, parameters: dict | None = None) -> tuple[float, float]:
+    """Cardiomyocyte loss and heart-failure risk 3 weeks after reaching ``cumulative`` mg/m2 (Swain protocol)."""
+    res = sim.run(_doxorubicin(SWAIN_DOSE_MG_M2, round(cumulative / SWAIN_DOSE_MG_M2), parameters=parameters))
+    ts = res.timeseries
+    return 1.0 - float(ts["cardiomyocyte_viable_fraction"].iloc[-1]), res.endpoints["chf_risk_final"]
+
+
+def swain_chf_dose_response(sim: Simulator, parameters: dict | None = None) -> Check:
+    """Heart-failure risk from the mechanistic state within +/- 0.03 of Swain 2003 at 400 and 700 mg/m2."""
+    t = target("swain_chf_dose_response")
+    v = t["values"]
+    r400 = swain_loss(sim, 400.0, parameters)[1]
+    r700 = swain_loss(sim, 700.0, parameters)[1]
+    return Check(t["id"], t["source"], {
+        "risk_at_400": (r400, v["at_400_mg_per_m2"] - 0.03, v["at_400_mg_per_m2"] + 0.03),
+        "risk_at_700": (r700, v["at_700_mg_per_m2"] - 0.03, v["at_700_mg_per_m2"] + 0.03),
+    })
+
+
 CHECKS: dict[str, Callable[..., Check]] = {
     "il6_prolonged_run": il6_prolonged_run,
     "nk_mobilisation": nk_mobilisation,
     "epinephrine_exercise": epinephrine_exercise,
     "exev_release_cycling": exev_release_cycling,
     "muscle_ev_share": muscle_ev_share,
+    "ac_lvef_decline": ac_lvef_decline,
+    "swain_chf_dose_response": swain_chf_dose_response,
+}
+
+#: The model each check runs on (as modules; the composed model reruns all of them).
+CHECK_MODEL: dict[str, str] = {
+    "il6_prolonged_run": "exercise",
+    "nk_mobilisation": "exercise",
+    "epinephrine_exercise": "exercise",
+    "exev_release_cycling": "exercise",
+    "muscle_ev_share": "exercise",
+    "ac_lvef_decline": "anthracycline",
+    "swain_chf_dose_response": "anthracycline",
 }
 
 
 def run_check(target_id: str, sim: Simulator | None = None, parameters: dict | None = None) -> Check:
-    """Run the check of ``target_id`` (building a Simulator for the exercise model if none is given)."""
-    return CHECKS[target_id](sim or Simulator("exercise"), parameters)
+    """Run the check of ``target_id`` (building a Simulator for its model if none is given)."""
+    return CHECKS[target_id](sim or Simulator(CHECK_MODEL[target_id]), parameters)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Observable", "OBSERVABLES", "ENDPOINTS", "observables_for", "compute_endpoints"]
+__all__ = ["CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable", "compute_endpoints", "observables_for"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,20 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("pd1_occupancy", "1", "PD-1 receptor occupancy by pembrolizumab", "immune"),
     Observable("pembrolizumab_plasma_ug_per_ml", "ug/mL", "plasma pembrolizumab", "immune"),
     Observable("checkpoint_inhibition", "1", "fraction of CD8 killing inhibited by PD-1/PD-L1", "immune"),
+    Observable("doxorubicin_plasma_ng_per_ml", "ng/mL", "plasma doxorubicin", "anthracycline", log_scale=True),
+    Observable("doxorubicinol_plasma_ng_per_ml", "ng/mL", "plasma doxorubicinol", "anthracycline"),
+    Observable("doxorubicin_heart_ng_per_g", "ng/g", "heart-tissue doxorubicin", "anthracycline"),
+    Observable("cardiac_ros", "1", "cardiac ROS relative to baseline", "anthracycline"),
+    Observable("antioxidant_capacity", "1", "cardiac antioxidant capacity (SOD2, catalase) relative", "anthracycline"),
+    Observable("cardiomyocyte_viable_fraction", "1", "viable cardiomyocyte fraction", "anthracycline"),
+    Observable("lvef_percent", "%", "left-ventricular ejection fraction", "anthracycline"),
+    Observable("cumulative_doxorubicin_mg_per_m2", "mg/m2", "cumulative doxorubicin dose", "anthracycline"),
+    Observable("chf_risk", "1", "probability of heart failure", "anthracycline"),
 )
+
+#: CTRCD: LVEF drop of more than 10 points to below 53% (Plana 2014; targets.toml ctrcd_definition).
+CTRCD_DROP_POINTS = 10.0
+CTRCD_THRESHOLD_PERCENT = 53.0
 
 #: Endpoint name -> (unit, meaning). Folds are relative to the value just before the first session.
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -56,6 +69,12 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "tumour_volume_change_percent": ("%", "tumour volume at the end vs the start"),
     "tumour_volume_final_mm3": ("mm3", "tumour volume at the end"),
     "pd1_occupancy_trough": ("1", "lowest PD-1 occupancy after the end of the first pembrolizumab infusion"),
+    "lvef_baseline_percent": ("%", "LVEF at the start"),
+    "lvef_nadir_percent": ("%", "lowest LVEF"),
+    "lvef_drop_points": ("points", "baseline minus nadir LVEF"),
+    "ctrcd": ("true/false", "cancer-therapy-related cardiac dysfunction: drop > 10 points to < 53%"),
+    "chf_risk_final": ("1", "heart-failure probability at the end"),
+    "cumulative_doxorubicin_mg_per_m2": ("mg/m2", "cumulative doxorubicin given"),
 }
 
 
@@ -66,7 +85,7 @@ def observables_for(module: str) -> tuple[Observable, ...]:
 
 def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_end_h: float | None,
                       minutes_total: float, sessions_total: int,
-                      first_dose_end_h: dict[str, float] | None = None) -> dict[str, float]:
+                      first_dose_end_h: dict[str, float] | None = None) -> dict[str, float | bool]:
     """Endpoints of one trajectory.
 
     Parameters
@@ -115,4 +134,15 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         end = (first_dose_end_h or {}).get("pembrolizumab")
         occ = traj["pd1_occupancy"].to_numpy()
         out["pd1_occupancy_trough"] = float(occ[t >= end].min()) if end is not None and (t >= end).any() else 0.0
+    if "lvef_percent" in traj:
+        lvef = traj["lvef_percent"].to_numpy()
+        base, nadir = float(lvef[0]), float(lvef.min())
+        out["lvef_baseline_percent"] = base
+        out["lvef_nadir_percent"] = nadir
+        out["lvef_drop_points"] = base - nadir
+        out["ctrcd"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_THRESHOLD_PERCENT)
+    if "chf_risk" in traj:
+        out["chf_risk_final"] = float(traj["chf_risk"].iloc[-1])
+    if "cumulative_doxorubicin_mg_per_m2" in traj:
+        out["cumulative_doxorubicin_mg_per_m2"] = float(traj["cumulative_doxorubicin_mg_per_m2"].iloc[-1])
     return out

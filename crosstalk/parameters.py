@@ -18,12 +18,13 @@ from crosstalk.errors import ModelBuildError
 __all__ = ["FEATURES", "MODULES", "Parameter", "clear_cache", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
 
 #: Modules in build order.
-MODULES: tuple[str, ...] = ("exercise", "immune")
+MODULES: tuple[str, ...] = ("exercise", "immune", "anthracycline")
 
 #: What each model can simulate: "exercise" (bouts), drugs by name, "tumour".
 FEATURES: dict[str, frozenset[str]] = {
     "exercise": frozenset({"exercise"}),
     "immune": frozenset({"tumour", "pembrolizumab"}),
+    "anthracycline": frozenset({"doxorubicin"}),
 }
 
 _SOURCE_RE = re.compile(r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -31,13 +32,20 @@ import tomli_w
 from crosstalk.errors import InputError
 from crosstalk.parameters import FEATURES, MODULES, parameter_ids
 
-__all__ = ["DRUGS", "MODALITIES", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
+__all__ = ["CumulativeDoseWarning", "DRUGS", "MODALITIES", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
 
 MODALITIES: tuple[str, ...] = ("aerobic", "resistance", "hiit")
 #: Drug -> dose units it accepts.
 DRUGS: dict[str, tuple[str, ...]] = {
     "pembrolizumab": ("mg", "mg/kg"),
+    "doxorubicin": ("mg/m2", "mg"),
 }
+#: Label cap of cumulative doxorubicin (mg/m2); regimens above it warn.
+DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2 = 550.0
+
+
+class CumulativeDoseWarning(UserWarning):
+    """A regimen exceeds a drug's labelled cumulative dose."""
 ADHERENCE_PATTERNS: tuple[str, ...] = ("regular", "random")
 MAX_DURATION_DAYS = 3650.0
 MAX_OUTPUT_POINTS = 2_000_000
@@ -198,7 +206,7 @@ class DoseSchedule:
         _number("dose.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
         _number("dose.interval_days", self.interval_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
         _number("dose.count", self.count, low=1, high=1000, integer=True)
-        _number("dose.infusion_minutes", self.infusion_minutes, low=0.0, high=24 * 60.0)
+        _number("dose.infusion_minutes", self.infusion_minutes, low=0.0, high=7 * 24 * 60.0)
         if self.count > 1 and self.infusion_minutes / 1440.0 >= self.interval_days:
             raise InputError("dose.infusion_minutes", self.infusion_minutes,
                              f"an infusion shorter than the dosing interval ({self.interval_days:g} days)")
@@ -214,7 +222,9 @@ class DoseSchedule:
 #: Patient field -> model parameter it sets (where the model has that parameter).
 PATIENT_PARAMETERS: dict[str, str] = {
     "weight_kg": "body_weight_kg",
+    "body_surface_area_m2": "body_surface_area_m2",
     "tumour_cells": "initial_tumour_cells",
+    "baseline_lvef_percent": "lvef_baseline_percent",
     "fitness": "initial_training_state",
 }
 
@@ -330,6 +340,17 @@ class Scenario:
         if not isinstance(self.patient, Patient):
             raise InputError("patient", self.patient, "a Patient")
         object.__setattr__(self, "dose", doses)
+        cumulative = sum(
+            d.count * (d.amount if d.unit == "mg/m2" else d.amount / self.patient.body_surface_area_m2)
+            for d in doses if d.drug == "doxorubicin"
+        )
+        if cumulative > DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2:
+            warnings.warn(
+                f"scenario {self.name!r}: planned cumulative doxorubicin {cumulative:.0f} mg/m2 exceeds the label cap "
+                f"of {DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2:.0f} mg/m2",
+                CumulativeDoseWarning,
+                stacklevel=3,
+            )
         known = parameter_ids(self.model)
         overrides: dict[str, float] = {}
         for pid, value in dict(self.parameters).items():

@@ -39,12 +39,14 @@ class DrugSpecies:
     """Where a drug enters a model: infusion-rate input, bolus target, and its molecular weight parameter."""
 
     infusion_input: str
-    bolus_species: str
+    bolus_species: tuple[str, ...]
     mw_parameter: str
 
 
 DRUG_SPECIES: dict[str, DrugSpecies] = {
-    "pembrolizumab": DrugSpecies("pembrolizumab_infusion", "pembrolizumab_plasma", "pembrolizumab_mw"),
+    "pembrolizumab": DrugSpecies("pembrolizumab_infusion", ("pembrolizumab_plasma",), "pembrolizumab_mw"),
+    "doxorubicin": DrugSpecies("doxorubicin_infusion", ("doxorubicin_plasma", "doxorubicin_dosed"),
+                               "mw_doxorubicin"),
 }
 AVOGADRO = 6.02214076e23
 
@@ -147,7 +149,11 @@ def _dose_items(dose, scenario: Scenario) -> float:
     spec = DRUG_SPECIES[dose.drug]
     params = {p: v.value for p, v in parameter_ids(scenario.model).items()}
     params.update(scenario.parameter_overrides())
-    mg = dose.amount * (scenario.patient.weight_kg if dose.unit == "mg/kg" else 1.0)
+    # body size as the model sees it: an explicit [parameters] override wins over the [patient] value
+    weight = params.get("body_weight_kg", scenario.patient.weight_kg)
+    bsa = params.get("body_surface_area_m2", scenario.patient.body_surface_area_m2)
+    per = {"mg": 1.0, "mg/kg": weight, "mg/m2": bsa}
+    mg = dose.amount * per[dose.unit]
     return mg * 1e-3 / params[spec.mw_parameter] * AVOGADRO
 
 
@@ -203,7 +209,8 @@ def breakpoints(scenario: Scenario) -> list[Breakpoint]:
                            {spec.infusion_input: 0.0})
         else:
             at = adds.setdefault(round(a.start_h, 9), {})
-            at[spec.bolus_species] = at.get(spec.bolus_species, 0.0) + a.items
+            for species in spec.bolus_species:
+                at[species] = at.get(species, 0.0) + a.items
     times = sorted(set(sets) | set(adds))
     return [
         Breakpoint(t, tuple(sorted(sets.get(t, {}).items())), tuple(sorted(adds.get(t, {}).items())))

@@ -34,10 +34,32 @@ from crosstalk.schedule import Breakpoint, administrations, breakpoints, exercis
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Result", "Simulator", "init_dependencies", "simulate", "versions"]
+__all__ = ["Result", "Simulator", "init_dependencies", "simulate", "species_kinds", "versions"]
 
 DEFAULT_RTOL = 1e-8
 DEFAULT_ATOL = 1e-10
+#: Absolute tolerance of molecule and vesicle counts (items; 1e3 molecules ~ 1.7e-21 mol). With the global
+#: 1e-10 a 1.2e20-molecule doxorubicin infusion made CVODE's error test demand steps below 1e-15 h.
+MOLECULE_ATOL = 1e3
+#: Absolute tolerance of cell counts (cells).
+CELL_ATOL = 1e-6
+
+
+def species_kinds(sbml: str) -> dict[str, str]:
+    """Species id -> ``"cell"`` (Cell Ontology annotation), ``"input"`` (SBO:0000285) or ``"molecule"``."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    kinds = {}
+    for sp in doc.getModel().getListOfSpecies():
+        uris = [cv.getResourceURI(i) for cv in sp.getCVTerms() for i in range(cv.getNumResources())]
+        if sp.getSBOTerm() == 285:
+            kinds[sp.getId()] = "input"
+        elif any("identifiers.org/CL:" in u for u in uris):
+            kinds[sp.getId()] = "cell"
+        else:
+            kinds[sp.getId()] = "molecule"
+    return kinds
 
 
 def init_dependencies(sbml: str) -> set[str]:
@@ -102,7 +124,7 @@ class Result:
 
     scenario: Scenario
     timeseries: pd.DataFrame
-    endpoints: dict[str, float]
+    endpoints: dict[str, float | bool]
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def write(self, outdir: str | Path, *, force: bool = False, plot: bool = True) -> Path:
@@ -157,15 +179,16 @@ class Simulator:
         self.model = model
         sbml = model_path(model).read_text() if sbml is None else sbml
         self._rr = roadrunner.RoadRunner(sbml)
+        self._rtol, self._atol = rtol, atol
+        self._kinds = species_kinds(sbml)
+        self._apply_tolerances()
         integ = self._rr.integrator
-        integ.relative_tolerance = rtol
-        integ.absolute_tolerance = atol
         integ.maximum_num_steps = 100_000
-        # First step after each schedule change. CVODE's own estimate is ~1e-19 h for species that start at 0
-        # (ExEVs, cargo, antibody: atol weight 1e10 against rates of 1e14 items/h), which makes SUNDIALS print
-        # "t + h = t" warnings; 1e-6 h made the error test fail at a 1e17-molecule infusion. Measured: 1e-8 to
-        # 1e-12 h are silent and agree with the automatic choice to ~1e-9 relative.
-        integ.initial_time_step = 1e-9
+        # First step after each schedule change. CVODE's own estimate depends on the integrator's history, so a
+        # reused instance then differs from a fresh one at round-off level; a fixed first step keeps runs
+        # bit-identical. 1e-6 and 1e-9 h failed the error test at some infusion starts; 1e-12 h passed every
+        # case (exercise bouts, antibody and doxorubicin infusions and boluses). See benchmarks/bench_schedule.py.
+        integ.initial_time_step = 1e-12
         m = self._rr.model
         self._gids = list(m.getGlobalParameterIds())
         self._fids = list(m.getFloatingSpeciesIds())
@@ -188,7 +211,8 @@ class Simulator:
         if missing:
             raise SimulationError(f"model {model!r} lacks observables {sorted(missing)}")
         self._hash = hashlib.sha256(sbml.encode()).hexdigest()
-        self._settings = {"rtol": rtol, "atol": atol, "integrator": "cvode"}
+        self._settings = {"rtol": rtol, "atol": atol, "atol_molecules": MOLECULE_ATOL, "atol_cells": CELL_ATOL,
+                          "integrator": "cvode"}
 
     @property
     def observable_names(self) -> list[str]:
@@ -202,8 +226,16 @@ class Simulator:
             values[self._param_ids.index(pid)] = v
         return values
 
-    def run(self, scenario: Scenario) -> Result:
+    def run(self, scenario: Scenario, *, extra: tuple[str, ...] | list[str] = ()) -> Result:
         """Simulate one scenario.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            What to simulate.
+        extra : sequence of str
+            Further model quantities to record as columns after the observables: species ids (amounts, in
+            items) or parameter ids (values in their table unit), e.g. for mass balances.
 
         Raises
         ------
@@ -214,10 +246,14 @@ class Simulator:
             raise InputError("model", scenario.model, f"{self.model!r} for this Simulator")
         rr = self._rr
         values = self.parameter_values(scenario.parameter_overrides())
+        rebuilt = False
         for i, pid in self._init_params.items():  # see init_dependencies
             if values[i] != self._init_current[pid]:
                 rr.setValue(f"init({pid})", float(values[i]))
                 self._init_current[pid] = float(values[i])
+                rebuilt = True
+        if rebuilt:
+            self._apply_tolerances()
         m = rr.model  # fetched after init() writes, which replace the underlying model object
         m.setGlobalParameterValues(self._param_idx, values)
         rr.reset()
@@ -229,7 +265,18 @@ class Simulator:
         points = [bp for bp in breakpoints(scenario) if bp.time_h <= end]
         bp_times = np.array([bp.time_h for bp in points])
         times = np.union1d(grid, bp_times)
-        rows = np.empty((times.size, len(self._observables)))
+        extra = list(extra)
+        extra_species = [(j, self._fids.index(x)) for j, x in enumerate(extra) if x in self._fids]
+        extra_params = [(j, self._gids.index(x)) for j, x in enumerate(extra) if x in self._gids and x not in self._fids]
+        unknown = [x for x in extra if x not in self._fids and x not in self._gids]
+        if unknown:
+            raise InputError("extra", unknown, f"species or parameter ids of the {self.model!r} model")
+        n_obs = len(self._observables)
+        rows = np.empty((times.size, n_obs + len(extra)))
+        es_cols = np.array([n_obs + j for j, _ in extra_species], dtype=int)
+        es_idx = np.array([i for _, i in extra_species], dtype=np.int32)
+        ep_cols = np.array([n_obs + j for j, _ in extra_params], dtype=int)
+        ep_idx = np.array([i for _, i in extra_params], dtype=np.int32)
         bp_iter = iter(points)
         next_bp = next(bp_iter, None)
         t = 0.0
@@ -245,13 +292,18 @@ class Simulator:
             rows[k, self._obs_param] = m.getGlobalParameterValues(self._obs_param_idx)
             if self._obs_species.size:
                 rows[k, self._obs_species] = m.getFloatingSpeciesAmounts(self._obs_species_idx)
+            if extra:
+                if es_idx.size:
+                    rows[k, es_cols] = m.getFloatingSpeciesAmounts(es_idx)
+                if ep_idx.size:
+                    rows[k, ep_cols] = m.getGlobalParameterValues(ep_idx)
             if next_bp is not None and abs(next_bp.time_h - tk) < 1e-9:
                 self._apply(next_bp)
                 restart = True
                 next_bp = next(bp_iter, None)
         if not np.all(np.isfinite(rows)):
             raise SimulationError(f"scenario {scenario.name!r}: non-finite observable values")
-        full = pd.DataFrame(rows, columns=self.observable_names)
+        full = pd.DataFrame(rows, columns=self.observable_names + extra)
         full.insert(0, "time_h", times)
         sessions = exercise_sessions(scenario)
         first_dose_end: dict[str, float] = {}
@@ -276,6 +328,16 @@ class Simulator:
         }
         return Result(scenario, ts, endpoints, provenance)
 
+
+    def _apply_tolerances(self) -> None:
+        """Set scalar and per-species tolerances (again after init() writes, which rebuild the vector: measured,
+        roadrunner 2.10 then gave the rate-rule states an absolute tolerance of 30 instead of 1e-10)."""
+        integ = self._rr.integrator
+        integ.relative_tolerance = self._rtol
+        integ.absolute_tolerance = self._atol
+        for sid, kind in self._kinds.items():
+            if kind != "input":
+                integ.setIndividualTolerance(sid, MOLECULE_ATOL if kind == "molecule" else CELL_ATOL)
 
     def _apply(self, bp: Breakpoint) -> None:
         m = self._rr.model

@@ -24,11 +24,19 @@ SCENARIOS = [
 
 
 def test_reused_instance_equals_fresh_instances(sim):
-    """Runs on one reused RoadRunner equal runs on fresh ones, in any order (reset rules hold)."""
-    reused = [sim.run(s).timeseries for s in SCENARIOS + SCENARIOS[::-1]]
-    fresh = [Simulator("exercise").run(s).timeseries for s in SCENARIOS + SCENARIOS[::-1]]
-    for a, b in zip(reused, fresh):
-        pd.testing.assert_frame_equal(a, b, rtol=0, atol=0)
+    """Runs on one reused RoadRunner equal runs on fresh ones exactly, in any order (reset rules hold)."""
+    for s in SCENARIOS + SCENARIOS[::-1]:
+        pd.testing.assert_frame_equal(sim.run(s).timeseries, Simulator("exercise").run(s).timeseries, rtol=0, atol=0)
+
+
+def test_tolerances_survive_init_writes():
+    """An override of a parameter feeding initial values rebuilds roadrunner's model; tolerances must not change
+    (roadrunner 2.10 set the rate-rule states' absolute tolerance to 30 there)."""
+    s = Simulator("exercise")
+    before = np.array(s._rr.integrator.getAbsoluteToleranceVector())
+    s.run(SCENARIOS[2])  # overrides nk_blood_rest_per_ul and initial_training_state (init() writes)
+    s.run(SCENARIOS[3])  # back to defaults (init() writes again)
+    np.testing.assert_array_equal(np.array(s._rr.integrator.getAbsoluteToleranceVector()), before)
 
 
 def test_public_results_are_pandas_and_numpy(sim):

@@ -19,7 +19,12 @@ __all__ = ["summary_figure"]
 
 #: Panels of the summary figure, in order of priority; observables a result lacks are skipped, at most 8 shown.
 SUMMARY_PANELS: tuple[str, ...] = (
+    "doxorubicin_plasma_ng_per_ml",
+    "cumulative_doxorubicin_mg_per_m2",
+    "lvef_percent",
     "tumour_volume_mm3",
+    "chf_risk",
+    "cardiac_ros",
     "cd8_tumour_cells",
     "pd1_occupancy",
     "pembrolizumab_plasma_ug_per_ml",

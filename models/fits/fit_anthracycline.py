@@ -1,0 +1,82 @@
+"""Fit the anthracycline module's calibrated parameters (models/fits/fit_anthracycline.py).
+
+1. ``k_cardiomyocyte_loss``: AC 4x60 mg/m2 q21d gives a mean LVEF decline of 3 points three weeks after the
+   last dose (an assumed calibration point; see crosstalk.calibration.AC_LVEF_SOURCE).
+2. ``chf_loss_half`` and ``chf_hill``: heart-failure risk = L^h / (L^h + L50^h) of the cardiomyocyte loss L the
+   model produces at 400 and 700 mg/m2 (Swain protocol, 50 mg/m2 q21d) equals Swain 2003's 0.05 and 0.48.
+   Two points, two unknowns: solved in closed form on the logit scale.
+
+Usage::
+
+    python models/fits/fit_anthracycline.py            # print values and checks
+    python models/fits/fit_anthracycline.py --write    # write them into the table and rebuild the SBML
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+
+from scipy.optimize import brentq
+
+from crosstalk.calibration import AC_LVEF_DECLINE_POINTS, ac_lvef_decline, run_check, swain_loss, target
+from crosstalk.simulate import Simulator
+
+TABLE = Path(__file__).resolve().parents[2] / "crosstalk" / "modules" / "anthracycline_parameters.toml"
+
+
+def fit_loss_rate(sim: Simulator) -> float:
+    def err(log_k: float) -> float:
+        drop = ac_lvef_decline(sim, {"k_cardiomyocyte_loss": 10**log_k}).criteria["lvef_drop_points"][0]
+        return drop - AC_LVEF_DECLINE_POINTS
+
+    return 10 ** brentq(err, -6.0, 2.0, xtol=1e-12)
+
+
+def fit_chf(sim: Simulator, k_loss: float) -> tuple[float, float]:
+    v = target("swain_chf_dose_response")["values"]
+    l400 = swain_loss(sim, 400.0, {"k_cardiomyocyte_loss": k_loss})[0]
+    l700 = swain_loss(sim, 700.0, {"k_cardiomyocyte_loss": k_loss})[0]
+    logit = lambda p: math.log(p / (1.0 - p))  # noqa: E731
+    hill = (logit(v["at_700_mg_per_m2"]) - logit(v["at_400_mg_per_m2"])) / math.log(l700 / l400)
+    half = l700 / math.exp(logit(v["at_700_mg_per_m2"]) / hill)
+    print(f"cardiomyocyte loss: {l400:.4f} at 400 mg/m2, {l700:.4f} at 700 mg/m2")
+    return half, hill
+
+
+def write_table(values: dict[str, float]) -> None:
+    text = TABLE.read_text()
+    for pid, v in values.items():
+        text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', lambda m: f"{m.group(1)}{float(f'{v:.4g}')!r}", text)
+        if n != 1:
+            raise SystemExit(f"could not find {pid} in {TABLE}")
+    TABLE.write_text(text)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help="write fitted values to the parameter table")
+    args = ap.parse_args()
+    sim = Simulator("anthracycline")
+    k_loss = fit_loss_rate(sim)
+    half, hill = fit_chf(sim, k_loss)
+    values = {"k_cardiomyocyte_loss": k_loss, "chf_loss_half": half, "chf_hill": hill}
+    for k, v in values.items():
+        print(f"{k} = {v:.4g}")
+    rounded = {k: float(f"{v:.4g}") for k, v in values.items()}
+    for target_id in ("ac_lvef_decline", "swain_chf_dose_response"):
+        print(run_check(target_id, sim, rounded).describe())
+    if args.write:
+        write_table(values)
+        from crosstalk import parameters
+        from crosstalk.build import write_models
+
+        parameters.clear_cache()
+        write_models()
+        print(f"wrote {TABLE} and rebuilt models/sbml")
+
+
+if __name__ == "__main__":
+    main()
