@@ -9,13 +9,16 @@ True
 """
 
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
-from crosstalk.scenario import ExerciseRegime, Scenario, load_scenario
+from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.simulate import Result, Simulator, simulate
 
 __all__ = [
+    "Blockade",
     "CrosstalkError",
+    "DoseSchedule",
     "ExerciseRegime",
     "InputError",
+    "Patient",
     "Result",
     "Scenario",
     "SimulationError",

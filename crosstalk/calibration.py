@@ -58,9 +58,10 @@ def _at(ts: pd.DataFrame, col: str, t_h: float) -> float:
 
 
 def _bout(name: str, *, hours: float, intensity: float, duration_days: float = 1.0, modality: str = "aerobic",
-          step: float = 1.0 / 60.0, parameters: dict | None = None) -> Scenario:
+          step: float = 1.0 / 60.0, parameters: dict | None = None, model: str = "exercise") -> Scenario:
     return Scenario(
         name=name,
+        model=model,
         duration_days=duration_days,
         output_step_hours=step,
         exercise=(ExerciseRegime(modality=modality, intensity=intensity, minutes=hours * 60.0, session_days=(0,),
@@ -77,7 +78,7 @@ def il6_prolonged_run(sim: Simulator, parameters: dict | None = None) -> Check:
     t = target("il6_prolonged_run")
     v = t["values"]
     res = sim.run(_bout("il6-prolonged-run", hours=v["duration_h"], intensity=v["intensity_fraction_vo2max"],
-                        parameters=parameters))
+                        parameters=parameters, model=sim.model))
     ts = res.timeseries
     end = START_H + v["duration_h"]
     base = _at(ts, "il6_pg_per_ml", START_H)
@@ -95,7 +96,8 @@ def il6_prolonged_run(sim: Simulator, parameters: dict | None = None) -> Check:
 def nk_mobilisation(sim: Simulator, parameters: dict | None = None) -> Check:
     """30 min at 85% VO2max: NK rise 3-8x at the end, nadir < 0.7 within 1-3 h after, 0.9-1.1 at 24 h."""
     t = target("nk_mobilisation")
-    res = sim.run(_bout("nk-mobilisation", hours=0.5, intensity=0.85, duration_days=2.0, parameters=parameters))
+    res = sim.run(_bout("nk-mobilisation", hours=0.5, intensity=0.85, duration_days=2.0, parameters=parameters,
+                        model=sim.model))
     ts = res.timeseries
     end = START_H + 0.5
     base = _at(ts, "nk_blood_per_ul", START_H)
@@ -113,9 +115,9 @@ def epinephrine_exercise(sim: Simulator, parameters: dict | None = None) -> Chec
     v = t["values"]
     folds = []
     for intensity in (0.5, 0.7, 0.85, 1.0):
-        ts = sim.run(_bout("epi", hours=0.5, intensity=intensity, parameters=parameters)).timeseries
+        ts = sim.run(_bout("epi", hours=0.5, intensity=intensity, parameters=parameters, model=sim.model)).timeseries
         folds.append(_at(ts, "epinephrine_pg_per_ml", START_H + 0.5) / _at(ts, "epinephrine_pg_per_ml", START_H))
-    ts_long = sim.run(_bout("epi-long", hours=2.0, intensity=0.7, parameters=parameters)).timeseries
+    ts_long = sim.run(_bout("epi-long", hours=2.0, intensity=0.7, parameters=parameters, model=sim.model)).timeseries
     rest = _at(ts_long, "epinephrine_pg_per_ml", START_H)
     duration_ratio = _at(ts_long, "epinephrine_pg_per_ml", START_H + 2.0) / _at(ts_long, "epinephrine_pg_per_ml",
                                                                                START_H + 0.5)
@@ -141,8 +143,8 @@ def exev_release_cycling(sim: Simulator, parameters: dict | None = None) -> Chec
         ExerciseRegime(intensity=i, minutes=CYCLING_STAGE_MIN, session_days=(0,), start_hour=START_H + k * stage_h)
         for k, i in enumerate(CYCLING_STAGES)
     )
-    sc = Scenario("exev-cycling", duration_days=1.0, output_step_hours=1.0 / 60.0, exercise=regimes,
-                  parameters=parameters or {})
+    sc = Scenario("exev-cycling", model=sim.model, duration_days=1.0, output_step_hours=1.0 / 60.0,
+                  exercise=regimes, parameters=parameters or {})
     ts = sim.run(sc).timeseries
     end = START_H + len(CYCLING_STAGES) * stage_h
     base = _at(ts, "plasma_ev_per_ml", START_H)
@@ -155,7 +157,8 @@ def exev_release_cycling(sim: Simulator, parameters: dict | None = None) -> Chec
 def muscle_ev_share(sim: Simulator, parameters: dict | None = None) -> Check:
     """Share of plasma EVs from skeletal muscle at rest: 0.05 (steady over a day without exercise)."""
     t = target("muscle_ev_share")
-    ts = sim.run(Scenario("rest", duration_days=1.0, output_step_hours=1.0, parameters=parameters or {})).timeseries
+    ts = sim.run(Scenario("rest", model=sim.model, duration_days=1.0, output_step_hours=1.0,
+                          parameters=parameters or {})).timeseries
     share = ts["muscle_ev_fraction"].to_numpy()
     f = t["values"]["fraction"]
     return Check(t["id"], t["source"], {
@@ -195,7 +198,7 @@ def ac_lvef_decline(sim: Simulator, parameters: dict | None = None) -> Check:
     """AC regimen 60 mg/m2 q21d x4: a small mean LVEF decline (3 points, band 1-5) and no CTRCD."""
     v = target("ac_regimen")["values"]
     res = sim.run(_doxorubicin(v["dose_mg_per_m2"], v["cycles"], interval_days=v["interval_days"],
-                               parameters=parameters))
+                               parameters=parameters, model=sim.model))
     return Check("ac_lvef_decline", AC_LVEF_SOURCE, {
         "lvef_drop_points": (res.endpoints["lvef_drop_points"], 1.0, 5.0),
         "ctrcd": (float(res.endpoints["ctrcd"]), 0.0, 0.0),
@@ -205,7 +208,8 @@ def ac_lvef_decline(sim: Simulator, parameters: dict | None = None) -> Check:
 
 def swain_loss(sim: Simulator, cumulative: float, parameters: dict | None = None) -> tuple[float, float]:
     """Cardiomyocyte loss and heart-failure risk 3 weeks after reaching ``cumulative`` mg/m2 (Swain protocol)."""
-    res = sim.run(_doxorubicin(SWAIN_DOSE_MG_M2, round(cumulative / SWAIN_DOSE_MG_M2), parameters=parameters))
+    res = sim.run(_doxorubicin(SWAIN_DOSE_MG_M2, round(cumulative / SWAIN_DOSE_MG_M2), parameters=parameters,
+                               model=sim.model))
     ts = res.timeseries
     return 1.0 - float(ts["cardiomyocyte_viable_fraction"].iloc[-1]), res.endpoints["chf_risk_final"]
 
@@ -222,6 +226,78 @@ def swain_chf_dose_response(sim: Simulator, parameters: dict | None = None) -> C
     })
 
 
+#: Human analogue of voluntary wheel running: aerobic 45 min at 65% VO2max, 5 sessions a week.
+WHEEL_RUNNING = ExerciseRegime(modality="aerobic", intensity=0.65, minutes=45.0, sessions_per_week=5, start_hour=8.0)
+TUMOUR_WEEKS = 8
+#: Pedersen 2016: running reduced tumour growth by about 60%; the benefit is 1 - V_exercise / V_sedentary.
+TUMOUR_BENEFIT = 0.6
+
+
+def tumour_benefit(sim: Simulator, parameters: dict | None = None, *, blockade=None) -> float:
+    """1 - final tumour volume with exercise / without, over TUMOUR_WEEKS, no drugs (same blockade in both arms)."""
+    from crosstalk.scenario import Blockade
+
+    block = blockade or Blockade()
+
+    def volume(exercise: tuple) -> float:
+        sc = Scenario("tumour", model=sim.model, duration_days=7.0 * TUMOUR_WEEKS, output_step_hours=24.0,
+                      exercise=exercise, parameters=parameters or {}, blockade=block)
+        return sim.run(sc).endpoints["tumour_volume_final_mm3"]
+
+    return 1.0 - volume((WHEEL_RUNNING,)) / volume(())
+
+
+def exercise_tumour_growth(sim: Simulator, parameters: dict | None = None) -> Check:
+    """Exercise slows tumour growth (benefit ~0.6); beta-blockade, IL-6 blockade and NK depletion each remove
+    most of it (less than half of the benefit left)."""
+    from crosstalk.scenario import Blockade
+
+    t = target("exercise_tumour_growth")
+    benefit = tumour_benefit(sim, parameters)
+    criteria = {"benefit": (benefit, 0.3, 0.9)}
+    for name in ("beta_adrenergic", "il6", "nk_depletion"):
+        left = tumour_benefit(sim, parameters, blockade=Blockade(**{name: True})) / benefit
+        criteria[f"benefit_left_with_{name}_blockade"] = (left, -np.inf, 0.5)
+    return Check(t["id"], t["source"], criteria)
+
+
+#: Human analogue of the rat protocol: AC 4x60 mg/m2 q21d with wheel-running-like exercise from the first dose.
+CARDIO_EXEV_SHARE = 0.4  # assumed share of the protection carried by ExEVs (Bei 2017); sets the blocked ratio
+
+
+def cardioprotection_ratios(sim: Simulator, parameters: dict | None = None,
+                            *, exev_blocked: bool = False) -> tuple[float, float]:
+    """LVEF decline with exercise / sedentary at 10 and 16 weeks after the first AC dose."""
+    from crosstalk.scenario import Blockade, DoseSchedule
+
+    v = target("ac_regimen")["values"]
+    ac = (DoseSchedule("doxorubicin", v["dose_mg_per_m2"], "mg/m2", interval_days=v["interval_days"],
+                       count=v["cycles"], infusion_minutes=15.0),)
+
+    def decline(exercise: tuple) -> np.ndarray:
+        sc = Scenario("cardio", model=sim.model, duration_days=112.0, output_step_hours=24.0, dose=ac,
+                      exercise=exercise, parameters=parameters or {}, blockade=Blockade(exev_release=exev_blocked))
+        ts = sim.run(sc).timeseries
+        lvef = ts["lvef_percent"].to_numpy()
+        return np.array([lvef[0] - np.interp(w * 7 * 24.0, ts["time_h"], lvef) for w in (10, 16)])
+
+    r = decline((WHEEL_RUNNING,)) / decline(())
+    return float(r[0]), float(r[1])
+
+
+def exercise_cardioprotection_rat(sim: Simulator, parameters: dict | None = None) -> Check:
+    """Concurrent exercise keeps the decline of cardiac function at 0.3-0.6 of sedentary (10 and 16 weeks);
+    blocking ExEV release shrinks the protection."""
+    t = target("exercise_cardioprotection_rat")
+    r10, r16 = cardioprotection_ratios(sim, parameters)
+    b10, _ = cardioprotection_ratios(sim, parameters, exev_blocked=True)
+    return Check(t["id"], t["source"], {
+        "ratio_10_weeks": (r10, 0.3, 0.6),
+        "ratio_16_weeks": (r16, 0.3, 0.6),
+        "protection_lost_with_exev_blockade": (b10 - r10, 1e-3, np.inf),
+    })
+
+
 CHECKS: dict[str, Callable[..., Check]] = {
     "il6_prolonged_run": il6_prolonged_run,
     "nk_mobilisation": nk_mobilisation,
@@ -230,6 +306,8 @@ CHECKS: dict[str, Callable[..., Check]] = {
     "muscle_ev_share": muscle_ev_share,
     "ac_lvef_decline": ac_lvef_decline,
     "swain_chf_dose_response": swain_chf_dose_response,
+    "exercise_tumour_growth": exercise_tumour_growth,
+    "exercise_cardioprotection_rat": exercise_cardioprotection_rat,
 }
 
 #: The model each check runs on (as modules; the composed model reruns all of them).
@@ -241,6 +319,8 @@ CHECK_MODEL: dict[str, str] = {
     "muscle_ev_share": "exercise",
     "ac_lvef_decline": "anthracycline",
     "swain_chf_dose_response": "anthracycline",
+    "exercise_tumour_growth": "crosstalk",
+    "exercise_cardioprotection_rat": "crosstalk",
 }
 
 

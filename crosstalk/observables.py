@@ -51,6 +51,11 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("lvef_percent", "%", "left-ventricular ejection fraction", "anthracycline"),
     Observable("cumulative_doxorubicin_mg_per_m2", "mg/m2", "cumulative doxorubicin dose", "anthracycline"),
     Observable("chf_risk", "1", "probability of heart failure", "anthracycline"),
+    Observable("nk_infiltration_drive", "1", "NK infiltration relative to resting homing (IL-6 coupling)", "crosstalk"),
+    Observable("nk_activation", "1", "NK cytotoxicity relative to rest (IL-15, ExEV coupling)", "crosstalk"),
+    Observable("tumour_growth_modifier", "1", "tumour proliferation relative to no miRNA cargo", "crosstalk"),
+    Observable("antioxidant_boost", "1", "rise of cardiac antioxidant capacity (training, ExEV HSP70)", "crosstalk"),
+    Observable("training_state", "1", "training state (0 untrained, 1 fully adapted)", "crosstalk"),
 )
 
 #: CTRCD: LVEF drop of more than 10 points to below 53% (Plana 2014; targets.toml ctrcd_definition).
@@ -79,7 +84,9 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
 
 
 def observables_for(module: str) -> tuple[Observable, ...]:
-    """Observables a model provides (the composed model will provide all)."""
+    """Observables a model provides (the composed model provides all)."""
+    if module == "crosstalk":
+        return OBSERVABLES
     return tuple(o for o in OBSERVABLES if o.module == module)
 
 

@@ -15,16 +15,27 @@ from pathlib import Path
 
 from crosstalk.errors import ModelBuildError
 
-__all__ = ["FEATURES", "MODULES", "Parameter", "clear_cache", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
+__all__ = ["ALIASES", "COMPOSED", "COUPLED_INPUTS", "FEATURES", "MODELS", "MODULES", "Parameter", "clear_cache", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
 
-#: Modules in build order.
+#: Biological modules in build order.
 MODULES: tuple[str, ...] = ("exercise", "immune", "anthracycline")
+#: The composed model (SBML comp of the modules plus couplings) and all simulatable models.
+COMPOSED = "crosstalk"
+MODELS: tuple[str, ...] = MODULES + (COMPOSED,)
+#: Submodel instance of each module in the composed model (flattened ids of unlifted elements get "<alias>__").
+ALIASES: dict[str, str] = {"exercise": "ex", "immune": "im", "anthracycline": "ac"}
+#: Module inputs that the composed model defines by couplings (not parameters there).
+COUPLED_INPUTS: frozenset[str] = frozenset({
+    "nk_blood_input", "nk_infiltration_drive", "nk_activation", "tumour_growth_modifier", "drug_kill_rate",
+    "lymphocyte_kill_rate", "antioxidant_boost",
+})
 
 #: What each model can simulate: "exercise" (bouts), drugs by name, "tumour".
 FEATURES: dict[str, frozenset[str]] = {
-    "exercise": frozenset({"exercise"}),
+    "exercise": frozenset({"exercise", "exev"}),
     "immune": frozenset({"tumour", "pembrolizumab"}),
     "anthracycline": frozenset({"doxorubicin"}),
+    "crosstalk": frozenset({"exercise", "exev", "tumour", "pembrolizumab", "doxorubicin"}),
 }
 
 _SOURCE_RE = re.compile(r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)
@@ -79,8 +90,10 @@ def _table(module: str) -> tuple[Parameter, ...]:
     ModelBuildError
         If an entry lacks a field, repeats an id, uses an undefined unit or has no usable source.
     """
-    if module not in MODULES:
-        raise ModelBuildError(f"module: unknown module {module!r}; allowed: {', '.join(MODULES)}")
+    if module not in MODELS:
+        raise ModelBuildError(f"module: unknown model {module!r}; allowed: {', '.join(MODELS)}")
+    if module == COMPOSED:
+        return _composed_table()
     raw = tomllib.loads(module_file(f"{module}_parameters.toml").read_text())
     units = _defined_units()
     seen: set[str] = set()
@@ -112,6 +125,28 @@ def _table(module: str) -> tuple[Parameter, ...]:
 
 
 
+def _composed_table() -> tuple[Parameter, ...]:
+    """Module tables (coupled inputs left out, shared constants once) plus the coupling table."""
+    merged: dict[str, Parameter] = {}
+    for module in MODULES:
+        for p in _table(module):
+            if p.id in COUPLED_INPUTS:
+                continue
+            if p.id in merged and (merged[p.id].value, merged[p.id].unit) != (p.value, p.unit):
+                raise ModelBuildError(f"parameter {p.id} differs between modules: {merged[p.id]} vs {p}")
+            merged.setdefault(p.id, p)
+    raw = tomllib.loads(module_file(f"{COMPOSED}_parameters.toml").read_text())
+    for row in raw.get("parameter", []):
+        p = Parameter(id=row["id"], value=float(row["value"]), unit=row["unit"], description=row["description"],
+                      source=row["source"], sbo=int(row.get("sbo", 2)), fit=row.get("fit"))
+        if p.id in merged:
+            raise ModelBuildError(f"coupling parameter {p.id} repeats a module parameter")
+        if not _SOURCE_RE.search(p.source):
+            raise ModelBuildError(f"crosstalk parameter table: {p.id} has no usable source")
+        merged[p.id] = p
+    return tuple(merged.values())
+
+
 def parameter_table(module: str) -> list[Parameter]:
     """Read and check a module's parameter table (see :class:`Parameter`).
 
@@ -129,8 +164,10 @@ def parameter_ids(module: str) -> dict[str, Parameter]:
 
 
 def model_path(module: str) -> Path:
-    """Path of the packaged SBML file of ``module`` (``models/sbml/<module>.xml`` in the source tree)."""
-    path = resources.files("crosstalk.sbml") / f"{module}.xml"
+    """Path of the packaged SBML file that simulates ``module`` (``models/sbml/<module>.xml``; for the composed
+    model its flattened form ``crosstalk_flat.xml``)."""
+    name = f"{module}_flat" if module == COMPOSED else module
+    path = resources.files("crosstalk.sbml") / f"{name}.xml"
     return Path(str(path))
 
 

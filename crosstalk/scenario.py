@@ -30,15 +30,16 @@ from typing import Any, Mapping
 import tomli_w
 
 from crosstalk.errors import InputError
-from crosstalk.parameters import FEATURES, MODULES, parameter_ids
+from crosstalk.parameters import FEATURES, MODELS, parameter_ids
 
-__all__ = ["CumulativeDoseWarning", "DRUGS", "MODALITIES", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
+__all__ = ["Blockade", "CumulativeDoseWarning", "DRUGS", "MODALITIES", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
 
 MODALITIES: tuple[str, ...] = ("aerobic", "resistance", "hiit")
 #: Drug -> dose units it accepts.
 DRUGS: dict[str, tuple[str, ...]] = {
     "pembrolizumab": ("mg", "mg/kg"),
     "doxorubicin": ("mg/m2", "mg"),
+    "exev": ("particles",),
 }
 #: Label cap of cumulative doxorubicin (mg/m2); regimens above it warn.
 DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2 = 550.0
@@ -219,6 +220,54 @@ class DoseSchedule:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: Blockade switch -> the parameter values it sets (the published mechanism experiments).
+BLOCKADES: dict[str, dict[str, float]] = {
+    "beta_adrenergic": {"beta_adrenergic_blocked": 1.0},  # propranolol: no epinephrine-driven NK mobilisation
+    "il6": {"il6_blocked": 1.0},                          # IL-6 blockade: no IL-6-directed NK homing
+    "nk_depletion": {"nk_kill_on": 0.0},                  # anti-asialo-GM1: no NK killing
+    "exev_release": {"exev_release_blocked": 1.0},        # vesicle release inhibited
+}
+
+
+@dataclass(frozen=True)
+class Blockade:
+    """Mechanism blockades of the mouse experiments (Pedersen 2016) and vesicle-release inhibition."""
+
+    beta_adrenergic: bool = False
+    il6: bool = False
+    nk_depletion: bool = False
+    exev_release: bool = False
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, bool):
+                raise InputError(f"blockade.{f.name}", value, "true or false")
+
+    def to_dict(self) -> dict[str, bool]:
+        """Plain TOML-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def parameter_overrides(self, model: str) -> dict[str, float]:
+        """Parameter values of the active blockades.
+
+        Raises
+        ------
+        InputError
+            If the model lacks a blockade's parameter (e.g. IL-6 homing exists only in the composed model).
+        """
+        known = parameter_ids(model)
+        out: dict[str, float] = {}
+        for name, params in BLOCKADES.items():
+            if not getattr(self, name):
+                continue
+            for pid, v in params.items():
+                if pid not in known:
+                    raise InputError(f"blockade.{name}", True, f"a model with parameter {pid} (e.g. 'crosstalk')")
+                out[pid] = v
+        return out
+
+
 #: Patient field -> model parameter it sets (where the model has that parameter).
 PATIENT_PARAMETERS: dict[str, str] = {
     "weight_kg": "body_weight_kg",
@@ -298,6 +347,8 @@ class Scenario:
         Drug administrations.
     patient : Patient
         Weight, body-surface area, initial tumour, baseline LVEF, fitness.
+    blockade : Blockade
+        Mechanism blockades (beta-adrenergic, IL-6, NK depletion, ExEV release).
     """
 
     name: str
@@ -310,11 +361,12 @@ class Scenario:
     model: str = "exercise"
     dose: tuple[DoseSchedule, ...] = ()
     patient: Patient = field(default_factory=Patient)
+    blockade: Blockade = field(default_factory=Blockade)
 
     def __post_init__(self) -> None:
         _text("name", self.name)
         _text("description", self.description, empty=True)
-        _choice("model", self.model, MODULES)
+        _choice("model", self.model, MODELS)
         _number("duration_days", self.duration_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
         _number("output_step_hours", self.output_step_hours, low=0.0, high=self.duration_days * 24.0, low_open=True)
         if self.duration_days * 24.0 / self.output_step_hours > MAX_OUTPUT_POINTS:
@@ -332,13 +384,16 @@ class Scenario:
             if not isinstance(d, DoseSchedule):
                 raise InputError("dose", d, "DoseSchedule objects")
             if d.drug not in FEATURES[self.model]:
-                have = [m for m in MODULES if d.drug in FEATURES[m]]
+                have = [m for m in MODELS if d.drug in FEATURES[m]]
                 raise InputError("dose.drug", d.drug, f"a drug of the {self.model!r} model; set model to one of {have}")
         if regimes and "exercise" not in FEATURES[self.model]:
-            have = [m for m in MODULES if "exercise" in FEATURES[m]]
+            have = [m for m in MODELS if "exercise" in FEATURES[m]]
             raise InputError("exercise", f"{len(regimes)} block(s)", f"no [[exercise]] in model {self.model!r}; use {have}")
         if not isinstance(self.patient, Patient):
             raise InputError("patient", self.patient, "a Patient")
+        if not isinstance(self.blockade, Blockade):
+            raise InputError("blockade", self.blockade, "a Blockade")
+        self.blockade.parameter_overrides(self.model)  # checks the model has the blocked mechanisms
         object.__setattr__(self, "dose", doses)
         cumulative = sum(
             d.count * (d.amount if d.unit == "mg/m2" else d.amount / self.patient.body_surface_area_m2)
@@ -382,7 +437,7 @@ class Scenario:
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
         top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
-               "dose", "patient"}
+               "dose", "patient", "blockade"}
         _known_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
@@ -427,9 +482,15 @@ class Scenario:
             patient = Patient(**patient_data)
         except InputError as err:
             raise InputError(err.field, err.value, err.allowed, source=source) from None
-        kwargs = {k: v for k, v in data.items() if k not in ("exercise", "parameters", "dose", "patient")}
+        blockade_data = data.get("blockade", {})
+        if not isinstance(blockade_data, Mapping):
+            raise InputError("blockade", blockade_data, "a [blockade] table of switch = true/false", source=source)
+        _known_keys("blockade.", blockade_data, {f.name for f in fields(Blockade)}, source=source)
+        kwargs = {k: v for k, v in data.items() if k not in ("exercise", "parameters", "dose", "patient", "blockade")}
         try:
-            return cls(exercise=tuple(regimes), parameters=dict(params), dose=tuple(doses), patient=patient, **kwargs)
+            blockade = Blockade(**blockade_data)
+            return cls(exercise=tuple(regimes), parameters=dict(params), dose=tuple(doses), patient=patient,
+                       blockade=blockade, **kwargs)
         except InputError as err:
             raise InputError(err.field, err.value, err.allowed, source=source) from None
 
@@ -455,6 +516,8 @@ class Scenario:
         if self.exercise:
             out["exercise"] = [r.to_dict() for r in self.exercise]
         out["patient"] = self.patient.to_dict()
+        if any(self.blockade.to_dict().values()):
+            out["blockade"] = self.blockade.to_dict()
         if self.dose:
             out["dose"] = [d.to_dict() for d in self.dose]
         if self.parameters:
@@ -462,8 +525,9 @@ class Scenario:
         return out
 
     def parameter_overrides(self) -> dict[str, float]:
-        """Patient-derived parameters, then the explicit [parameters] (which win)."""
-        return {**self.patient.parameter_overrides(self.model), **self.parameters}
+        """Patient-derived parameters, then blockades, then the explicit [parameters] (which win)."""
+        return {**self.patient.parameter_overrides(self.model), **self.blockade.parameter_overrides(self.model),
+                **self.parameters}
 
     def to_toml(self) -> str:
         """TOML text that :meth:`from_toml` reads back to an equal scenario."""

@@ -47,6 +47,7 @@ DRUG_SPECIES: dict[str, DrugSpecies] = {
     "pembrolizumab": DrugSpecies("pembrolizumab_infusion", ("pembrolizumab_plasma",), "pembrolizumab_mw"),
     "doxorubicin": DrugSpecies("doxorubicin_infusion", ("doxorubicin_plasma", "doxorubicin_dosed"),
                                "mw_doxorubicin"),
+    "exev": DrugSpecies("exev_infusion", ("exev",), ""),  # particles: no mass conversion
 }
 AVOGADRO = 6.02214076e23
 
@@ -147,6 +148,8 @@ def _dose_items(dose, scenario: Scenario) -> float:
     from crosstalk.parameters import parameter_ids
 
     spec = DRUG_SPECIES[dose.drug]
+    if dose.unit == "particles":
+        return dose.amount
     params = {p: v.value for p, v in parameter_ids(scenario.model).items()}
     params.update(scenario.parameter_overrides())
     # body size as the model sees it: an explicit [parameters] override wins over the [patient] value

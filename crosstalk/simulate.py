@@ -28,7 +28,7 @@ roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
 
 from crosstalk.errors import InputError, SimulationError
 from crosstalk.observables import compute_endpoints, observables_for
-from crosstalk.parameters import model_path, parameter_table
+from crosstalk.parameters import ALIASES, model_path, parameter_table
 from crosstalk.scenario import Scenario
 from crosstalk.schedule import Breakpoint, administrations, breakpoints, exercise_sessions
 
@@ -201,8 +201,9 @@ class Simulator:
         self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
         self._init_current = {pid: float(self._defaults[i]) for i, pid in self._init_params.items()}
         self._observables = observables_for(model)
-        # observables are assignment-rule parameters, or (e.g. tumour_cells) species amounts
-        names = [o.name for o in self._observables]
+        # observables are assignment-rule parameters, or (e.g. tumour_cells) species amounts; in the composed
+        # model species keep their submodel prefix ("im__tumour_cells"), resolved by name
+        names = [self._resolve(o.name) for o in self._observables]
         self._obs_param = np.array([i for i, n in enumerate(names) if n in self._gids], dtype=np.int32)
         self._obs_param_idx = np.array([self._gids.index(names[i]) for i in self._obs_param], dtype=np.int32)
         self._obs_species = np.array([i for i, n in enumerate(names) if n in self._fids], dtype=np.int32)
@@ -210,9 +211,21 @@ class Simulator:
         missing = set(names) - set(self._gids) - set(self._fids)
         if missing:
             raise SimulationError(f"model {model!r} lacks observables {sorted(missing)}")
+
         self._hash = hashlib.sha256(sbml.encode()).hexdigest()
         self._settings = {"rtol": rtol, "atol": atol, "atol_molecules": MOLECULE_ATOL, "atol_cells": CELL_ATOL,
                           "integrator": "cvode"}
+
+    def _resolve(self, name: str) -> str:
+        """Model id of a contract name: itself, or the flattened id of a submodel element (``<alias>__name``)."""
+        if name in self._fids or name in self._gids:
+            return name
+        for alias in ALIASES.values():
+            for sep in ("__", "_"):  # libSBML's flattening spelling, then antimony's (see PITFALLS)
+                flat = f"{alias}{sep}{name}"
+                if flat in self._fids or flat in self._gids:
+                    return flat
+        return name
 
     @property
     def observable_names(self) -> list[str]:
@@ -266,9 +279,11 @@ class Simulator:
         bp_times = np.array([bp.time_h for bp in points])
         times = np.union1d(grid, bp_times)
         extra = list(extra)
-        extra_species = [(j, self._fids.index(x)) for j, x in enumerate(extra) if x in self._fids]
-        extra_params = [(j, self._gids.index(x)) for j, x in enumerate(extra) if x in self._gids and x not in self._fids]
-        unknown = [x for x in extra if x not in self._fids and x not in self._gids]
+        resolved = [self._resolve(x) for x in extra]
+        extra_species = [(j, self._fids.index(x)) for j, x in enumerate(resolved) if x in self._fids]
+        extra_params = [(j, self._gids.index(x)) for j, x in enumerate(resolved)
+                        if x in self._gids and x not in self._fids]
+        unknown = [x for x, r in zip(extra, resolved) if r not in self._fids and r not in self._gids]
         if unknown:
             raise InputError("extra", unknown, f"species or parameter ids of the {self.model!r} model")
         n_obs = len(self._observables)
@@ -351,7 +366,7 @@ class Simulator:
 
     def _species_index(self, species: str) -> int:
         try:
-            return self._fids.index(species)
+            return self._fids.index(self._resolve(species))
         except ValueError:
             raise SimulationError(f"model {self.model!r} has no input species {species!r}") from None
 

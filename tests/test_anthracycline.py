@@ -159,6 +159,9 @@ def test_mg_per_m2_scales_with_body_surface_area(asim):
 def test_kill_rates_follow_exposure(asim):
     ts = asim.run(_doxorubicin(60.0, 1), extra=("doxorubicin_kill_rate", "doxorubicin_lymphocyte_kill_rate")).timeseries
     k = ts["doxorubicin_kill_rate"].to_numpy()
-    assert k.max() > 0 and k[0] == 0.0
-    assert k.max() <= 0.8 / 24.0 + 1e-12  # Emax = K_T of de Pillis, per hour
-    np.testing.assert_allclose(ts["doxorubicin_lymphocyte_kill_rate"].to_numpy(), k * 0.6 / 0.8, rtol=1e-12)
+    lymph = ts["doxorubicin_lymphocyte_kill_rate"].to_numpy()
+    assert k.max() > 0 and k[0] == 0.0 and lymph.max() > 0 and lymph[0] == 0.0
+    assert k.max() <= 0.8 / 24.0 + 1e-12 and lymph.max() <= 0.6 / 24.0 + 1e-12  # Emax = K_T, K_N of de Pillis
+    # tumour kill follows the retained tissue exposure: it outlasts the plasma-driven lymphotoxicity
+    late = ts["time_h"].to_numpy() > 72
+    assert (k[late] / k.max()).mean() > (lymph[late] / lymph.max()).mean()
