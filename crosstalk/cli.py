@@ -60,6 +60,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from crosstalk.report.validation import write_validation
+    from crosstalk.validate import run_validation
+
+    validation = run_validation(models=("crosstalk",) if args.composed else None)
+    csv_path, html_path = write_validation(validation, args.out)
+    n_pass = sum(c.passed for c in validation.checks)
+    print(f"{n_pass}/{len(validation.checks)} targets pass; report: {html_path} (table: {csv_path})")
+    for c in validation.checks:
+        if not c.passed:
+            print(c.describe())
+    return 0 if validation.passed else 1
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from crosstalk.build import build_sbml, validate_sbml, write_models
     from crosstalk.parameters import MODULES, model_sbml
@@ -97,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="out", help="output directory (default: out)")
     s.add_argument("--force", action="store_true", help="overwrite existing outputs")
     s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("validate", help="run every calibration target and write validation.html/.csv")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--composed", action="store_true", help="run every target on the composed model")
+    s.set_defaults(func=_cmd_validate)
 
     s = sub.add_parser("build", help="regenerate models/sbml from the module sources (source tree only)")
     s.add_argument("--check", action="store_true", help="only check that the SBML is current and valid")

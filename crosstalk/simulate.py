@@ -228,6 +228,11 @@ class Simulator:
         return name
 
     @property
+    def provenance_hash(self) -> str:
+        """SHA-256 of the SBML this simulator compiled."""
+        return self._hash
+
+    @property
     def observable_names(self) -> list[str]:
         """Observable columns of this model's results."""
         return [o.name for o in self._observables]
