@@ -32,7 +32,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     out = result.write(args.out, force=args.force, plot=not args.no_plot)
     print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}")
     for k, v in result.endpoints.items():
-        print(f"  {k} = {v:.4g}")
+        print(f"  {k} = {v:.4g}" if isinstance(v, float) else f"  {k} = {v}")
     return 0
 
 
@@ -41,7 +41,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     for path in _builtin_scenarios():
         s = load_scenario(path)
-        print(f"{path.stem:32s} {s.duration_days:6g} d  {s.description.split('.')[0]}")
+        print(f"{path.stem:40s} {s.duration_days:6g} d  {s.description.split('. ')[0]}")
     return 0
 
 
@@ -58,6 +58,47 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"{path.stem}: {time.perf_counter() - t0:.2f} s -> {target}")
     print(f"demo outputs are in {out.resolve()}")
     return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from crosstalk.compare import write_comparison
+    from crosstalk.runner import run_many
+    from crosstalk.scenario import load_scenario
+    from crosstalk.simulate import simulate
+
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError("scenario names", names, "distinct names (they label the comparison)")
+    results = run_many(scenarios, simulate, workers=min(args.workers or len(scenarios), len(scenarios)),
+                       progress=not args.quiet, desc="scenarios")
+    failed = [r for r in results if not hasattr(r, "timeseries")]
+    if failed:
+        for f in failed:
+            print(f"crosstalk: {f.scenario} failed: {f.error}", file=sys.stderr)
+        return 1
+    out = write_comparison(results, _fresh_dir(args.out, args.force))
+    print(f"compared {len(results)} scenarios -> {out}/compare.png, endpoints.csv, endpoints.md")
+    return 0
+
+
+def _cmd_cohort(args: argparse.Namespace) -> int:
+    from crosstalk.cohort import run_cohort, write_cohort
+    from crosstalk.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = run_cohort(scenario, args.n, seed=args.seed, workers=args.workers, progress=not args.quiet)
+    out = write_cohort(result, _fresh_dir(args.out, args.force))
+    fr = ", ".join(f"{k} = {v:.3f}" for k, v in result.fractions().items())
+    print(f"cohort of {args.n} ({len(result.failures)} failed) in {result.provenance['wall_time_s']} s: {fr} -> {out}")
+    return 0
+
+
+def _fresh_dir(path: str, force: bool) -> Path:
+    out = Path(path)
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError("--out", str(out), "a new or empty directory (or pass --force to overwrite)")
+    return out
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -92,6 +133,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; allowed: a whole number >= 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {value}; allowed: a whole number >= 1")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crosstalk", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -111,6 +162,24 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="out", help="output directory (default: out)")
     s.add_argument("--force", action="store_true", help="overwrite existing outputs")
     s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("compare", help="overlay scenarios and tabulate their endpoints")
+    s.add_argument("scenarios", nargs="+", help="scenario TOML files (the first is the reference)")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
+    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_compare)
+
+    s = sub.add_parser("cohort", help="simulate a virtual cohort (Latin hypercube over the [cohort] ranges)")
+    s.add_argument("scenario", help="scenario TOML file with a [cohort] section")
+    s.add_argument("--n", type=_positive_int, default=500, help="number of virtual patients (default 500)")
+    s.add_argument("--seed", type=int, default=1, help="seed of the Latin hypercube (default 1)")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
+    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_cohort)
 
     s = sub.add_parser("validate", help="run every calibration target and write validation.html/.csv")
     s.add_argument("--out", required=True, help="output directory")

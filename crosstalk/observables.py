@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable", "compute_endpoints", "observables_for"]
+__all__ = ["response_class", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable", "compute_endpoints", "observables_for"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,30 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "ctrcd": ("true/false", "cancer-therapy-related cardiac dysfunction: drop > 10 points to < 53%"),
     "chf_risk_final": ("1", "heart-failure probability at the end"),
     "cumulative_doxorubicin_mg_per_m2": ("mg/m2", "cumulative doxorubicin given"),
+    "tumour_response": ("class", "RECIST-like class from the end/start volume as a sphere's diameter change: "
+                                 "CR <= -90%, PR <= -30%, PD >= +20%, else SD"),
+    "time_to_tumour_doubling_days": ("days", "first time the tumour volume reaches twice its start (NaN: never)"),
+    "il6_auc_pg_h_per_ml": ("pg h/mL", "area under plasma IL-6"),
+    "exev_auc_particles_h_per_ml": ("particles h/mL", "area under plasma ExEVs"),
+    "nk_tumour_cells_mean": ("cells", "time-averaged tumour-resident NK cells (NK infiltration)"),
 }
+
+#: RECIST 1.1 thresholds on the longest diameter, applied to the diameter of a sphere of the tumour volume.
+RECIST_PR_DIAMETER = -0.30
+RECIST_PD_DIAMETER = 0.20
+CR_DIAMETER = -0.90
+
+
+def response_class(volume_ratio: float) -> str:
+    """RECIST-like response from end/start tumour volume (diameter of an equal-volume sphere)."""
+    d = max(volume_ratio, 0.0) ** (1.0 / 3.0) - 1.0  # a cleared tumour can be -1e-12 (solver noise)
+    if d <= CR_DIAMETER:
+        return "CR"
+    if d <= RECIST_PR_DIAMETER:
+        return "PR"
+    if d >= RECIST_PD_DIAMETER:
+        return "PD"
+    return "SD"
 
 
 def observables_for(module: str) -> tuple[Observable, ...]:
@@ -92,7 +115,7 @@ def observables_for(module: str) -> tuple[Observable, ...]:
 
 def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_end_h: float | None,
                       minutes_total: float, sessions_total: int,
-                      first_dose_end_h: dict[str, float] | None = None) -> dict[str, float | bool]:
+                      first_dose_end_h: dict[str, float] | None = None) -> dict[str, float | bool | str]:
     """Endpoints of one trajectory.
 
     Parameters
@@ -137,6 +160,15 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         v = traj["tumour_volume_mm3"].to_numpy()
         out["tumour_volume_final_mm3"] = float(v[-1])
         out["tumour_volume_change_percent"] = float((v[-1] / v[0] - 1.0) * 100.0) if v[0] > 0 else float("nan")
+        out["tumour_response"] = response_class(v[-1] / v[0]) if v[0] > 0 else "CR"
+        doubled = np.nonzero(v >= 2.0 * v[0])[0]
+        out["time_to_tumour_doubling_days"] = float(t[doubled[0]] / 24.0) if doubled.size and v[0] > 0 else float("nan")
+    if "nk_tumour_cells" in traj:
+        out["nk_tumour_cells_mean"] = float(np.trapezoid(traj["nk_tumour_cells"].to_numpy(), t) / (t[-1] - t[0]))
+    if "il6_pg_per_ml" in traj:
+        out["il6_auc_pg_h_per_ml"] = float(np.trapezoid(traj["il6_pg_per_ml"].to_numpy(), t))
+    if "exev_per_ml" in traj:
+        out["exev_auc_particles_h_per_ml"] = float(np.trapezoid(traj["exev_per_ml"].to_numpy(), t))
     if "pd1_occupancy" in traj:
         end = (first_dose_end_h or {}).get("pembrolizumab")
         occ = traj["pd1_occupancy"].to_numpy()

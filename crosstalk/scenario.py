@@ -24,7 +24,6 @@ import tomllib
 import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 
 import tomli_w
@@ -32,7 +31,7 @@ import tomli_w
 from crosstalk.errors import InputError
 from crosstalk.parameters import FEATURES, MODELS, parameter_ids
 
-__all__ = ["Blockade", "CumulativeDoseWarning", "DRUGS", "MODALITIES", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
+__all__ = ["Blockade", "CumulativeDoseWarning", "DRUGS", "MODALITIES", "ParameterRange", "apply_values", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
 
 MODALITIES: tuple[str, ...] = ("aerobic", "resistance", "hiit")
 #: Drug -> dose units it accepts.
@@ -50,6 +49,21 @@ class CumulativeDoseWarning(UserWarning):
 ADHERENCE_PATTERNS: tuple[str, ...] = ("regular", "random")
 MAX_DURATION_DAYS = 3650.0
 MAX_OUTPUT_POINTS = 2_000_000
+
+
+class FrozenMapping(dict):
+    """An immutable, picklable dict (parameter overrides of a frozen scenario)."""
+
+    def _immutable(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("scenario parameters are immutable; use dataclasses.replace or apply_values")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _immutable  # type: ignore[assignment]
+
+    def __reduce__(self):  # pickle rebuilds from a plain dict instead of item assignment
+        return (FrozenMapping, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -116,6 +130,11 @@ class ExerciseRegime:
     adherence_pattern : {"regular", "random"}
         ``regular`` drops sessions evenly; ``random`` draws each session with probability ``adherence``
         from the scenario's ``seed``.
+    before_each_dose : str, optional
+        A drug name: one session ending ``hours_before`` hours before the start of each of its doses (e.g. a bout
+        24 h before each doxorubicin infusion, as in the Kirkham trials). Exclusive with the day fields.
+    hours_before : float
+        Hours between the end of the session and the start of the dose (0-168).
     """
 
     modality: str = "aerobic"
@@ -128,22 +147,29 @@ class ExerciseRegime:
     start_hour: float = 8.0
     adherence: float = 1.0
     adherence_pattern: str = "regular"
+    before_each_dose: str | None = None
+    hours_before: float = 24.0
 
     def __post_init__(self) -> None:
         _choice("exercise.modality", self.modality, MODALITIES)
+        _number("exercise.hours_before", self.hours_before, low=0.0, high=168.0)
+        object.__setattr__(self, "hours_before", float(self.hours_before))
         _number("exercise.intensity", self.intensity, low=0.0, high=1.0, low_open=True)
         _number("exercise.minutes", self.minutes, low=0.0, high=600.0, low_open=True)
         _number("exercise.start_hour", self.start_hour, low=0.0, high=24.0, high_open=True)
         _number("exercise.adherence", self.adherence, low=0.0, high=1.0)
         _choice("exercise.adherence_pattern", self.adherence_pattern, ADHERENCE_PATTERNS)
         _number("exercise.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
-        if (self.session_days is None) == (self.sessions_per_week is None):
+        given = sum(x is not None for x in (self.session_days, self.sessions_per_week, self.before_each_dose))
+        if given != 1:
             raise InputError(
                 "exercise.session_days",
                 self.session_days,
-                "exactly one of session_days (a list of days) or sessions_per_week (1-7)",
+                "exactly one of session_days (a list of days), sessions_per_week (1-7) or before_each_dose (a drug)",
             )
-        if self.session_days is not None:
+        if self.before_each_dose is not None:
+            _choice("exercise.before_each_dose", self.before_each_dose, tuple(DRUGS))
+        elif self.session_days is not None:
             if not isinstance(self.session_days, (list, tuple)) or not self.session_days:
                 raise InputError("exercise.session_days", self.session_days, "a non-empty list of whole days >= 0")
             for d in self.session_days:
@@ -362,6 +388,7 @@ class Scenario:
     dose: tuple[DoseSchedule, ...] = ()
     patient: Patient = field(default_factory=Patient)
     blockade: Blockade = field(default_factory=Blockade)
+    cohort: tuple[ParameterRange, ...] = ()
 
     def __post_init__(self) -> None:
         _text("name", self.name)
@@ -395,6 +422,8 @@ class Scenario:
             raise InputError("blockade", self.blockade, "a Blockade")
         self.blockade.parameter_overrides(self.model)  # checks the model has the blocked mechanisms
         object.__setattr__(self, "dose", doses)
+        object.__setattr__(self, "cohort", tuple(self.cohort))
+        check_range_names(self.cohort, self, where="cohort.parameter")
         cumulative = sum(
             d.count * (d.amount if d.unit == "mg/m2" else d.amount / self.patient.body_surface_area_m2)
             for d in doses if d.drug == "doxorubicin"
@@ -416,7 +445,7 @@ class Scenario:
                 )
             overrides[pid] = _number(f"parameters.{pid}", value, low=0.0, high=1e300)
         object.__setattr__(self, "exercise", regimes)
-        object.__setattr__(self, "parameters", MappingProxyType(overrides))
+        object.__setattr__(self, "parameters", FrozenMapping(overrides))
         object.__setattr__(self, "duration_days", float(self.duration_days))
         object.__setattr__(self, "output_step_hours", float(self.output_step_hours))
         object.__setattr__(self, "seed", int(self.seed))
@@ -437,7 +466,7 @@ class Scenario:
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
         top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
-               "dose", "patient", "blockade"}
+               "dose", "patient", "blockade", "cohort"}
         _known_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
@@ -486,11 +515,13 @@ class Scenario:
         if not isinstance(blockade_data, Mapping):
             raise InputError("blockade", blockade_data, "a [blockade] table of switch = true/false", source=source)
         _known_keys("blockade.", blockade_data, {f.name for f in fields(Blockade)}, source=source)
-        kwargs = {k: v for k, v in data.items() if k not in ("exercise", "parameters", "dose", "patient", "blockade")}
+        cohort = parse_ranges(data.get("cohort", {}), where="cohort", source=source)
+        kwargs = {k: v for k, v in data.items()
+                  if k not in ("exercise", "parameters", "dose", "patient", "blockade", "cohort")}
         try:
             blockade = Blockade(**blockade_data)
             return cls(exercise=tuple(regimes), parameters=dict(params), dose=tuple(doses), patient=patient,
-                       blockade=blockade, **kwargs)
+                       blockade=blockade, cohort=cohort, **kwargs)
         except InputError as err:
             raise InputError(err.field, err.value, err.allowed, source=source) from None
 
@@ -522,6 +553,8 @@ class Scenario:
             out["dose"] = [d.to_dict() for d in self.dose]
         if self.parameters:
             out["parameters"] = dict(self.parameters)
+        if self.cohort:
+            out["cohort"] = {"parameter": [r.to_dict() for r in self.cohort]}
         return out
 
     def parameter_overrides(self) -> dict[str, float]:
@@ -538,6 +571,144 @@ class Scenario:
 
     def __hash__(self) -> int:
         return hash(self.to_toml())
+
+
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal", "triangular")
+
+
+def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple["ParameterRange", ...]:
+    """``[[<where>.parameter]]`` tables (or a top-level ``[[parameter]]`` list) -> ParameterRange objects."""
+    if isinstance(section, list):
+        rows = section
+    elif isinstance(section, Mapping):
+        _known_keys(f"{where}.", section, {"parameter"}, source=source)
+        rows = section.get("parameter", [])
+    else:
+        raise InputError(where, section, "a table with [[parameter]] entries", source=source)
+    if not isinstance(rows, list):
+        raise InputError(f"{where}.parameter", rows, "an array of [[parameter]] tables", source=source)
+    out = []
+    allowed = {"name", "low", "high", "distribution", "mode"}
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise InputError(f"{where}.parameter[{i}]", row, "a table", source=source)
+        _known_keys(f"{where}.parameter[{i}].", row, allowed, source=source)
+        for req in ("name", "low", "high"):
+            if req not in row:
+                raise InputError(f"{where}.parameter[{i}].{req}", None, "a value (required)", source=source)
+        try:
+            out.append(ParameterRange(**row))
+        except InputError as err:
+            raise InputError(err.field, err.value, err.allowed, source=source) from None
+    names = [r.name for r in out]
+    if len(set(names)) != len(names):
+        raise InputError(f"{where}.parameter", names, "each name once", source=source)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    """An uncertain quantity of a cohort or a sensitivity analysis.
+
+    Parameters
+    ----------
+    name : str
+        ``patient.<field>``, ``exercise.<field>`` (every exercise block) or ``exercise[i].<field>``, or a
+        model parameter id.
+    low, high : float
+        Bounds (for ``normal``: mean and standard deviation; for ``triangular``: bounds, ``mode`` the peak).
+    distribution : {"uniform", "loguniform", "normal", "triangular"}
+    mode : float, optional
+        Peak of a triangular distribution (default the middle).
+    """
+
+    name: str
+    low: float
+    high: float
+    distribution: str = "uniform"
+    mode: float | None = None
+
+    def __post_init__(self) -> None:
+        _text("parameter.name", self.name)
+        _choice(f"parameter[{self.name}].distribution", self.distribution, DISTRIBUTIONS)
+        _number(f"parameter[{self.name}].low", self.low, low=-1e300, high=1e300)
+        if self.distribution == "normal":
+            _number(f"parameter[{self.name}].high", self.high, low=0.0, high=1e300, low_open=True)
+        else:
+            _number(f"parameter[{self.name}].high", self.high, low=self.low, high=1e300, low_open=True)
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise InputError(f"parameter[{self.name}].low", self.low, "> 0 for a loguniform distribution")
+        if self.mode is not None:
+            _number(f"parameter[{self.name}].mode", self.mode, low=self.low, high=self.high)
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
+
+    def from_unit(self, u: "np.ndarray") -> "np.ndarray":
+        """Map uniform [0, 1] samples to this distribution (inverse CDF)."""
+        import numpy as np
+        from scipy import stats
+
+        u = np.asarray(u, dtype=float)
+        if self.distribution == "uniform":
+            return self.low + u * (self.high - self.low)
+        if self.distribution == "loguniform":
+            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        if self.distribution == "normal":
+            return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
+        mode = (self.low + self.high) / 2 if self.mode is None else self.mode
+        c = (mode - self.low) / (self.high - self.low)
+        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain TOML-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+#: Exercise fields that take whole numbers (sampled values are rounded to the nearest allowed integer).
+INTEGER_FIELDS: frozenset[str] = frozenset({"sessions_per_week"})
+
+
+def check_range_names(ranges: tuple[ParameterRange, ...], scenario: "Scenario", *, where: str) -> None:
+    """Every range must name something the scenario has (a patient or exercise field, or a parameter id)."""
+    known = parameter_ids(scenario.model)
+    regime_fields = {f.name for f in fields(ExerciseRegime)}
+    patient_fields = {f.name for f in fields(Patient)}
+    for r in ranges:
+        head, _, tail = r.name.partition(".")
+        if head == "patient":
+            ok = tail in patient_fields
+        elif head == "exercise" or head.startswith("exercise["):
+            ok = tail in regime_fields and bool(scenario.exercise)
+        else:
+            ok = r.name in known
+        if not ok:
+            raise InputError(f"{where}.name", r.name,
+                             "patient.<field>, exercise.<field> (with [[exercise]] blocks) or a parameter id of "
+                             f"the {scenario.model!r} model")
+
+
+def apply_values(scenario: "Scenario", values: Mapping[str, float]) -> "Scenario":
+    """A copy of ``scenario`` with sampled values applied (patient fields, exercise fields, parameters).
+
+    Integer exercise fields (``sessions_per_week``) are rounded to the nearest whole number within 1-7.
+    """
+    from dataclasses import replace
+
+    patient = scenario.patient.to_dict()
+    regimes = [r for r in scenario.exercise]
+    params = dict(scenario.parameters)
+    for name, value in values.items():
+        head, _, tail = name.partition(".")
+        if head == "patient":
+            patient[tail] = float(value)
+        elif head == "exercise" or head.startswith("exercise["):
+            v = int(min(7, max(1, round(value)))) if tail in INTEGER_FIELDS else float(value)
+            targets = range(len(regimes)) if head == "exercise" else [int(head[len("exercise["):-1])]
+            for i in targets:
+                regimes[i] = replace(regimes[i], **{tail: v})
+        else:
+            params[name] = float(value)
+    return replace(scenario, patient=Patient(**patient), exercise=tuple(regimes), parameters=params)
 
 
 def load_scenario(path: str | Path) -> Scenario:

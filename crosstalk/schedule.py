@@ -89,6 +89,8 @@ class Administration:
 def _planned_days(regime: ExerciseRegime, duration_days: float) -> list[int]:
     if regime.session_days is not None:
         return sorted(regime.session_days)
+    if regime.before_each_dose is not None:
+        raise AssertionError("dose-anchored sessions are placed by exercise_sessions")
     end = duration_days if regime.end_day is None else min(regime.end_day, duration_days)
     n = int(regime.sessions_per_week)
     offsets = sorted({math.floor(k * 7 / n) for k in range(n)})
@@ -103,7 +105,7 @@ def _planned_days(regime: ExerciseRegime, duration_days: float) -> list[int]:
     return days
 
 
-def _performed(planned: list[int], regime: ExerciseRegime, rng: np.random.Generator) -> list[int]:
+def _performed(planned: list, regime: ExerciseRegime, rng: np.random.Generator) -> list:
     a = regime.adherence
     if a >= 1.0:
         return planned
@@ -125,6 +127,16 @@ def exercise_sessions(scenario: Scenario) -> list[Session]:
     rng = np.random.default_rng(scenario.seed)
     sessions: list[Session] = []
     for i, regime in enumerate(scenario.exercise):
+        if regime.before_each_dose is not None:
+            starts = [a.start_h - regime.hours_before - regime.minutes / 60.0 for a in administrations(scenario)
+                      if a.drug == regime.before_each_dose]
+            for start in _performed(starts, regime, rng):
+                if start < 0:
+                    raise InputError(f"exercise[{i}].hours_before", regime.hours_before,
+                                     "a lead time that leaves the session after the scenario start (move the "
+                                     "first dose later)")
+                sessions.append(Session(start, start + regime.minutes / 60.0, regime.intensity, regime.modality))
+            continue
         for day in _performed(_planned_days(regime, scenario.duration_days), regime, rng):
             start = day * 24.0 + regime.start_hour
             if start >= scenario.duration_hours:

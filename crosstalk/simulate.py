@@ -37,12 +37,22 @@ log = logging.getLogger(__name__)
 __all__ = ["Result", "Simulator", "init_dependencies", "simulate", "species_kinds", "versions"]
 
 DEFAULT_RTOL = 1e-8
+#: Absolute tolerance of the dimensionless rate-rule states (glycogen depletion, training, PD-L1 density,
+#: antioxidant capacity, mitochondrial damage, viable fraction).
 DEFAULT_ATOL = 1e-10
 #: Absolute tolerance of molecule and vesicle counts (items; 1e3 molecules ~ 1.7e-21 mol). With the global
 #: 1e-10 a 1.2e20-molecule doxorubicin infusion made CVODE's error test demand steps below 1e-15 h.
 MOLECULE_ATOL = 1e3
 #: Absolute tolerance of cell counts (cells).
 CELL_ATOL = 1e-6
+
+
+def rate_rule_count(sbml: str) -> int:
+    """Number of rate rules (states that CVODE integrates besides the floating species)."""
+    import libsbml
+
+    doc = libsbml.readSBMLFromString(sbml)
+    return sum(1 for r in doc.getModel().getListOfRules() if r.isRate())
 
 
 def species_kinds(sbml: str) -> dict[str, str]:
@@ -181,6 +191,9 @@ class Simulator:
         self._rr = roadrunner.RoadRunner(sbml)
         self._rtol, self._atol = rtol, atol
         self._kinds = species_kinds(sbml)
+        self._fids = list(self._rr.model.getFloatingSpeciesIds())
+        self._gids = list(self._rr.model.getGlobalParameterIds())
+        self._n_rate_states = rate_rule_count(sbml)
         self._apply_tolerances()
         integ = self._rr.integrator
         integ.maximum_num_steps = 100_000
@@ -214,7 +227,7 @@ class Simulator:
 
         self._hash = hashlib.sha256(sbml.encode()).hexdigest()
         self._settings = {"rtol": rtol, "atol": atol, "atol_molecules": MOLECULE_ATOL, "atol_cells": CELL_ATOL,
-                          "integrator": "cvode"}
+                          "initial_step_h": 1e-12, "integrator": "cvode"}
 
     def _resolve(self, name: str) -> str:
         """Model id of a contract name: itself, or the flattened id of a submodel element (``<alias>__name``)."""
@@ -350,14 +363,35 @@ class Simulator:
 
 
     def _apply_tolerances(self) -> None:
-        """Set scalar and per-species tolerances (again after init() writes, which rebuild the vector: measured,
-        roadrunner 2.10 then gave the rate-rule states an absolute tolerance of 30 instead of 1e-10)."""
+        """Set scalar and per-state absolute tolerances (again after init() writes, which rebuild the vector).
+
+        roadrunner 2.10 builds the absolute-tolerance vector in the order [floating species, rate-rule states]
+        but CVODE's state vector is [rate-rule states, floating species], and ``setIndividualTolerance(id)``
+        writes the vector at the id's species-first position: in a model with rate rules each tolerance lands
+        on another state (measured on a two-state model, tests/test_simulate.py). We therefore address the
+        vector position of each *CVODE* state through the id that roadrunner maps to that position.
+        """
         integ = self._rr.integrator
         integ.relative_tolerance = self._rtol
         integ.absolute_tolerance = self._atol
-        for sid, kind in self._kinds.items():
-            if kind != "input":
-                integ.setIndividualTolerance(sid, MOLECULE_ATOL if kind == "molecule" else CELL_ATOL)
+        m = self._rr.model
+        state_ids = [m.getStateVectorId(k) for k in range(m.getNumFloatingSpecies() + self._n_rate_states)]
+        vector_order = list(self._fids) + [sid for sid in state_ids if sid not in self._fids]
+        for position, state in enumerate(state_ids):
+            atol = self._state_atol(state)
+            if atol is not None:
+                integ.setIndividualTolerance(vector_order[position], atol)
+
+    def _state_atol(self, state: str) -> float | None:
+        """Absolute tolerance of a CVODE state (None: keep roadrunner's scaled default)."""
+        kind = self._kinds.get(state)
+        if kind == "input":
+            return None
+        if kind == "molecule":
+            return MOLECULE_ATOL
+        if kind == "cell":
+            return CELL_ATOL
+        return self._atol
 
     def _apply(self, bp: Breakpoint) -> None:
         m = self._rr.model
