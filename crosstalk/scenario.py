@@ -436,6 +436,11 @@ class Scenario:
                 stacklevel=3,
             )
         known = parameter_ids(self.model)
+        if "tumour_inverse_capacity" in known:
+            b = float(self.parameters.get("tumour_inverse_capacity", known["tumour_inverse_capacity"].value))
+            if b > 0 and self.patient.tumour_cells >= 1.0 / b:
+                raise InputError("patient.tumour_cells", self.patient.tumour_cells,
+                                 f"fewer cells than the tumour carrying capacity 1/tumour_inverse_capacity = {1 / b:.3g}")
         overrides: dict[str, float] = {}
         for pid, value in dict(self.parameters).items():
             if pid not in known:

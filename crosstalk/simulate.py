@@ -241,6 +241,15 @@ class Simulator:
         return name
 
     @property
+    def species_ids(self) -> list[str]:
+        """Ids of the model's floating species (usable in ``run(..., extra=...)``)."""
+        return list(self._fids)
+
+    def absolute_tolerance(self, species: str) -> float:
+        """Absolute tolerance the integrator uses for a species (items), e.g. to judge solver noise."""
+        return self._state_atol(self._resolve(species)) or self._atol
+
+    @property
     def provenance_hash(self) -> str:
         """SHA-256 of the SBML this simulator compiled."""
         return self._hash

@@ -20,3 +20,15 @@ def sim() -> Simulator:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def assert_no_negative_amounts(sim: Simulator, scenario) -> None:
+    """Invariant: no species amount below -10x its absolute tolerance (solver noise) at any output time."""
+    import numpy as np
+
+    species = sim.species_ids
+    ts = sim.run(scenario, extra=[x for x in species if x not in sim.observable_names]).timeseries
+    for sid in species:
+        low = ts[sid].min()
+        assert low >= -10 * sim.absolute_tolerance(sid), (scenario.name, sid, low)
+    assert np.isfinite(ts.drop(columns="time_h").to_numpy()).all()

@@ -13,7 +13,7 @@ from crosstalk.parameters import MODULES, model_sbml
 from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.simulate import Simulator
 
-from conftest import REPO
+from conftest import REPO, assert_no_negative_amounts
 
 AC = (DoseSchedule("doxorubicin", 60.0, "mg/m2", interval_days=21, count=4, infusion_minutes=15),)
 RUN = (ExerciseRegime(modality="aerobic", intensity=0.65, minutes=45, sessions_per_week=5),)
@@ -127,7 +127,4 @@ def test_long_course_runs_fast_enough(csim):
     """Not a timing assertion: the 180-day AC + exercise course completes and has no NaN or negative values."""
     sc = Scenario("long", model="crosstalk", duration_days=180, output_step_hours=24.0, dose=AC,
                   exercise=(ExerciseRegime(intensity=0.7, minutes=60, sessions_per_week=3),))
-    ts = csim.run(sc).timeseries
-    values = ts.drop(columns="time_h").to_numpy()
-    assert np.isfinite(values).all()
-    assert (values >= -1e-6 * np.maximum(np.abs(values).max(axis=0), 1.0)).all()  # solver noise
+    assert_no_negative_amounts(csim, sc)
