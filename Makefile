@@ -17,7 +17,7 @@ $(STAMP): $(PY) pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/crosstalk demo --out out --force
+	$(VENV)/bin/crosstalk demo --out out --force --analysis analysis/regimes_during_ac.toml
 
 test: $(STAMP)
 	$(PY) -m pytest -m "slow or not slow"

@@ -46,7 +46,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from crosstalk.report.sensitivity import write_sensitivity_report
     from crosstalk.scenario import load_scenario
+    from crosstalk.sensitivity import load_analysis, run_sensitivity
     from crosstalk.simulate import simulate
 
     out = Path(args.out)
@@ -54,9 +56,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         scenario = load_scenario(path)
         t0 = time.perf_counter()
         result = simulate(scenario)
-        target = result.write(out / path.stem, force=args.force)
+        target = result.write(out / "scenarios" / path.stem, force=args.force)
         print(f"{path.stem}: {time.perf_counter() - t0:.2f} s -> {target}")
-    print(f"demo outputs are in {out.resolve()}")
+    spec = load_analysis(args.analysis)
+    sens_dir = out / "sensitivity" / Path(args.analysis).stem
+    if sens_dir.exists() and args.force:
+        import shutil
+
+        shutil.rmtree(sens_dir)
+    sens_dir.mkdir(parents=True, exist_ok=True)
+    result = run_sensitivity(spec, sens_dir, workers=args.workers, resume=not args.force)
+    report = write_sensitivity_report(result, sens_dir, base=simulate(spec.scenario_for({})))
+    print(f"scenario outputs: {(out / 'scenarios').resolve()}")
+    print(f"sensitivity report: {report.resolve()}")
     return 0
 
 
@@ -99,6 +111,25 @@ def _fresh_dir(path: str, force: bool) -> Path:
     if out.exists() and any(out.iterdir()) and not force:
         raise InputError("--out", str(out), "a new or empty directory (or pass --force to overwrite)")
     return out
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    import shutil
+
+    from crosstalk.report.sensitivity import write_sensitivity_report
+    from crosstalk.sensitivity import load_analysis, run_sensitivity
+    from crosstalk.simulate import simulate
+
+    spec = load_analysis(args.spec)
+    out = Path(args.out)
+    if out.exists() and args.force and not args.resume:
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = run_sensitivity(spec, out, workers=args.workers, resume=args.resume, progress=not args.quiet)
+    report = write_sensitivity_report(result, out, base=simulate(spec.scenario_for({})))
+    p = result.provenance
+    print(f"{spec.name}: {p['simulations']} simulations ({p['failed']} failed) in {p['wall_time_s']} s -> {report}")
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -158,9 +189,11 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("list", help="list the built-in scenarios")
     s.set_defaults(func=_cmd_list)
 
-    s = sub.add_parser("demo", help="run every built-in scenario")
+    s = sub.add_parser("demo", help="run every built-in scenario and the regime sensitivity analysis")
     s.add_argument("--out", default="out", help="output directory (default: out)")
     s.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    s.add_argument("--analysis", default="analysis/regimes_during_ac.toml", help="analysis spec to run")
+    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("compare", help="overlay scenarios and tabulate their endpoints")
@@ -180,6 +213,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_cohort)
+
+    s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis with an HTML report")
+    s.add_argument("spec", help="analysis TOML (analysis/*.toml)")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    s.add_argument("--force", action="store_true", help="start afresh, deleting --out")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=_cmd_sensitivity)
 
     s = sub.add_parser("validate", help="run every calibration target and write validation.html/.csv")
     s.add_argument("--out", required=True, help="output directory")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 from crosstalk.errors import CrosstalkError
 from crosstalk.scenario import Scenario
 
-__all__ = ["RunFailure", "default_workers", "run_many"]
+__all__ = ["LocalPool", "RunFailure", "default_workers", "run_many"]
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,13 @@ def endpoints_of(scenario: Scenario) -> dict[str, Any]:
     return _simulator(scenario.model).run(scenario).endpoints
 
 
-def _task(args: tuple[int, Scenario, Callable[[Scenario], Any]]) -> Any:
-    index, scenario, fn = args
+def _task(args: tuple[int, Any, Callable[[Any], Any]]) -> Any:
+    index, item, fn = args
     try:
-        return fn(scenario)
+        return fn(item)
     except (CrosstalkError, RuntimeError, ValueError, ArithmeticError) as err:
-        return RunFailure(index, scenario.name, f"{type(err).__name__}: {err}")
+        first = item[0] if isinstance(item, tuple) and item else item
+        return RunFailure(index, getattr(first, "name", str(index)), f"{type(err).__name__}: {err}")
 
 
 def default_workers() -> int:
@@ -61,30 +62,56 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def run_many(scenarios: Sequence[Scenario], fn: Callable[[Scenario], Any] = endpoints_of, *,
+class LocalPool:
+    """Worker processes kept alive across many calls (each builds its Simulators once).
+
+    Use as a context manager; ``pool.map(fn, items)`` returns results in input order, failures as RunFailure.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else workers
+        if self.workers < 1:
+            raise ValueError("workers must be >= 1")
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "LocalPool":
+        if self.workers > 1:
+            # a clean interpreter per worker: no LLVM/JIT state inherited by fork
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], *, progress: bool = True,
+            desc: str = "simulations") -> list[Any]:
+        """Apply ``fn`` to every item; results in input order, with a progress bar (rate, time left)."""
+        from tqdm import tqdm
+
+        tasks: Iterable = ((i, s, fn) for i, s in enumerate(items))
+        bar = dict(total=len(items), desc=desc, disable=not progress, unit="sim", smoothing=0.05)
+        if self._pool is None:
+            return [r for r in tqdm(map(_task, tasks), **bar)]
+        chunksize = max(1, min(64, len(items) // (self.workers * 8) or 1))
+        return [r for r in tqdm(self._pool.map(_task, tasks, chunksize=chunksize), **bar)]
+
+
+def run_many(scenarios: Sequence[Any], fn: Callable[[Any], Any] = endpoints_of, *,
              workers: int | None = None, progress: bool = True, desc: str = "simulations") -> list[Any]:
     """Apply ``fn`` (default: endpoints) to every scenario, in parallel processes, results in input order.
 
     Parameters
     ----------
-    scenarios : sequence of Scenario
+    scenarios : sequence
+        Scenarios (or other picklable work items ``fn`` understands).
     fn : callable
-        A module-level function (picklable) of one scenario.
+        A module-level function (picklable) of one item.
     workers : int, optional
         Worker processes (default: all cores); 1 runs in this process.
     progress : bool
         Show a progress bar with rate and time left (tqdm, on stderr).
     """
-    from tqdm import tqdm
-
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise ValueError("workers must be >= 1")
-    tasks: Iterable = ((i, s, fn) for i, s in enumerate(scenarios))
-    bar = dict(total=len(scenarios), desc=desc, disable=not progress, unit="sim", smoothing=0.05)
-    if workers == 1:
-        return [r for r in tqdm(map(_task, tasks), **bar)]
-    chunksize = max(1, min(64, len(scenarios) // (workers * 8) or 1))
-    ctx = mp.get_context("spawn")  # a clean interpreter per worker: no LLVM/JIT state inherited by fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return [r for r in tqdm(pool.map(_task, tasks, chunksize=chunksize), **bar)]
+    with LocalPool(workers) as pool:
+        return pool.map(fn, scenarios, progress=progress, desc=desc)

@@ -1,0 +1,161 @@
+"""The sensitivity report: one self-contained HTML page and the indices as CSV."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from crosstalk.report.html import figure_tag, page, table_html
+
+if TYPE_CHECKING:
+    from crosstalk.sensitivity import SensitivityResult
+    from crosstalk.simulate import Result
+
+__all__ = ["write_sensitivity_report"]
+
+
+def _bars(ind: pd.DataFrame, output: str) -> str:
+    d = ind[ind.output == output]
+    x = np.arange(len(d))
+    fig, ax = plt.subplots(figsize=(7, 2.8 + 0.1 * len(d)))
+    ax.bar(x - 0.2, d.S1, 0.4, yerr=d.S1_conf, capsize=3, label="S1 (first order)")
+    ax.bar(x + 0.2, d.ST, 0.4, yerr=d.ST_conf, capsize=3, label="ST (total)")
+    ax.set_xticks(x, d.parameter, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("Sobol index (95% CI)")
+    ax.set_title(output, fontsize=10)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    return figure_tag(fig, f"indices of {output}")
+
+
+def _morris(ind: pd.DataFrame, output: str) -> str:
+    d = ind[ind.output == output]
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.scatter(d.mu_star, d.sigma)
+    for _, r in d.iterrows():
+        ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=7)
+    ax.set_xlabel("mu* (mean |elementary effect|)")
+    ax.set_ylabel("sigma (interaction / non-linearity)")
+    ax.set_title(output, fontsize=10)
+    ax.grid(alpha=0.3)
+    return figure_tag(fig, f"Morris {output}")
+
+
+def _heatmap(s2: pd.DataFrame, output: str, names: list[str]) -> str:
+    d = s2[s2.output == output]
+    m = np.full((len(names), len(names)), np.nan)
+    for _, r in d.iterrows():
+        i, j = names.index(r.parameter_1), names.index(r.parameter_2)
+        m[i, j] = m[j, i] = r.S2
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    im = ax.imshow(m, cmap="viridis")
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    fig.colorbar(im, ax=ax, label="S2")
+    ax.set_title(f"second-order indices: {output}", fontsize=10)
+    return figure_tag(fig, f"S2 {output}")
+
+
+def _time_resolved(tr: pd.DataFrame, observable: str) -> str:
+    d = tr[tr.observable == observable]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.3), sharey=True)
+    for ax, idx in zip(axes, ("S1", "ST")):
+        for name, g in d.groupby("parameter"):
+            ax.plot(g.time_h / 24.0, g[idx], label=name, lw=1.3)
+        ax.set_xlabel("day of the course")
+        ax.set_title(f"{idx} of {observable}", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("Sobol index")
+    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    return figure_tag(fig, f"time-resolved {observable}")
+
+
+def _convergence(conv: pd.DataFrame, output: str) -> str:
+    d = conv[conv.output == output]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3), sharey=True)
+    for ax, idx in zip(axes, ("S1", "ST")):
+        for name, g in d.groupby("parameter"):
+            ax.plot(g.n, g[idx], "o-", label=name, lw=1.2, ms=3)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("base samples n")
+        ax.set_title(f"convergence of {idx}: {output}", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    return figure_tag(fig, f"convergence {output}")
+
+
+def _trajectories(base: Result) -> str:
+    ts = base.timeseries
+    cols = [c for c in ("tumour_volume_mm3", "lvef_percent", "il6_pg_per_ml", "nk_tumour_cells", "chf_risk",
+                        "antioxidant_capacity") if c in ts]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.2 * len(cols), 2.6), squeeze=False)
+    for ax, c in zip(axes[0], cols):
+        ax.plot(ts.time_h / 24.0, ts[c], lw=1.2)
+        ax.set_title(c, fontsize=8)
+        ax.set_xlabel("day", fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return figure_tag(fig, "base scenario")
+
+
+def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, base: Result | None = None) -> Path:
+    """Write report.html, indices.csv, time_resolved.csv, convergence.csv, second_order.csv into ``outdir``."""
+    outdir = Path(outdir)
+    spec = result.spec
+    names = [p.name for p in spec.parameters]
+    ind = result.indices
+    ind.to_csv(outdir / "indices.csv", index=False)
+    for name, df in (("time_resolved", result.time_resolved), ("convergence", result.convergence),
+                     ("second_order", result.second_order)):
+        if len(df):
+            df.to_csv(outdir / f"{name}.csv", index=False)
+    prov = result.provenance
+    parts = [
+        f"<p><b>Question.</b> {html.escape(spec.question or spec.name)}</p>",
+        f"<p>Method: {spec.method}; n = {spec.n}; {prov['simulations']} simulations of "
+        f"<code>{html.escape(spec.base_scenario.name)}</code> ({spec.base_scenario.duration_days:g} days); "
+        f"seed {spec.seed}; failure fraction {prov['failure_fraction']:.2%} ({prov['failed']} failed, "
+        f"{prov['groups_dropped']} Sobol groups dropped); wall time {prov['wall_time_s']} s.</p>",
+        "<h2>Uncertain inputs</h2>",
+        table_html(["name", "low", "high", "distribution"],
+                   [(p.name, p.low, p.high, p.distribution) for p in spec.parameters]),
+        "<p class='small'>Whole-number regime fields (sessions per week) are rounded to the nearest allowed value "
+        "when applied; their indices describe the rounded choice.</p>",
+    ]
+    if result.constant_outputs:
+        parts.append(f"<p class='fail'>Constant outputs, not analysed: {', '.join(result.constant_outputs)}</p>")
+    parts.append("<h2>Indices by output</h2>")
+    for out in ind.output.unique() if len(ind) else []:
+        parts.append(_bars(ind, out) if spec.method == "sobol" else _morris(ind, out))
+        if spec.method == "sobol" and spec.second_order and len(result.second_order):
+            parts.append(_heatmap(result.second_order, out, names))
+    if len(result.time_resolved):
+        parts.append("<h2>Time-resolved indices over the treatment course</h2>")
+        for obs in result.time_resolved.observable.unique():
+            parts.append(_time_resolved(result.time_resolved, obs))
+    if len(result.convergence):
+        parts.append("<h2>Convergence (same run, first n/8, n/4, n/2, n base samples)</h2>")
+        for out in result.convergence.output.unique():
+            parts.append(_convergence(result.convergence, out))
+    if base is not None:
+        parts += ["<h2>Base scenario trajectories</h2>", _trajectories(base)]
+    parts += ["<h2>Table of indices</h2>", table_html(list(ind.columns), ind.itertuples(index=False)) if len(ind)
+              else "<p>none</p>"]
+    if len(result.failures):
+        parts += ["<h2>Failed simulations</h2>", table_html(list(result.failures.columns),
+                                                           result.failures.head(50).itertuples(index=False))]
+    parts += ["<h2>Spec</h2>", f"<pre>{html.escape(spec.source_text or repr(spec))}</pre>",
+              "<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(prov, indent=2, default=str))}</pre>"]
+    path = outdir / "report.html"
+    tmp = path.with_name(".report.html.tmp")
+    tmp.write_text(page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)))
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,37 @@
+"""Known-answer functions for the sensitivity pipeline (module-level so worker processes can import them)."""
+
+from __future__ import annotations
+
+import math
+
+NAMES = ("k_il6_clearance", "k_il15_clearance", "k_irisin_clearance")
+N_TIMES = 5  # the test spec's output grid: 1 day at 6 h
+
+
+def ishigami(v: dict) -> dict:
+    """Ishigami-Homma (a = 7, b = 0.1) on x_i in [-pi, pi]."""
+    x1, x2, x3 = (v[n] for n in NAMES)
+    return {"il6_peak_fold": math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)}
+
+
+def linear(v: dict) -> dict:
+    """y = 1 x1 + 2 x2 + 3 x3 (x uniform on [0, 1]); time-resolved y_k = w_k x1 + (1 - w_k) x2."""
+    x1, x2, x3 = (v[n] for n in NAMES)
+    out = {"il6_peak_fold": x1 + 2.0 * x2 + 3.0 * x3}
+    for k in range(N_TIMES):
+        w = k / (N_TIMES - 1)
+        out[f"il6_pg_per_ml@{k}"] = w * x1 + (1.0 - w) * x2
+    return out
+
+
+def failing(v: dict) -> dict:
+    """Linear, but 'fails' (as a CVODE error would) where x1 > threshold."""
+    if v[NAMES[0]] > float(v.get("_threshold", 0.97)):
+        raise RuntimeError("CVODE Error: CV_CONV_FAILURE (simulated)")
+    return {"il6_peak_fold": linear(v)["il6_peak_fold"]}
+
+
+def failing_often(v: dict) -> dict:
+    if v[NAMES[0]] > 0.8:
+        raise RuntimeError("CVODE Error: CV_CONV_FAILURE (simulated)")
+    return {"il6_peak_fold": linear(v)["il6_peak_fold"]}

@@ -1,0 +1,149 @@
+"""The sensitivity engine on known answers, resume, determinism, failures and bad specs; the CLI on the model."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sa_functions as saf
+from crosstalk.errors import CrosstalkError, InputError
+from crosstalk.scenario import ExerciseRegime, ParameterRange, Scenario
+from crosstalk.sensitivity import AnalysisSpec, load_analysis, run_sensitivity
+
+from conftest import REPO
+
+def spec(lo: float, hi: float, *, n: int = 1024, time_resolved=(), seed: int = 11, **kw) -> AnalysisSpec:
+    ranges = tuple(ParameterRange(name, lo, hi) for name in saf.NAMES)
+    base = Scenario("base", duration_days=1.0, output_step_hours=6.0, exercise=(ExerciseRegime(session_days=(0,)),))
+    return AnalysisSpec("known", base, ranges, n=n, seed=seed, outputs=("il6_peak_fold",),
+                        time_resolved=time_resolved, **kw)
+
+
+def test_ishigami_indices(tmp_path):
+    """Analytic S1 = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424, 0.2437) within SALib's sampling error."""
+    res = run_sensitivity(spec(-math.pi, math.pi), tmp_path, workers=2, evaluate=saf.ishigami, progress=False)
+    ind = res.indices.set_index("parameter")
+    np.testing.assert_allclose(ind.S1, [0.3139, 0.4424, 0.0], atol=0.06)
+    np.testing.assert_allclose(ind.ST, [0.5576, 0.4424, 0.2437], atol=0.06)
+
+
+def test_linear_additive_and_time_resolved_indices(tmp_path):
+    """y = x1 + 2 x2 + 3 x3: S1 = ST = a_i^2 / sum a^2; y_t = w x1 + (1-w) x2: S1_x1(t) = w^2 / (w^2 + (1-w)^2)."""
+    res = run_sensitivity(spec(0.0, 1.0, time_resolved=("il6_pg_per_ml",)), tmp_path, workers=1,
+                          evaluate=saf.linear, progress=False)
+    ind = res.indices.set_index("parameter")
+    expected = np.array([1.0, 4.0, 9.0]) / 14.0
+    np.testing.assert_allclose(ind.S1, expected, atol=0.03)
+    np.testing.assert_allclose(ind.ST, expected, atol=0.03)
+    tr = res.time_resolved[res.time_resolved.parameter == saf.NAMES[0]].sort_values("time_h")
+    w = np.linspace(0, 1, saf.N_TIMES)
+    inner = tr.S1.to_numpy()[1:-1]  # at w = 0 or 1 one input is inert; compare the interior analytically
+    np.testing.assert_allclose(inner, (w**2 / (w**2 + (1 - w) ** 2))[1:-1], atol=0.05)
+    assert set(res.convergence.n) == {128, 256, 512, 1024}
+
+
+def test_resume_after_interruption_gives_identical_indices(tmp_path):
+    """A run killed mid-way (a chunk missing, one half-written) resumes to the uninterrupted indices."""
+    full = run_sensitivity(spec(0, 1, n=512), tmp_path / "full", workers=1, evaluate=saf.linear, progress=False)
+    part_dir = tmp_path / "part"
+    run_sensitivity(spec(0, 1, n=512), part_dir, workers=1, evaluate=saf.linear, progress=False)
+    chunks = sorted((part_dir / "chunks").glob("chunk_*.parquet"))
+    chunks[3].unlink()
+    chunks[5].write_bytes(chunks[5].read_bytes()[:200])  # half-written
+    with pytest.raises(InputError, match="--resume"):
+        run_sensitivity(spec(0, 1, n=512), part_dir, workers=1, evaluate=saf.linear, progress=False)
+    resumed = run_sensitivity(spec(0, 1, n=512), part_dir, workers=1, evaluate=saf.linear, progress=False,
+                              resume=True)
+    pd.testing.assert_frame_equal(full.indices, resumed.indices)
+    with pytest.raises(InputError, match="spec hash"):
+        run_sensitivity(spec(0, 1, n=512, seed=12), part_dir, workers=1, evaluate=saf.linear, progress=False,
+                        resume=True)
+
+
+def test_same_seed_same_samples_and_outputs_across_worker_counts(tmp_path):
+    a = run_sensitivity(spec(0, 1, n=256), tmp_path / "a", workers=1, evaluate=saf.ishigami, progress=False)
+    b = run_sensitivity(spec(0, 1, n=256), tmp_path / "b", workers=2, evaluate=saf.ishigami, progress=False)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+    pd.testing.assert_frame_equal(a.indices, b.indices)
+
+
+def test_failures_are_recorded_and_their_groups_dropped(tmp_path):
+    res = run_sensitivity(spec(0, 1, n=512, max_failure_fraction=0.05), tmp_path, workers=1,
+                          evaluate=saf.failing, progress=False)
+    assert 0 < res.provenance["failed"] and res.provenance["groups_dropped"] > 0
+    assert np.isfinite(res.indices[["S1", "ST"]].to_numpy()).all()
+    assert (tmp_path / "failures.csv").exists()
+    assert res.failures["error"].str.contains("CV_CONV_FAILURE").all()
+
+
+def test_too_many_failures_stop_with_the_failing_region(tmp_path):
+    with pytest.raises(CrosstalkError, match="k_il6_clearance: failures at mean quantile 0.9"):
+        run_sensitivity(spec(0, 1, n=128), tmp_path, workers=1, evaluate=saf.failing_often, progress=False)
+
+
+def test_constant_outputs_are_flagged_not_analysed(tmp_path):
+    s = AnalysisSpec("const", Scenario("b", duration_days=1.0, output_step_hours=6.0),
+                     (ParameterRange("k_il15_clearance", 0.5, 1.0), ParameterRange("k_irisin_clearance", 0.2, 0.5)),
+                     n=8, seed=3, outputs=("il6_peak_fold",))
+    res = run_sensitivity(s, tmp_path, workers=1, progress=False)  # no exercise: the fold is always 1
+    assert res.constant_outputs == ("il6_peak_fold",) and res.indices.empty
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ("n = 64", "n = 100"),
+        ("seed = 20261129", "seed = 0"),
+        ('method = "sobol"', 'method = "fast"'),
+        ('outputs = ["tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "nk_tumour_cells_mean"]',
+         'outputs = ["tumour_size"]'),
+        ('name = "exercise.intensity"', 'name = "exercise.speed"'),
+        ('distribution = "loguniform"\n\n[[parameter]]\nname = "nk_homing_gain"',
+         'distribution = "lognormal"\n\n[[parameter]]\nname = "nk_homing_gain"'),
+    ],
+)
+def test_bad_spec_fields_get_clear_errors(tmp_path, change, field):
+    text = (REPO / "analysis" / "regimes_during_ac.toml").read_text()
+    old, new = change, field
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(InputError) as info:
+        load_analysis(bad)
+    assert "bad.toml" in str(info.value) and "allowed" in str(info.value)
+
+
+def test_cli_sensitivity_on_the_model(tmp_path):
+    """A small Sobol run of the real model through the CLI: report, indices.csv with the contract columns."""
+    spec_file = tmp_path / "small.toml"
+    spec_file.write_text(f'''
+name = "small"
+base_scenario = "{REPO / "scenarios" / "single_bout.toml"}"
+n = 8
+seed = 5
+outputs = ["il6_peak_fold", "nk_blood_peak_fold"]
+time_resolved = ["il6_pg_per_ml"]
+[[parameter]]
+name = "exercise.intensity"
+low = 0.5
+high = 0.9
+[[parameter]]
+name = "exercise.minutes"
+low = 30
+high = 90
+''')
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "crosstalk", "sensitivity", str(spec_file), "--out", str(out),
+                           "--workers", "2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    ind = pd.read_csv(out / "indices.csv")
+    assert list(ind.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(ind) == 4 and np.isfinite(ind[["S1", "ST"]].to_numpy()).all()
+    page = (out / "report.html").read_text()
+    assert "data:image/png;base64" in page and "Provenance" in page and "seed" in page
+    assert (out / "manifest.json").exists() and (out / "time_resolved.csv").exists()
