@@ -125,7 +125,17 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     if out.exists() and args.force and not args.resume:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    result = run_sensitivity(spec, out, workers=args.workers, resume=args.resume, progress=not args.quiet)
+    executor = None
+    if args.scheduler or args.dask_local:
+        from crosstalk.runner import DaskExecutor
+
+        executor = DaskExecutor(args.scheduler, n_workers=args.dask_local, progress=not args.quiet)
+    try:
+        result = run_sensitivity(spec, out, workers=args.workers, resume=args.resume, progress=not args.quiet,
+                                 executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     report = write_sensitivity_report(result, out, base=simulate(spec.scenario_for({})))
     p = result.provenance
     print(f"{spec.name}: {p['simulations']} simulations ({p['failed']} failed) in {p['wall_time_s']} s -> {report}")
@@ -221,6 +231,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     s.add_argument("--force", action="store_true", help="start afresh, deleting --out")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT)")
+    s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
     s.set_defaults(func=_cmd_sensitivity)
 
     s = sub.add_parser("validate", help="run every calibration target and write validation.html/.csv")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 from crosstalk.errors import CrosstalkError
 from crosstalk.scenario import Scenario
 
-__all__ = ["LocalPool", "RunFailure", "default_workers", "run_many"]
+__all__ = ["DaskExecutor", "LocalPool", "RunFailure", "default_workers", "run_many"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +115,53 @@ def run_many(scenarios: Sequence[Any], fn: Callable[[Any], Any] = endpoints_of, 
     """
     with LocalPool(workers) as pool:
         return pool.map(fn, scenarios, progress=progress, desc=desc)
+
+
+class DaskExecutor:
+    """Runs work items on a Dask distributed cluster: an existing scheduler (``tcp://HOST:PORT``) or a
+    LocalCluster of ``n_workers`` processes. Each Dask worker process caches its Simulators like a pool worker.
+
+    Call it as ``executor(items, fn)``: results come back in input order; failures as RunFailure.
+    Start a cluster by hand with ``dask scheduler`` and ``dask worker tcp://HOST:8786`` (README).
+    """
+
+    def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None,
+                 batch: int = 64, progress: bool = True) -> None:
+        from distributed import Client, LocalCluster
+
+        if scheduler is None:
+            self._cluster = LocalCluster(n_workers=n_workers or default_workers(), threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self.client = Client(self._cluster)
+        else:
+            self._cluster = None
+            self.client = Client(scheduler)
+        self.batch = batch
+        self.progress = progress
+
+    def __call__(self, items: Sequence[Any], fn: Callable[[Any], Any]) -> list[Any]:
+        from tqdm import tqdm
+
+        tasks = [(i, s, fn) for i, s in enumerate(items)]
+        batches = [tasks[k:k + self.batch] for k in range(0, len(tasks), self.batch)]
+        futures = self.client.map(_batch, batches, pure=False)
+        out: list[Any] = []
+        for f in tqdm(futures, desc="dask batches", disable=not self.progress, unit="batch"):
+            out.extend(f.result())
+        return out
+
+    def close(self) -> None:
+        """Close the client (and the LocalCluster this executor started)."""
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _batch(tasks: list) -> list:
+    return [_task(t) for t in tasks]

@@ -147,3 +147,71 @@ high = 90
     page = (out / "report.html").read_text()
     assert "data:image/png;base64" in page and "Provenance" in page and "seed" in page
     assert (out / "manifest.json").exists() and (out / "time_resolved.csv").exists()
+
+
+def test_dask_local_cluster_gives_the_same_outputs_as_the_pool(tmp_path):
+    from crosstalk.runner import DaskExecutor
+
+    local = run_sensitivity(spec(0, 1, n=128), tmp_path / "pool", workers=2, evaluate=saf.ishigami, progress=False)
+    with DaskExecutor(n_workers=2, progress=False) as ex:
+        dask = run_sensitivity(spec(0, 1, n=128), tmp_path / "dask", executor=ex, evaluate=saf.ishigami,
+                               progress=False)
+    pd.testing.assert_frame_equal(local.samples, dask.samples)
+    pd.testing.assert_frame_equal(local.indices, dask.indices)
+
+
+def test_real_dask_scheduler_and_two_workers(tmp_path):
+    """`dask scheduler` and two `dask worker` processes on 127.0.0.1 run a small model analysis via --scheduler."""
+    import os
+    import shutil
+    import socket
+    import time
+
+    dask_cli = shutil.which("dask", path=os.path.dirname(sys.executable))
+    assert dask_cli, "the dask command comes with distributed"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "tests"), str(REPO)])}
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(3)
+        for _ in range(2):
+            procs.append(subprocess.Popen([dask_cli, "worker", address, "--nthreads", "1", "--no-dashboard"],
+                                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        spec_file = tmp_path / "small.toml"
+        spec_file.write_text(f'''
+name = "dask-small"
+base_scenario = "{REPO / "scenarios" / "single_bout.toml"}"
+n = 4
+seed = 9
+outputs = ["il6_peak_fold"]
+[[parameter]]
+name = "exercise.intensity"
+low = 0.5
+high = 0.9
+[[parameter]]
+name = "exercise.minutes"
+low = 30
+high = 90
+''')
+        out_dask, out_pool = tmp_path / "dask", tmp_path / "pool"
+        for out, extra in ((out_dask, ["--scheduler", address]), (out_pool, ["--workers", "1"])):
+            proc = subprocess.run([sys.executable, "-m", "crosstalk", "sensitivity", str(spec_file), "--out", str(out),
+                                   "--quiet", *extra], capture_output=True, text=True, timeout=300, env=env)
+            assert proc.returncode == 0, proc.stderr
+        pd.testing.assert_frame_equal(pd.read_csv(out_dask / "indices.csv"), pd.read_csv(out_pool / "indices.csv"))
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
