@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from importlib import resources
 from pathlib import Path
 
 import antimony
@@ -24,7 +23,7 @@ import libsbml
 
 from crosstalk.errors import ModelBuildError
 from crosstalk.observables import observables_for
-from crosstalk.parameters import ALIASES, COMPOSED, COUPLED_INPUTS, MODELS, MODULES, Parameter, module_file, parameter_table
+from crosstalk.parameters import ALIASES, COMPOSED, COUPLED_INPUTS, MODULES, Parameter, module_file, parameter_table
 
 log = logging.getLogger(__name__)
 

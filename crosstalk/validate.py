@@ -12,7 +12,6 @@ import time
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 

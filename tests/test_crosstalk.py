@@ -9,7 +9,7 @@ import pytest
 
 from crosstalk.build import composed_antimony
 from crosstalk.calibration import run_check
-from crosstalk.parameters import MODULES, model_sbml
+from crosstalk.parameters import MODULES
 from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.simulate import Simulator
 

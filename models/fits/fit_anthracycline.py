@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
-from pathlib import Path
 
 from scipy.optimize import brentq
 
-from crosstalk.calibration import AC_LVEF_DECLINE_POINTS, ac_lvef_decline, run_check, swain_loss, target
+from crosstalk.calibration import AC_LVEF_DECLINE_POINTS, ac_lvef_decline, swain_loss, target
 from crosstalk.simulate import Simulator
 
-TABLE = Path(__file__).resolve().parents[2] / "crosstalk" / "modules" / "anthracycline_parameters.toml"
+from _common import MODULES_DIR, finish
+
+TABLE = MODULES_DIR / "anthracycline_parameters.toml"
 
 
 def fit_loss_rate(sim: Simulator) -> float:
@@ -46,13 +46,6 @@ def fit_chf(sim: Simulator, k_loss: float) -> tuple[float, float]:
     return half, hill
 
 
-def write_table(values: dict[str, float]) -> None:
-    text = TABLE.read_text()
-    for pid, v in values.items():
-        text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', lambda m: f"{m.group(1)}{float(f'{v:.4g}')!r}", text)
-        if n != 1:
-            raise SystemExit(f"could not find {pid} in {TABLE}")
-    TABLE.write_text(text)
 
 
 def main() -> None:
@@ -63,20 +56,7 @@ def main() -> None:
     k_loss = fit_loss_rate(sim)
     half, hill = fit_chf(sim, k_loss)
     values = {"k_cardiomyocyte_loss": k_loss, "chf_loss_half": half, "chf_hill": hill}
-    for k, v in values.items():
-        print(f"{k} = {v:.4g}")
-    rounded = {k: float(f"{v:.4g}") for k, v in values.items()}
-    for target_id in ("ac_lvef_decline", "swain_chf_dose_response"):
-        print(run_check(target_id, sim, rounded).describe())
-    if args.write:
-        write_table(values)
-        from crosstalk import parameters
-        from crosstalk.build import write_models
-
-        parameters.clear_cache()
-        write_models()
-        print(f"wrote {TABLE} and rebuilt models/sbml")
-
+    finish(sim, values, ("ac_lvef_decline", "swain_chf_dose_response"), TABLE, write=args.write)
 
 if __name__ == "__main__":
     main()

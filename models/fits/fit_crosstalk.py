@@ -12,17 +12,16 @@ Usage: ``python models/fits/fit_crosstalk.py [--write]``.
 from __future__ import annotations
 
 import argparse
-import re
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from crosstalk.calibration import (CARDIO_EXEV_SHARE, TUMOUR_BENEFIT, cardioprotection_ratios, run_check,
-                                   tumour_benefit)
+from crosstalk.calibration import CARDIO_EXEV_SHARE, TUMOUR_BENEFIT, cardioprotection_ratios, tumour_benefit
 from crosstalk.simulate import Simulator
 
-TABLE = Path(__file__).resolve().parents[2] / "crosstalk" / "modules" / "crosstalk_parameters.toml"
+from _common import MODULES_DIR, finish
+
+TABLE = MODULES_DIR / "crosstalk_parameters.toml"
 RATIO = 0.45
 
 
@@ -42,13 +41,6 @@ def fit_antioxidant(sim: Simulator) -> tuple[float, float]:
     return float(np.exp(sol.x[0])), float(np.exp(sol.x[1]))
 
 
-def write_table(values: dict[str, float]) -> None:
-    text = TABLE.read_text()
-    for pid, v in values.items():
-        text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', lambda m: f"{m.group(1)}{float(f'{v:.4g}')!r}", text)
-        if n != 1:
-            raise SystemExit(f"could not find {pid} in {TABLE}")
-    TABLE.write_text(text)
 
 
 def main() -> None:
@@ -58,20 +50,7 @@ def main() -> None:
     sim = Simulator("crosstalk")
     values = {"nk_homing_gain": fit_homing(sim)}
     values["training_antioxidant_gain"], values["hsp70_antioxidant_gain"] = fit_antioxidant(sim)
-    for k, v in values.items():
-        print(f"{k} = {v:.4g}")
-    rounded = {k: float(f"{v:.4g}") for k, v in values.items()}
-    for target_id in ("exercise_tumour_growth", "exercise_cardioprotection_rat"):
-        print(run_check(target_id, sim, rounded).describe())
-    if args.write:
-        write_table(values)
-        from crosstalk import parameters
-        from crosstalk.build import write_models
-
-        parameters.clear_cache()
-        write_models()
-        print(f"wrote {TABLE} and rebuilt models/sbml")
-
+    finish(sim, values, ("exercise_tumour_growth", "exercise_cardioprotection_rat"), TABLE, write=args.write)
 
 if __name__ == "__main__":
     main()

@@ -17,17 +17,17 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import re
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from crosstalk.calibration import il6_prolonged_run, exev_release_cycling, nk_mobilisation, run_check, CHECKS
+from crosstalk.calibration import CHECK_MODEL, exev_release_cycling, il6_prolonged_run, nk_mobilisation
 from crosstalk.parameters import parameter_ids
 from crosstalk.simulate import Simulator
 
-TABLE = Path(__file__).resolve().parents[2] / "crosstalk" / "modules" / "exercise_parameters.toml"
+from _common import MODULES_DIR, finish
+
+TABLE = MODULES_DIR / "exercise_parameters.toml"
 
 
 def fit_il6(sim: Simulator) -> dict[str, float]:
@@ -62,15 +62,6 @@ def fit_nk(sim: Simulator) -> dict[str, float]:
     return dict(zip(NK_PARAMS, (float(v) for v in np.exp(sol.x))))
 
 
-def write_table(values: dict[str, float]) -> None:
-    """Replace the ``value =`` line of each fitted parameter in the TOML table (comments and order kept)."""
-    text = TABLE.read_text()
-    for pid, v in values.items():
-        pattern = re.compile(rf'(id = "{pid}"\nvalue = )([^\n]+)')
-        text, n = pattern.subn(lambda m: f"{m.group(1)}{float(f'{v:.4g}')!r}", text)
-        if n != 1:
-            raise SystemExit(f"could not find {pid} in {TABLE}")
-    TABLE.write_text(text)
 
 
 def main() -> None:
@@ -81,19 +72,7 @@ def main() -> None:
     values: dict[str, float] = {}
     for fit in (fit_il6, fit_exev, fit_nk):
         values.update(fit(sim))
-    for k, v in values.items():
-        print(f"{k} = {v:.4g}")
-    for target_id in CHECKS:
-        print(run_check(target_id, sim, {k: float(f"{v:.4g}") for k, v in values.items()}).describe())
-    if args.write:
-        write_table(values)
-        from crosstalk import parameters
-        from crosstalk.build import write_models
-
-        parameters.clear_cache()  # the table was read before it was rewritten
-        write_models()
-        print(f"wrote {TABLE} and rebuilt models/sbml")
-
+    finish(sim, values, tuple(k for k, m in CHECK_MODEL.items() if m == "exercise"), TABLE, write=args.write)
 
 if __name__ == "__main__":
     main()
