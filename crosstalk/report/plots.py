@@ -46,7 +46,9 @@ def summary_figure(result: Result, path: str | Path) -> Path:
 
     meta = {o.name: o for o in OBSERVABLES}
     ts = result.timeseries
-    panels = [p for p in SUMMARY_PANELS if p in ts.columns][:MAX_PANELS]
+    # observables the scenario leaves flat (e.g. doxorubicin without doses) are not worth a panel
+    varying = [p for p in SUMMARY_PANELS if p in ts.columns and ts[p].max() > ts[p].min()]
+    panels = (varying or [p for p in SUMMARY_PANELS if p in ts.columns])[:MAX_PANELS]
     hours = ts["time_h"].to_numpy()
     use_days = hours[-1] > 72
     x = hours / 24.0 if use_days else hours
@@ -61,6 +63,9 @@ def summary_figure(result: Result, path: str | Path) -> Path:
         ax.set_ylabel(f"{o.description}\n[{o.unit}]", fontsize=8)
         if o.log_scale:
             ax.set_yscale("log")
+            top = float(ts[name].max())
+            if top > 0:  # six decades below the peak: clinically meaningful, not solver-level tails
+                ax.set_ylim(top * 1e-6, top * 2)
         for s in sessions:
             a, b = (s.start_h / 24.0, s.end_h / 24.0) if use_days else (s.start_h, s.end_h)
             ax.axvspan(a, b, color="tab:orange", alpha=0.15, lw=0)
