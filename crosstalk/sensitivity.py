@@ -34,7 +34,8 @@ import pandas as pd
 from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.observables import ENDPOINTS
 from crosstalk.runner import LocalPool, RunFailure
-from crosstalk.scenario import ParameterRange, Scenario, apply_values, check_range_names, load_scenario, parse_ranges
+from crosstalk.scenario import (ParameterRange, Scenario, _number, apply_values, check_range_names, load_scenario,
+                                parse_ranges)
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +105,24 @@ class AnalysisSpec:
             raise InputError("outputs", [], "at least one endpoint in outputs or observable in time_resolved")
         numeric = {k for k, (unit, _) in ENDPOINTS.items() if unit not in ("class", "true/false")}
         for o in self.outputs:
-            if o not in numeric:
+            if not isinstance(o, str) or o not in numeric:
                 raise InputError("outputs", o, f"numeric endpoint names, e.g. {', '.join(sorted(numeric)[:5])}, ...")
         from crosstalk.observables import observables_for
 
         names = {o.name for o in observables_for(self.base_scenario.model)}
         for o in self.time_resolved:
-            if o not in names:
+            if not isinstance(o, str) or o not in names:
                 raise InputError("time_resolved", o, f"observables of the {self.base_scenario.model!r} model")
-        if not 0.0 <= self.max_failure_fraction < 1.0:
-            raise InputError("max_failure_fraction", self.max_failure_fraction, "a fraction in [0, 1)")
+        _number("max_failure_fraction", self.max_failure_fraction, low=0.0, high=1.0, high_open=True)
+        if self.output_step_hours is not None:
+            _number("output_step_hours", self.output_step_hours, low=0.0,
+                    high=self.base_scenario.duration_hours, low_open=True)
+        if not isinstance(self.second_order, bool):
+            raise InputError("second_order", self.second_order, "true or false")
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError("name", self.name, "a non-empty string")
+        if not isinstance(self.question, str):
+            raise InputError("question", self.question, "a string")
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -185,7 +194,7 @@ def load_analysis(path: str | Path) -> AnalysisSpec:
             name=data["name"], base_scenario=base, parameters=parse_ranges(data.get("parameter", []), where="parameter",
                                                                        source=str(path)),
             method=data.get("method", "sobol"), n=data.get("n", 64), seed=data.get("seed", 20261129),
-            second_order=bool(data.get("second_order", False)), outputs=tuple(data.get("outputs", [])),
+            second_order=data.get("second_order", False), outputs=tuple(data.get("outputs", [])),
             time_resolved=tuple(data.get("time_resolved", [])), output_step_hours=data.get("output_step_hours"),
             max_failure_fraction=data.get("max_failure_fraction", 0.01), question=data.get("question", ""),
             source_text=text,
