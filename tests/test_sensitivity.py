@@ -97,7 +97,7 @@ def test_constant_outputs_are_flagged_not_analysed(tmp_path):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ("n = 64", "n = 100"),
+        ("n = 128", "n = 100"),
         ("seed = 20261129", "seed = 0"),
         ('method = "sobol"', 'method = "fast"'),
         ('outputs = ["tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "nk_tumour_cells_mean"]',
