@@ -203,7 +203,7 @@ class Simulator:
     Parameters
     ----------
     model : str
-        Module name (``"exercise"``; later ``"crosstalk"`` for the composed model).
+        ``"exercise"``, ``"immune"``, ``"anthracycline"`` or ``"crosstalk"`` (the composed model).
     rtol, atol : float
         CVODE relative and absolute tolerances.
     sbml : str, optional
@@ -212,7 +212,8 @@ class Simulator:
 
     Notes
     -----
-    Build one per process and reuse it: compilation costs ~0.1-0.5 s, a run a few milliseconds.
+    Build one per process and reuse it: compilation takes ~0.2 s (a module) to ~1 s (the composed model); a
+    180-day composed run ~0.13-0.2 s.
     """
 
     def __init__(self, model: str = "exercise", *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
@@ -230,12 +231,11 @@ class Simulator:
         integ.maximum_num_steps = 100_000
         # First step after each schedule change. CVODE's own estimate depends on the integrator's history, so a
         # reused instance then differs from a fresh one at round-off level; a fixed first step keeps runs
-        # bit-identical. 1e-6 and 1e-9 h failed the error test at some infusion starts; 1e-12 h passed every
-        # case (exercise bouts, antibody and doxorubicin infusions and boluses). See benchmarks/bench_schedule.py.
+        # bit-identical. 1e-12 h passed every case (exercise bouts, antibody and doxorubicin infusions and
+        # boluses); larger first steps failed the error test at some infusion starts (measured before the
+        # tolerance-mapping fix in _apply_tolerances, not re-measured since).
         integ.initial_time_step = 1e-12
         m = self._rr.model
-        self._gids = list(m.getGlobalParameterIds())
-        self._fids = list(m.getFloatingSpeciesIds())
         table = parameter_table(model)
         self._param_ids = [p.id for p in table]
         self._param_idx = np.array([self._gids.index(p) for p in self._param_ids], dtype=np.int32)
