@@ -184,6 +184,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_run_options(s: argparse.ArgumentParser, *, force_help: str) -> None:
+    """--out, --force, --workers and --quiet, shared by the commands that run many simulations."""
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--force", action="store_true", help=force_help)
+    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="crosstalk", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -208,29 +216,20 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("compare", help="overlay scenarios and tabulate their endpoints")
     s.add_argument("scenarios", nargs="+", help="scenario TOML files (the first is the reference)")
-    s.add_argument("--out", required=True, help="output directory")
-    s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
-    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_run_options(s, force_help="overwrite an existing output directory")
     s.set_defaults(func=_cmd_compare)
 
     s = sub.add_parser("cohort", help="simulate a virtual cohort (Latin hypercube over the [cohort] ranges)")
     s.add_argument("scenario", help="scenario TOML file with a [cohort] section")
     s.add_argument("--n", type=_positive_int, default=500, help="number of virtual patients (default 500)")
     s.add_argument("--seed", type=int, default=1, help="seed of the Latin hypercube (default 1)")
-    s.add_argument("--out", required=True, help="output directory")
-    s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
-    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_run_options(s, force_help="overwrite an existing output directory")
     s.set_defaults(func=_cmd_cohort)
 
     s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis with an HTML report")
     s.add_argument("spec", help="analysis TOML (analysis/*.toml)")
-    s.add_argument("--out", required=True, help="output directory")
-    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
+    _add_run_options(s, force_help="start afresh, deleting --out")
     s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
-    s.add_argument("--force", action="store_true", help="start afresh, deleting --out")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT)")
     s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
     s.set_defaults(func=_cmd_sensitivity)

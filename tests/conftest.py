@@ -32,3 +32,23 @@ def assert_no_negative_amounts(sim: Simulator, scenario) -> None:
         low = ts[sid].min()
         assert low >= -10 * sim.absolute_tolerance(sid), (scenario.name, sid, low)
     assert np.isfinite(ts.drop(columns="time_h").to_numpy()).all()
+
+
+def small_spec(name: str, *, n: int, seed: int, outputs: list[str], extra: str = "") -> str:
+    """A small analysis spec on the single-bout scenario varying intensity and minutes (for CLI-level tests)."""
+    return f'''
+name = "{name}"
+base_scenario = "{REPO / "scenarios" / "single_bout.toml"}"
+n = {n}
+seed = {seed}
+outputs = {outputs!r}
+{extra}
+[[parameter]]
+name = "exercise.intensity"
+low = 0.5
+high = 0.9
+[[parameter]]
+name = "exercise.minutes"
+low = 30
+high = 90
+'''

@@ -11,24 +11,10 @@ import time
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import small_spec
 
-SPEC = f'''
-name = "kill-test"
-base_scenario = "{REPO / "scenarios" / "single_bout.toml"}"
-n = 256
-seed = 17
-output_step_hours = 1.0
-outputs = ["il6_peak_fold", "nk_blood_nadir_fold"]
-[[parameter]]
-name = "exercise.intensity"
-low = 0.5
-high = 0.9
-[[parameter]]
-name = "exercise.minutes"
-low = 30
-high = 90
-'''
+SPEC = small_spec("kill-test", n=256, seed=17, outputs=["il6_peak_fold", "nk_blood_nadir_fold"],
+                  extra="output_step_hours = 1.0")
 
 
 def _run(spec, out, *extra):

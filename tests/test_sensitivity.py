@@ -15,7 +15,7 @@ from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.scenario import ExerciseRegime, ParameterRange, Scenario
 from crosstalk.sensitivity import AnalysisSpec, load_analysis, run_sensitivity
 
-from conftest import REPO
+from conftest import REPO, small_spec
 
 def spec(lo: float, hi: float, *, n: int = 1024, time_resolved=(), seed: int = 11, **kw) -> AnalysisSpec:
     ranges = tuple(ParameterRange(name, lo, hi) for name in saf.NAMES)
@@ -121,22 +121,8 @@ def test_bad_spec_fields_get_clear_errors(tmp_path, change, field):
 def test_cli_sensitivity_on_the_model(tmp_path):
     """A small Sobol run of the real model through the CLI: report, indices.csv with the contract columns."""
     spec_file = tmp_path / "small.toml"
-    spec_file.write_text(f'''
-name = "small"
-base_scenario = "{REPO / "scenarios" / "single_bout.toml"}"
-n = 8
-seed = 5
-outputs = ["il6_peak_fold", "nk_blood_peak_fold"]
-time_resolved = ["il6_pg_per_ml"]
-[[parameter]]
-name = "exercise.intensity"
-low = 0.5
-high = 0.9
-[[parameter]]
-name = "exercise.minutes"
-low = 30
-high = 90
-''')
+    spec_file.write_text(small_spec("small", n=8, seed=5, outputs=["il6_peak_fold", "nk_blood_peak_fold"],
+                                    extra='time_resolved = ["il6_pg_per_ml"]'))
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "crosstalk", "sensitivity", str(spec_file), "--out", str(out),
                            "--workers", "2"], capture_output=True, text=True)
@@ -186,21 +172,7 @@ def test_real_dask_scheduler_and_two_workers(tmp_path):
         with Client(address, timeout=30) as client:
             client.wait_for_workers(2, timeout=60)
         spec_file = tmp_path / "small.toml"
-        spec_file.write_text(f'''
-name = "dask-small"
-base_scenario = "{REPO / "scenarios" / "single_bout.toml"}"
-n = 4
-seed = 9
-outputs = ["il6_peak_fold"]
-[[parameter]]
-name = "exercise.intensity"
-low = 0.5
-high = 0.9
-[[parameter]]
-name = "exercise.minutes"
-low = 30
-high = 90
-''')
+        spec_file.write_text(small_spec("dask-small", n=4, seed=9, outputs=["il6_peak_fold"]))
         out_dask, out_pool = tmp_path / "dask", tmp_path / "pool"
         for out, extra in ((out_dask, ["--scheduler", address]), (out_pool, ["--workers", "1"])):
             proc = subprocess.run([sys.executable, "-m", "crosstalk", "sensitivity", str(spec_file), "--out", str(out),
