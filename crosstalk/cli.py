@@ -174,6 +174,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from crosstalk.export import export
+    from crosstalk.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = export(scenario, args.out, format=args.format, force=args.force)
+    extra = f" (model: {out.with_suffix('.xml')})" if args.format == "sedml" else ""
+    print(f"{scenario.name}: {args.format} -> {out}{extra}")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -233,6 +244,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT)")
     s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
     s.set_defaults(func=_cmd_sensitivity)
+
+    s = sub.add_parser("export", help="write a scenario as SBML (schedule as events), SED-ML or a COMBINE archive")
+    s.add_argument("scenario", help="scenario TOML file")
+    s.add_argument("--format", choices=("sbml", "sedml", "omex"), default="sbml",
+                   help="sbml: model with the scenario baked in; sedml: SED-ML plus the SBML next to it "
+                        "(same stem, .xml); omex: COMBINE archive with both (default: sbml)")
+    s.add_argument("--out", required=True, help="output file (e.g. scenario.xml, scenario.sedml, scenario.omex)")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
+    s.set_defaults(func=_cmd_export)
 
     s = sub.add_parser("validate", help="run every calibration target and write validation.html/.csv")
     s.add_argument("--out", required=True, help="output directory")

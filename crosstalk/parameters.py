@@ -15,7 +15,7 @@ from pathlib import Path
 
 from crosstalk.errors import ModelBuildError
 
-__all__ = ["ALIASES", "COMPOSED", "COUPLED_INPUTS", "FEATURES", "MODELS", "MODULES", "Parameter", "clear_cache", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
+__all__ = ["ALIASES", "COMPOSED", "COUPLED_INPUTS", "FEATURES", "MODELS", "MODULES", "Parameter", "clear_cache", "flat_id", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
 
 #: Biological modules in build order.
 MODULES: tuple[str, ...] = ("exercise", "immune", "anthracycline")
@@ -161,6 +161,20 @@ def parameter_table(module: str) -> list[Parameter]:
 def parameter_ids(module: str) -> dict[str, Parameter]:
     """The table's parameters keyed by id."""
     return {p.id: p for p in _table(module)}
+
+
+def flat_id(name: str, ids) -> str:
+    """Model id of a contract name in a model whose ids are ``ids``: the name itself, or the flattened id of a
+    submodel element (``<alias>__name`` from libSBML's flattening, then ``<alias>_name`` from antimony's, see
+    PITFALLS); ``name`` unchanged when neither exists."""
+    if name in ids:
+        return name
+    for alias in ALIASES.values():
+        for sep in ("__", "_"):
+            flat = f"{alias}{sep}{name}"
+            if flat in ids:
+                return flat
+    return name
 
 
 def model_path(module: str) -> Path:

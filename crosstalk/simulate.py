@@ -28,7 +28,7 @@ roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
 
 from crosstalk.errors import InputError, SimulationError
 from crosstalk.observables import compute_endpoints, observables_for
-from crosstalk.parameters import ALIASES, model_path, parameter_table
+from crosstalk.parameters import flat_id, model_path, parameter_table
 from crosstalk.scenario import Scenario
 from crosstalk.schedule import Breakpoint, administrations, breakpoints, exercise_sessions
 
@@ -205,7 +205,10 @@ class Simulator:
     model : str
         ``"exercise"``, ``"immune"``, ``"anthracycline"`` or ``"crosstalk"`` (the composed model).
     rtol, atol : float
-        CVODE relative and absolute tolerances.
+        CVODE relative tolerance and absolute tolerance of dimensionless states.
+    atol_molecules, atol_cells : float
+        Absolute tolerances (items) of molecule/vesicle and cell amounts; the defaults are
+        :data:`MOLECULE_ATOL` and :data:`CELL_ATOL`.
     sbml : str, optional
         An SBML document to use instead of the packaged model (same ids and parameter table), e.g. an edited
         copy; its hash is recorded in the provenance.
@@ -217,14 +220,17 @@ class Simulator:
     """
 
     def __init__(self, model: str = "exercise", *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+                 atol_molecules: float = MOLECULE_ATOL, atol_cells: float = CELL_ATOL,
                  sbml: str | None = None) -> None:
         self.model = model
+        self._atol_molecules, self._atol_cells = atol_molecules, atol_cells
         sbml = model_path(model).read_text() if sbml is None else sbml
         self._rr = roadrunner.RoadRunner(sbml)
         self._rtol, self._atol = rtol, atol
         self._kinds = species_kinds(sbml)
         self._fids = list(self._rr.model.getFloatingSpeciesIds())
         self._gids = list(self._rr.model.getGlobalParameterIds())
+        self._idset = frozenset(self._fids) | frozenset(self._gids)
         self._n_rate_states = rate_rule_count(sbml)
         self._apply_tolerances()
         integ = self._rr.integrator
@@ -267,19 +273,12 @@ class Simulator:
             raise SimulationError(f"model {model!r} lacks observables {sorted(missing)}")
 
         self._hash = hashlib.sha256(sbml.encode()).hexdigest()
-        self._settings = {"rtol": rtol, "atol": atol, "atol_molecules": MOLECULE_ATOL, "atol_cells": CELL_ATOL,
+        self._settings = {"rtol": rtol, "atol": atol, "atol_molecules": atol_molecules, "atol_cells": atol_cells,
                           "initial_step_h": 1e-12, "integrator": "cvode"}
 
     def _resolve(self, name: str) -> str:
         """Model id of a contract name: itself, or the flattened id of a submodel element (``<alias>__name``)."""
-        if name in self._fids or name in self._gids:
-            return name
-        for alias in ALIASES.values():
-            for sep in ("__", "_"):  # libSBML's flattening spelling, then antimony's (see PITFALLS)
-                flat = f"{alias}{sep}{name}"
-                if flat in self._fids or flat in self._gids:
-                    return flat
-        return name
+        return flat_id(name, self._idset)
 
     @property
     def species_ids(self) -> list[str]:
@@ -444,9 +443,9 @@ class Simulator:
         if kind == "input":
             return None
         if kind == "molecule":
-            return MOLECULE_ATOL
+            return self._atol_molecules
         if kind == "cell":
-            return CELL_ATOL
+            return self._atol_cells
         return self._atol
 
     def _apply(self, bp: Breakpoint) -> None:

@@ -131,12 +131,8 @@ def test_per_state_tolerances_reach_the_intended_state():
             self._fids = list(self._rr.model.getFloatingSpeciesIds())
             self._gids = list(self._rr.model.getGlobalParameterIds())
             self._n_rate_states = 1
-            saved = cs.MOLECULE_ATOL
-            cs.MOLECULE_ATOL = x_atol
-            try:
-                self._apply_tolerances()
-            finally:
-                cs.MOLECULE_ATOL = saved
+            self._atol_molecules, self._atol_cells = x_atol, 1e-6
+            self._apply_tolerances()
 
         def x_error(self):
             out = np.asarray(self._rr.simulate(0, 3, 31, selections=["time", "x"]))
