@@ -1,12 +1,13 @@
 # Two entry points for a fresh machine with Python 3.11+ and make:
 #   make demo   set up .venv, install crosstalk, run the built-in scenarios into out/
 #   make test   set up .venv, install crosstalk with test extras, run the whole test suite
+#   (make bench runs the benchmarks in benchmarks/, writing benchmarks/results.json)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast models check-models clean
+.PHONY: demo test test-fast models check-models clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +31,7 @@ models: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_schedule.py
+	$(PY) benchmarks/bench_throughput.py

@@ -39,8 +39,8 @@ COUPLING_SOURCES: dict[str, tuple[str, ...]] = {
 
 def _antimony_source(module: str, table: list[Parameter] | None = None) -> str:
     table = parameter_table(module) if table is None else table
-    body = module_file(f"{module}.ant").read_text()
-    units = module_file("units.ant").read_text()
+    body = module_file(f"{module}.ant").read_text(encoding="utf-8")
+    units = module_file("units.ant").read_text(encoding="utf-8")
     params = "\n".join(
         f"  {p.id} = {p.value!r} {p.unit}\n  {p.id}.sboTerm = {p.sbo}" for p in table
     )
@@ -166,8 +166,8 @@ def _lifting(module: str, lifted: set[str]) -> list[str]:
 def composed_antimony() -> str:
     """Antimony text of the composed model: the module models, then the top model with lifting and couplings."""
     sources = [_antimony_source(m) for m in MODULES]
-    top = module_file(f"{COMPOSED}.ant").read_text()
-    units = "\n".join("  " + line for line in module_file("units.ant").read_text().splitlines())
+    top = module_file(f"{COMPOSED}.ant").read_text(encoding="utf-8")
+    units = "\n".join("  " + line for line in module_file("units.ant").read_text(encoding="utf-8").splitlines())
     lifted = [units, *(f"  {ALIASES[m]}: {m}()" for m in MODULES)]
     module_params: dict[str, Parameter] = {}
     lifted_ids: set[str] = set()
@@ -291,7 +291,7 @@ def write_models(outdir: Path | None = None) -> list[Path]:
     for name, sbml in documents.items():
         path = outdir / f"{name}.xml"
         tmp = path.with_suffix(".xml.tmp")
-        tmp.write_text(sbml)
+        tmp.write_text(sbml, encoding="utf-8")
         tmp.replace(path)
         log.info("wrote %s", path)
         written.append(path)

@@ -62,7 +62,7 @@ class Check:
 
 def target(target_id: str) -> dict:
     """The entry of ``targets.toml`` with this id."""
-    data = tomllib.loads((resources.files("crosstalk.data") / "targets.toml").read_text())
+    data = tomllib.loads((resources.files("crosstalk.data") / "targets.toml").read_text(encoding="utf-8"))
     for t in data["target"]:
         if t["id"] == target_id:
             return t

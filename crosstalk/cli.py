@@ -133,6 +133,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         result = run_sensitivity(spec, out, workers=args.workers, resume=args.resume, progress=not args.quiet,
                                  executor=executor)
+    except KeyboardInterrupt:
+        done = len(list((out / "chunks").glob("chunk_*.parquet")))
+        print(f"crosstalk: interrupted; {done} completed chunk(s) of {spec.name} are saved in {out}; "
+              f"continue with: crosstalk sensitivity {args.spec} --out {out} --resume", file=sys.stderr)
+        return 130
     finally:
         if executor is not None:
             executor.close()
@@ -171,6 +176,30 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return 1 if stale or any(problems.values()) else 0
     for path in write_models():
         print(path)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from crosstalk.scenario import load_scenario
+    from crosstalk.schedule import administrations, exercise_sessions
+    from crosstalk.sensitivity import load_analysis
+
+    for path in args.files:
+        try:
+            is_analysis = "base_scenario" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            is_analysis = False  # let the scenario loader report the file error
+        if is_analysis:
+            spec = load_analysis(path)
+            print(f"{path}: analysis {spec.name!r}: {spec.method}, n = {spec.n}, {len(spec.parameters)} parameters, "
+                  f"{len(spec.samples())} simulations of {spec.base_scenario.name!r}")
+        else:
+            s = load_scenario(path)
+            print(f"{path}: scenario {s.name!r}: model {s.model}, {s.duration_days:g} days, "
+                  f"{len(exercise_sessions(s))} exercise sessions, {len(administrations(s))} drug administrations"
+                  + (f", cohort of {len(s.cohort)} ranges" if s.cohort else ""))
     return 0
 
 
@@ -244,6 +273,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT)")
     s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
     s.set_defaults(func=_cmd_sensitivity)
+
+    s = sub.add_parser("check", help="validate scenario or analysis TOML files without running them")
+    s.add_argument("files", nargs="+", help="scenario or analysis TOML files")
+    s.set_defaults(func=_cmd_check)
 
     s = sub.add_parser("export", help="write a scenario as SBML (schedule as events), SED-ML or a COMBINE archive")
     s.add_argument("scenario", help="scenario TOML file")

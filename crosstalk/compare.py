@@ -53,7 +53,7 @@ def write_comparison(results: Sequence[Result], outdir: str | Path) -> Path:
     plt.close(fig)
     table = endpoint_table(results)
     table.to_csv(outdir / "endpoints.csv")
-    (outdir / "endpoints.md").write_text(_markdown(table))
+    (outdir / "endpoints.md").write_text(_markdown(table), encoding="utf-8")
     return outdir
 
 

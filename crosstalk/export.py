@@ -132,7 +132,7 @@ def scenario_sbml(scenario: Scenario, *, check: bool = True) -> str:
 
     from crosstalk.build import validate_sbml
 
-    base = model_path(scenario.model).read_text()
+    base = model_path(scenario.model).read_text(encoding="utf-8")
     species, _ = _model_ids(base)
     points = _flat_breakpoints([bp for bp in breakpoints(scenario) if bp.time_h <= scenario.duration_hours], species)
     doc = libsbml.readSBMLFromString(to_sbml_events(base, points))
@@ -339,7 +339,7 @@ def export(scenario: Scenario, out: str | Path, *, format: Literal["sbml", "sedm
     if format == "sedml":
         if sbml_out == out:
             raise InputError("--out", str(out), "a SED-ML file name not ending in .xml (e.g. scenario.sedml)")
-        _atomic(sbml_out, lambda tmp: tmp.write_text(sbml))
+        _atomic(sbml_out, lambda tmp: tmp.write_text(sbml, encoding="utf-8"))
         text = scenario_sedml(scenario, sbml=sbml, source=sbml_out.name)
-        return _atomic(out, lambda tmp: tmp.write_text(text))
-    return _atomic(out, lambda tmp: tmp.write_text(sbml))
+        return _atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return _atomic(out, lambda tmp: tmp.write_text(sbml, encoding="utf-8"))

@@ -77,7 +77,7 @@ def module_file(name: str) -> resources.abc.Traversable:
 
 
 def _defined_units() -> set[str]:
-    text = module_file("units.ant").read_text()
+    text = module_file("units.ant").read_text(encoding="utf-8")
     return set(re.findall(r"^\s*unit\s+(\w+)\s*=", text, flags=re.M)) | {"dimensionless", "item", "second"}
 
 
@@ -94,7 +94,7 @@ def _table(module: str) -> tuple[Parameter, ...]:
         raise ModelBuildError(f"module: unknown model {module!r}; allowed: {', '.join(MODELS)}")
     if module == COMPOSED:
         return _composed_table()
-    raw = tomllib.loads(module_file(f"{module}_parameters.toml").read_text())
+    raw = tomllib.loads(module_file(f"{module}_parameters.toml").read_text(encoding="utf-8"))
     units = _defined_units()
     seen: set[str] = set()
     table: list[Parameter] = []
@@ -135,7 +135,7 @@ def _composed_table() -> tuple[Parameter, ...]:
             if p.id in merged and (merged[p.id].value, merged[p.id].unit) != (p.value, p.unit):
                 raise ModelBuildError(f"parameter {p.id} differs between modules: {merged[p.id]} vs {p}")
             merged.setdefault(p.id, p)
-    raw = tomllib.loads(module_file(f"{COMPOSED}_parameters.toml").read_text())
+    raw = tomllib.loads(module_file(f"{COMPOSED}_parameters.toml").read_text(encoding="utf-8"))
     for row in raw.get("parameter", []):
         p = Parameter(id=row["id"], value=float(row["value"]), unit=row["unit"], description=row["description"],
                       source=row["source"], sbo=int(row.get("sbo", 2)), fit=row.get("fit"))
@@ -187,7 +187,7 @@ def model_path(module: str) -> Path:
 
 def model_sbml(module: str) -> str:
     """The packaged SBML of ``module`` as a string."""
-    return model_path(module).read_text()
+    return model_path(module).read_text(encoding="utf-8")
 
 
 def model_hash(module: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 from crosstalk.errors import CrosstalkError
 from crosstalk.scenario import Scenario
 
-__all__ = ["DaskExecutor", "LocalPool", "RunFailure", "default_workers", "run_many"]
+__all__ = ["DaskExecutor", "LocalPool", "RunFailure", "default_workers", "run_many", "simulator"]
 
 
 @dataclass(frozen=True)
@@ -28,21 +28,22 @@ class RunFailure:
     error: str
 
 
-_SIMS: dict[str, Any] = {}
+_SIMS: dict[tuple[str, float | None], Any] = {}
 
 
-def _simulator(model: str):
+def simulator(model: str, *, rtol: float | None = None):
+    """This process's cached :class:`~crosstalk.simulate.Simulator` of ``model`` at ``rtol`` (None: default)."""
     from crosstalk.simulate import Simulator
 
-    sim = _SIMS.get(model)
+    sim = _SIMS.get((model, rtol))
     if sim is None:
-        sim = _SIMS[model] = Simulator(model)
+        sim = _SIMS[(model, rtol)] = Simulator(model) if rtol is None else Simulator(model, rtol=rtol)
     return sim
 
 
 def endpoints_of(scenario: Scenario) -> dict[str, Any]:
     """Endpoints of one scenario, on this process's cached simulator (the default task)."""
-    return _simulator(scenario.model).run(scenario).endpoints
+    return simulator(scenario.model).run(scenario).endpoints
 
 
 def _task(args: tuple[int, Any, Callable[[Any], Any]]) -> Any:
@@ -52,6 +53,14 @@ def _task(args: tuple[int, Any, Callable[[Any], Any]]) -> Any:
     except (CrosstalkError, RuntimeError, ValueError, ArithmeticError) as err:
         first = item[0] if isinstance(item, tuple) and item else item
         return RunFailure(index, getattr(first, "name", str(index)), f"{type(err).__name__}: {err}")
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C (SIGINT to the process group) is handled by the parent alone, which stops the
+    workers; a worker never dies half-way through writing anything."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_workers() -> int:
@@ -77,13 +86,25 @@ class LocalPool:
     def __enter__(self) -> "LocalPool":
         if self.workers > 1:
             # a clean interpreter per worker: no LLVM/JIT state inherited by fork
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                             initializer=_ignore_sigint)
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            # stop now: queued work is cancelled and running workers are terminated (their results are not
+            # wanted; everything already returned has been written by the caller)
+            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                proc.terminate()
+            for proc in processes:
+                proc.join(timeout=10)
+        else:
             self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._pool = None
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], *, progress: bool = True,
             desc: str = "simulations") -> list[Any]:

@@ -8,6 +8,7 @@ gives (tested). No roadrunner object leaves this module.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -56,6 +57,9 @@ def direct_initial_states(sbml: str) -> dict[str, str]:
     """
     import libsbml
 
+    # AST nodes are tested with isName(), never getType() == libsbml.AST_NAME: once python-libsedml is imported
+    # (crosstalk.export, tellurium), libsbml hands out libsedml's ASTNode class whose getType() is an opaque SWIG
+    # pointer, and the comparison is silently False (tests/test_simulate.py)
     doc = libsbml.readSBMLFromString(sbml)
     model = doc.getModel()
     rate_vars = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
@@ -65,12 +69,12 @@ def direct_initial_states(sbml: str) -> dict[str, str]:
         stack = [ia.getMath()]
         while stack:
             n = stack.pop()
-            if n.getType() == libsbml.AST_NAME:
+            if n.isName():
                 uses[n.getName()] = uses.get(n.getName(), 0) + 1
             stack.extend(n.getChild(i) for i in range(n.getNumChildren()))
         math = ia.getMath()
         sym = ia.getSymbol()
-        if math.getType() == libsbml.AST_NAME and model.getParameter(math.getName()) is not None and (
+        if math.isName() and model.getParameter(math.getName()) is not None and (
                 model.getSpecies(sym) is not None or sym in rate_vars):
             out[math.getName()] = sym
     return {p: x for p, x in out.items() if uses.get(p, 0) == 1}
@@ -116,7 +120,7 @@ def init_dependencies(sbml: str) -> set[str]:
     inits = {ia.getSymbol(): ia.getMath() for ia in model.getListOfInitialAssignments()}
 
     def names(ast) -> set[str]:
-        out = {ast.getName()} if ast.getType() == libsbml.AST_NAME else set()
+        out = {ast.getName()} if ast.isName() else set()
         for i in range(ast.getNumChildren()):
             out |= names(ast.getChild(i))
         return out
@@ -124,7 +128,7 @@ def init_dependencies(sbml: str) -> set[str]:
     direct = direct_initial_states(sbml)
     seen: set[str] = set()
     stack = [n for sym, math in inits.items() for n in names(math)
-             if not (sym in direct.values() and math.getType() == libsbml.AST_NAME)]
+             if not (sym in direct.values() and math.isName())]
     while stack:
         n = stack.pop()
         if n in seen:
@@ -138,6 +142,11 @@ def init_dependencies(sbml: str) -> set[str]:
 
 def versions() -> dict[str, str]:
     """Versions of the packages a result depends on."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:  # package metadata lookups cost ~0.3 ms: once per process
     out = {"python": platform.python_version()}
     for pkg in ("crosstalk", "libroadrunner", "antimony", "python-libsbml", "numpy", "pandas"):
         try:
@@ -182,8 +191,8 @@ class Result:
         try:
             self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.10g")
             payload = {"scenario": self.scenario.name, "endpoints": self.endpoints, "provenance": self.provenance}
-            (tmp / "endpoints.json").write_text(json.dumps(payload, indent=2, default=float))
-            (tmp / "scenario.toml").write_text(self.scenario.to_toml())
+            (tmp / "endpoints.json").write_text(json.dumps(payload, indent=2, default=float), encoding="utf-8")
+            (tmp / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
             if plot:
                 from crosstalk.report.plots import summary_figure
 
@@ -224,7 +233,7 @@ class Simulator:
                  sbml: str | None = None) -> None:
         self.model = model
         self._atol_molecules, self._atol_cells = atol_molecules, atol_cells
-        sbml = model_path(model).read_text() if sbml is None else sbml
+        sbml = model_path(model).read_text(encoding="utf-8") if sbml is None else sbml
         self._rr = roadrunner.RoadRunner(sbml)
         self._rtol, self._atol = rtol, atol
         self._kinds = species_kinds(sbml)

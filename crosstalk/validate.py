@@ -60,7 +60,7 @@ def run_validation(*, models: tuple[str, ...] | None = None, progress: bool = Tr
         if progress:
             log.warning("validating %s on %s", target_id, model)
         checks.append(fn(sim))
-    targets = tomllib.loads((resources.files("crosstalk.data") / "targets.toml").read_text())["target"]
+    targets = tomllib.loads((resources.files("crosstalk.data") / "targets.toml").read_text(encoding="utf-8"))["target"]
     known = set(CHECKS) | set(NOT_SIMULATED)
     uncovered = tuple(t["id"] for t in targets if t["id"] not in known)
     provenance = {"versions": versions(), "wall_time_s": round(time.perf_counter() - t0, 2),

@@ -20,14 +20,14 @@ DOCUMENTS = [*MODULES, "crosstalk", "crosstalk_flat"]
 def test_committed_sbml_is_current(name):
     """Fails when models/sbml/<name>.xml is stale with respect to its Antimony sources or parameter tables."""
     built = build_comp_sbml() if name == "crosstalk" else build_sbml(name.removesuffix("_flat"))
-    assert built == (REPO / "models" / "sbml" / f"{name}.xml").read_text(), (
+    assert built == (REPO / "models" / "sbml" / f"{name}.xml").read_text(encoding="utf-8"), (
         f"models/sbml/{name}.xml is stale: run `make models`"
     )
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_zero_libsbml_errors_and_warnings(name):
-    problems = validate_sbml((REPO / "models" / "sbml" / f"{name}.xml").read_text())
+    problems = validate_sbml((REPO / "models" / "sbml" / f"{name}.xml").read_text(encoding="utf-8"))
     assert problems == [], "\n".join(problems)
 
 
@@ -98,5 +98,5 @@ def test_packaged_targets_copy_matches_shared_reference():
     """crosstalk/data/targets.toml must be the project's reference file, unchanged."""
     if not SHARED_TARGETS.exists():
         pytest.skip("../shared/reference/targets.toml not beside this checkout")
-    packaged = tomllib.loads((REPO / "crosstalk" / "data" / "targets.toml").read_text())
-    assert packaged == tomllib.loads(SHARED_TARGETS.read_text())
+    packaged = tomllib.loads((REPO / "crosstalk" / "data" / "targets.toml").read_text(encoding="utf-8"))
+    assert packaged == tomllib.loads(SHARED_TARGETS.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from conftest import REPO
 
 
 def crosstalk(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "crosstalk", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "crosstalk", *args], capture_output=True, encoding="utf-8", cwd=cwd)
 
 
 def test_simulate_writes_timeseries_endpoints_and_plot(tmp_path):
@@ -23,7 +23,7 @@ def test_simulate_writes_timeseries_endpoints_and_plot(tmp_path):
     assert proc.returncode == 0, proc.stderr
     ts = pd.read_csv(out / "timeseries.csv")
     assert list(ts.columns) == ["time_h"] + [o.name for o in observables_for("exercise")]
-    endpoints = json.loads((out / "endpoints.json").read_text())["endpoints"]
+    endpoints = json.loads((out / "endpoints.json").read_text(encoding="utf-8"))["endpoints"]
     for name in ("il6_peak_fold", "plasma_ev_peak_fold", "nk_blood_peak_fold", "nk_blood_nadir_fold"):
         assert name in endpoints
     assert endpoints["il6_peak_fold"] > 2 and endpoints["nk_blood_nadir_fold"] < 1
@@ -41,7 +41,7 @@ def test_existing_results_are_not_overwritten_without_force(tmp_path):
 
 def test_bad_input_exits_2_with_one_clear_line(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text((REPO / "scenarios" / "single_bout.toml").read_text().replace("intensity = 0.70", "intensity = 1.7"))
+    bad.write_text((REPO / "scenarios" / "single_bout.toml").read_text(encoding="utf-8").replace("intensity = 0.70", "intensity = 1.7"))
     proc = crosstalk("simulate", str(bad), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -51,7 +51,7 @@ def test_bad_input_exits_2_with_one_clear_line(tmp_path):
 def test_missing_file_and_non_toml(tmp_path):
     assert crosstalk("simulate", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")).returncode == 2
     junk = tmp_path / "junk.toml"
-    junk.write_text("this is = = not toml")
+    junk.write_text("this is = = not toml", encoding="utf-8")
     proc = crosstalk("simulate", str(junk), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "valid TOML" in proc.stderr and "Traceback" not in proc.stderr
 

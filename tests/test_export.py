@@ -183,7 +183,7 @@ def test_cli_export_writes_each_format_and_refuses_to_overwrite(tmp_path, capsys
     for fmt, name in (("sbml", "m.xml"), ("sedml", "s.sedml"), ("omex", "a.omex")):
         assert main(["export", src, "--format", fmt, "--out", str(tmp_path / name)]) == 0
     assert (tmp_path / "s.xml").exists()  # the SED-ML's model, next to it
-    assert 'source="s.xml"' in (tmp_path / "s.sedml").read_text()
+    assert 'source="s.xml"' in (tmp_path / "s.sedml").read_text(encoding="utf-8")
     assert main(["export", src, "--out", str(tmp_path / "m.xml")]) == 2
     assert "--force" in capsys.readouterr().err
     assert main(["export", src, "--out", str(tmp_path / "m.xml"), "--force"]) == 0

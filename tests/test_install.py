@@ -33,6 +33,6 @@ def test_wheel_ships_models_and_runs_outside_the_source_tree(tmp_path):
         "raise SystemExit(main(['simulate', str(sc), '--out', 'out', '--no-plot']))"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=run_dir, env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=run_dir, env=env, capture_output=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stderr
     assert (run_dir / "out" / "timeseries.csv").exists()

@@ -29,7 +29,7 @@ def test_every_builtin_scenario_runs_clean(path):
 
 @pytest.mark.parametrize("script", sorted((REPO / "scenarios" / "scripts").glob("*.py")), ids=lambda p: p.stem)
 def test_user_scripts_run(script, tmp_path):
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, encoding="utf-8", timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert list(tmp_path.glob("*.png")) and proc.stdout.strip()
 
@@ -37,7 +37,7 @@ def test_user_scripts_run(script, tmp_path):
 def test_compare_command(tmp_path):
     files = [str(REPO / "scenarios" / f) for f in ("ac_sedentary.toml", "aerobic_during_ac.toml")]
     proc = subprocess.run([sys.executable, "-m", "crosstalk", "compare", *files, "--out", str(tmp_path),
-                           "--workers", "2", "--quiet"], capture_output=True, text=True)
+                           "--workers", "2", "--quiet"], capture_output=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "endpoints.csv", index_col=0)
     assert list(table.columns) == ["ac-sedentary", "aerobic-during-ac", "aerobic-during-ac - ac-sedentary"]
@@ -50,7 +50,7 @@ def _cohort(tmp_path, name, workers):
     out = tmp_path / name
     proc = subprocess.run([sys.executable, "-m", "crosstalk", "cohort",
                            str(REPO / "scenarios" / "cohort_aerobic_during_ac.toml"), "--n", "16", "--seed", "3",
-                           "--workers", str(workers), "--out", str(out)], capture_output=True, text=True)
+                           "--workers", str(workers), "--out", str(out)], capture_output=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stderr
     assert "patients" in proc.stderr  # the progress bar
     return out
@@ -64,7 +64,7 @@ def test_cohort_is_reproducible_across_runs_and_worker_counts(tmp_path):
     assert len(ea) == 16 and not ea["failed"].any()
     lo, hi = ea["patient.weight_kg"].min(), ea["patient.weight_kg"].max()
     assert 50 <= lo and hi <= 100 and hi - lo > 30  # the Latin hypercube spans the range
-    info = json.loads((a / "cohort.json").read_text())
+    info = json.loads((a / "cohort.json").read_text(encoding="utf-8"))
     assert 0 <= info["fraction_ctrcd"] <= 1 and 0 <= info["fraction_tumour_response"] <= 1
     assert info["provenance"]["seed"] == 3 and (a / "cohort.png").exists() and (a / "summary.md").exists()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -139,3 +142,47 @@ def test_per_state_tolerances_reach_the_intended_state():
             return np.abs(out[:, 1] - np.exp(-5 * out[:, 0])).max()
 
     assert Toy(1.0).x_error() > 20 * Toy(1e-12).x_error()
+
+
+def test_model_analysis_is_unchanged_after_libsedml_is_imported():
+    """python-libsedml (imported by crosstalk.export and tellurium) replaces libsbml's ASTNode class in the same
+    process; getType() then returns an opaque pointer. Found when random-parameter invariants failed only after
+    an export test had run: init_dependencies came back empty, so init-dependent overrides were silently not
+    applied to initial values. The analysis must give the same answer either way (fresh interpreters)."""
+    code = (
+        "import sys, libsbml\n"
+        "if sys.argv[1] == 'sedml':\n    import libsedml\n"
+        "from crosstalk.parameters import model_sbml\n"
+        "from crosstalk.simulate import direct_initial_states, init_dependencies\n"
+        "s = model_sbml('crosstalk')\n"
+        "print(sorted(init_dependencies(s)), sorted(direct_initial_states(s).items()))\n"
+    )
+    out = {}
+    for mode in ("plain", "sedml"):
+        proc = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, encoding="utf-8", timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out[mode] = proc.stdout
+    assert out["plain"] == out["sedml"]
+    assert "plasma_volume_ml" in out["plain"] and "initial_tumour_cells" in out["plain"]
+
+
+def test_files_are_utf8_even_after_copasi_resets_the_locale(tmp_path):
+    """Importing COPASI (basico) sets the C locale, making Python's default text encoding ASCII. Scenario files,
+    results and reports are UTF-8 whatever the locale (found when tests after the COPASI cross-check failed)."""
+    import locale
+
+    from crosstalk.scenario import load_scenario
+
+    saved = locale.setlocale(locale.LC_ALL, None)
+    path = tmp_path / "bout µ.toml"
+    path.write_text('name = "bout"\ndescription = "IL-6 peak after 60 min at 70 % V̇O₂max — a check"\n'
+                    "duration_days = 1\noutput_step_hours = 1.0\n[[exercise]]\nsession_days = [0]\n",
+                    encoding="utf-8")
+    try:
+        locale.setlocale(locale.LC_ALL, "C")
+        assert locale.getpreferredencoding(False).lower() in ("ansi_x3.4-1968", "ascii", "us-ascii")
+        scenario = load_scenario(path)
+        out = Simulator("exercise").run(scenario).write(tmp_path / "résultats", plot=False)
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)
+    assert "V̇O₂max" in (out / "scenario.toml").read_text(encoding="utf-8")

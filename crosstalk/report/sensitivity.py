@@ -123,7 +123,8 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
         f"<p>Method: {spec.method}; n = {spec.n}; {prov['simulations']} simulations of "
         f"<code>{html.escape(spec.base_scenario.name)}</code> ({spec.base_scenario.duration_days:g} days); "
         f"seed {spec.seed}; failure fraction {prov['failure_fraction']:.2%} ({prov['failed']} failed, "
-        f"{prov['groups_dropped']} Sobol groups dropped); wall time {prov['wall_time_s']} s.</p>",
+        f"{prov['groups_dropped']} Sobol groups dropped; {prov.get('retried', 0)} retried once at rtol/100 after a "
+        f"solver failure); CVODE rtol {prov.get('rtol', 'n/a')}; wall time {prov['wall_time_s']} s.</p>",
         "<h2>Uncertain inputs</h2>",
         table_html(["name", "low", "high", "distribution"],
                    [(p.name, p.low, p.high, p.distribution) for p in spec.parameters]),
@@ -156,6 +157,6 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
               "<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(prov, indent=2, default=str))}</pre>"]
     path = outdir / "report.html"
     tmp = path.with_name(".report.html.tmp")
-    tmp.write_text(page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)))
+    tmp.write_text(page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)), encoding="utf-8")
     os.replace(tmp, path)
     return path

@@ -13,12 +13,12 @@ MODULES_DIR = Path(__file__).resolve().parents[2] / "crosstalk" / "modules"
 
 def write_table(table: Path, values: dict[str, float]) -> None:
     """Replace the ``value =`` line of each fitted parameter (4 significant digits; comments and order kept)."""
-    text = table.read_text()
+    text = table.read_text(encoding="utf-8")
     for pid, v in values.items():
         text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', lambda m: f"{m.group(1)}{float(f'{v:.4g}')!r}", text)
         if n != 1:
             raise SystemExit(f"could not find {pid} in {table}")
-    table.write_text(text)
+    table.write_text(text, encoding="utf-8")
 
 
 def finish(sim: Simulator, values: dict[str, float], target_ids: tuple[str, ...], table: Path, *,

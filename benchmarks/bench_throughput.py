@@ -1,0 +1,435 @@
+"""Throughput, accuracy, parallel efficiency, memory and study wall time (issue 9), measured in one run.
+
+Run from the repository root (``make bench``)::
+
+    python benchmarks/bench_throughput.py            # everything, ~25 min on 2 cores
+    python benchmarks/bench_throughput.py --quick    # fewer samples, shorter memory loop (~6 min)
+
+Workload: the built-in ``aerobic_during_ac`` scenario (180 days: AC 4 x 60 mg/m2 q3w, aerobic 45 min 3x/week for
+12 weeks = 36 one-hour-scale bouts, output every 24 h as in the analysis specs) with random values of five
+biological parameters of ``analysis/regimes_during_ac.toml`` (the parameters every engine can set by name).
+Each engine simulates the same parameter sets on the same machine:
+
+* crosstalk: :class:`crosstalk.simulate.Simulator` in this process (1 worker) and the sensitivity engine's
+  process pool (all workers), at the study tolerance (rtol 1e-6) and at the scenario default (1e-8);
+* (a) the tellurium idiom: ``te.loada`` once, then per sample ``resetAll()``, ``r[k] = v``, ``simulate()``, on
+  the scenario exported by ``crosstalk export`` (schedule as SBML events), default tolerances;
+* (b) COPASI through basico on the same exported SBML (LSODA, default tolerances);
+* (c) SALib's ``ProblemSpec.evaluate(..., nprocs=all)`` around a plain roadrunner function.
+
+Accuracy: the largest relative error of the four study endpoints against crosstalk at rtol 1e-10 (tight
+absolute tolerances), over the same samples. Every figure printed comes from this run; ratios are taken
+between figures of this run only (the machine is shared and noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+OUTPUTS = ("tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "nk_tumour_cells_mean")
+#: name, low, high, log-uniform (the biological ranges of analysis/regimes_during_ac.toml)
+RANGES = (
+    ("exev_release_per_intensity", 0.5, 2.0, True),
+    ("nk_homing_gain", 3.0, 30.0, True),
+    ("k_cardiomyocyte_loss", 5.0e-5, 2.0e-4, True),
+    ("training_antioxidant_gain", 1.0, 6.0, False),
+    ("tumour_growth_rate", 0.12, 0.24, False),
+)
+STEP_H = 24.0
+
+
+def rss_mb() -> float:
+    """Resident set size of this process (MB), from /proc."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def base_scenario():
+    from crosstalk.scenario import load_scenario
+
+    return replace(load_scenario(REPO / "scenarios" / "aerobic_during_ac.toml"), output_step_hours=STEP_H)
+
+
+def parameter_sets(n: int, seed: int) -> list[dict[str, float]]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        row = {}
+        for name, lo, hi, log in RANGES:
+            u = rng.random()
+            row[name] = float(np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo))) if log else lo + u * (hi - lo))
+        out.append(row)
+    return out
+
+
+def endpoints_from(times: np.ndarray, columns: dict[str, np.ndarray], scenario) -> dict[str, float]:
+    """The study endpoints of a trajectory computed by another engine (same definitions as crosstalk)."""
+    from crosstalk.observables import compute_endpoints
+    from crosstalk.schedule import administrations, exercise_sessions
+
+    sessions = exercise_sessions(scenario)
+    first = {}
+    for a in administrations(scenario):
+        first.setdefault(a.drug, a.start_h + a.minutes / 60.0)
+    traj = pd.DataFrame({"time_h": times, **columns})
+    ep = compute_endpoints(traj, first_start_h=sessions[0].start_h, first_end_h=sessions[0].end_h,
+                           minutes_total=sum(s.minutes for s in sessions), sessions_total=len(sessions),
+                           first_dose_end_h=first)
+    return {k: float(ep[k]) for k in OUTPUTS}
+
+
+def observable_ids(sbml_ids: set[str], model: str = "crosstalk") -> dict[str, str]:
+    from crosstalk.observables import observables_for
+    from crosstalk.parameters import flat_id
+
+    return {o.name: flat_id(o.name, sbml_ids) for o in observables_for(model)}
+
+
+# ------------------------------------------------------------------------------------------- engines
+def run_crosstalk(sets, scenario, *, rtol: float, atol_tight: bool = False) -> tuple[float, list[dict]]:
+    from crosstalk.simulate import Simulator
+
+    kw = {"atol_molecules": 1e-3, "atol_cells": 1e-9} if atol_tight else {}
+    sim = Simulator("crosstalk", rtol=rtol, **kw)
+    sim.run(scenario)  # warm
+    t0 = time.perf_counter()
+    out = []
+    for p in sets:
+        ep = sim.run(replace(scenario, parameters=p)).endpoints
+        out.append({k: float(ep[k]) for k in OUTPUTS})
+    return time.perf_counter() - t0, out
+
+
+def _pool_job(args):
+    from crosstalk.sensitivity import _job_fn
+
+    scenario, rtol = args
+    return _job_fn((scenario, {}, OUTPUTS, (), None, rtol))
+
+
+def run_crosstalk_pool(sets, scenario, *, rtol: float, workers: int, dask: bool = False) -> tuple[float, list]:
+    """The sensitivity engine's executors, timed after every worker has compiled its model (warm-up map)."""
+    from crosstalk.runner import DaskExecutor, LocalPool
+
+    jobs = [(replace(scenario, parameters=p), rtol) for p in sets]
+    warm = [(scenario, rtol)] * (2 * workers)
+    if dask:
+        with DaskExecutor(n_workers=workers, progress=False, batch=max(1, len(jobs) // (4 * workers))) as ex:
+            ex(warm, _pool_job)
+            t0 = time.perf_counter()
+            res = ex(jobs, _pool_job)
+            return time.perf_counter() - t0, res
+    with LocalPool(workers) as pool:
+        pool.map(_pool_job, warm, progress=False)
+        t0 = time.perf_counter()
+        res = pool.map(_pool_job, jobs, progress=False)
+        return time.perf_counter() - t0, res
+
+
+def run_tellurium(sets, scenario, sbml: str) -> tuple[float, float, list[dict]]:
+    import roadrunner
+    import tellurium as te
+
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)  # SUNDIALS "t + h = t" warnings at events
+
+    t0 = time.perf_counter()
+    r = te.loada(te.sbmlToAntimony(sbml))
+    load = time.perf_counter() - t0
+    ids = observable_ids(set(r.model.getFloatingSpeciesIds()) | set(r.model.getGlobalParameterIds()))
+    sel = ["time", *ids.values()]
+    n_out = int(scenario.duration_hours / STEP_H) + 1
+    out = []
+    t0 = time.perf_counter()
+    for p in sets:
+        r.resetAll()
+        for k, v in p.items():
+            r[k] = v
+        res = np.asarray(r.simulate(0, scenario.duration_hours, n_out, selections=sel))
+        out.append((res, p))
+    elapsed = time.perf_counter() - t0
+    eps = [endpoints_from(res[:, 0], {name: res[:, j + 1] for j, name in enumerate(ids)}, scenario) for res, _ in out]
+    return elapsed, load, eps
+
+
+def run_basico(sets, scenario, sbml: str) -> tuple[float, float, list[dict]]:
+    import basico
+
+    t0 = time.perf_counter()
+    dm = basico.load_model_from_string(sbml)
+    load = time.perf_counter() - t0
+    steps = int(scenario.duration_hours / STEP_H)
+    frames = []
+    t0 = time.perf_counter()
+    for p in sets:
+        for k, v in p.items():
+            basico.set_parameters(k, initial_value=v, exact=True, model=dm)
+        frames.append(basico.run_time_course(duration=scenario.duration_hours, intervals=steps, model=dm,
+                                             use_sbml_id=True))
+    elapsed = time.perf_counter() - t0
+    basico.remove_datamodel(dm)
+    ids = None
+    eps = []
+    for df in frames:
+        ids = ids or observable_ids(set(df.columns))
+        eps.append(endpoints_from(df.index.to_numpy(), {n: df[i].to_numpy() for n, i in ids.items()}, scenario))
+    return elapsed, load, eps
+
+
+_RR = {}
+
+
+def _salib_model(x: np.ndarray, sbml_path: str, names: list[str], duration: float) -> np.ndarray:
+    """A plain roadrunner model function as SALib users write it (one model per process, cached)."""
+    import roadrunner
+
+    r = _RR.get(sbml_path)
+    if r is None:
+        r = _RR[sbml_path] = roadrunner.RoadRunner(sbml_path)
+    out = np.empty((len(x), 2))
+    for i, row in enumerate(x):
+        r.resetAll()
+        for k, v in zip(names, row):
+            r[k] = v
+        res = r.simulate(0, duration, int(duration / STEP_H) + 1, ["time", "tumour_volume_mm3", "lvef_percent"])
+        out[i] = [res[-1, 1], res[:, 2].min()]
+    return out
+
+
+def run_salib(sets, scenario, sbml_path: Path, workers: int) -> float:
+    from SALib import ProblemSpec
+
+    names = [name for name, *_ in RANGES]
+    sp = ProblemSpec({"names": names, "bounds": [[lo, hi] for _, lo, hi, _ in RANGES], "outputs": ["V", "lvef"]})
+    sp.set_samples(np.array([[p[k] for k in names] for p in sets]))
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sp.evaluate(_salib_model, str(sbml_path), names, scenario.duration_hours, nprocs=workers)
+    return time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------------------------------- where the time goes
+def cvode_steps(scenario, rtol: float = 1e-6) -> int:
+    """Internal CVODE steps of the exported scenario (roadrunner, variable step output)."""
+    import roadrunner
+
+    from crosstalk.export import scenario_sbml
+
+    r = roadrunner.RoadRunner(scenario_sbml(scenario))
+    r.integrator.relative_tolerance = rtol
+    r.integrator.variable_step_size = True
+    return len(r.simulate(0, scenario.duration_hours))
+
+
+def averaged_breakpoints(scenario):
+    """Naive bout-averaged forcing: every regime's sessions replaced by continuous exercise at the mean duty
+    fraction (same intensity) from its first session's start to its last session's end."""
+    from crosstalk.schedule import Breakpoint, breakpoints, exercise_sessions
+
+    points = {bp.time_h: bp for bp in breakpoints(replace(scenario, exercise=()))}
+    sessions = exercise_sessions(scenario)
+    if not sessions:
+        return sorted(points.values(), key=lambda b: b.time_h)
+    start, end = sessions[0].start_h, sessions[-1].end_h
+    duty = sum(x.minutes for x in sessions) / 60.0 / (end - start)
+    on = {"exercise_on": duty, "exercise_intensity": sessions[0].intensity, "modality_resistance": 0.0,
+          "modality_hiit": 0.0}
+    for t, vals in ((round(start, 9), on), (round(end, 9), dict.fromkeys(on, 0.0))):
+        bp = points.get(t)
+        merged = {**dict(bp.values if bp else ()), **vals}
+        points[t] = Breakpoint(t, tuple(sorted(merged.items())), bp.increments if bp else ())
+    return [points[t] for t in sorted(points)]
+
+
+def run_averaged(sets, scenario) -> tuple[float, list[dict]]:
+    import importlib
+
+    simulate_module = importlib.import_module("crosstalk.simulate")
+    resolved = simulate_module.breakpoints
+    simulate_module.breakpoints = averaged_breakpoints
+    try:
+        return run_crosstalk(sets, scenario, rtol=1e-6)
+    finally:
+        simulate_module.breakpoints = resolved
+
+
+# ------------------------------------------------------------------------------------------- memory
+def _memory_worker(n: int) -> tuple[float, float, float]:
+    """RSS (MB) after 100 warm-up simulations and after n more (a 7-day composed scenario with a bout and a dose)."""
+    from crosstalk.runner import simulator
+    from crosstalk.scenario import DoseSchedule, ExerciseRegime, Scenario
+
+    sc = Scenario("memory", model="crosstalk", duration_days=7, output_step_hours=24.0,
+                  exercise=(ExerciseRegime(session_days=(1,)),),
+                  dose=(DoseSchedule("doxorubicin", 60.0, "mg/m2", infusion_minutes=15),))
+    sim = simulator("crosstalk", rtol=1e-6)
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        sim.run(sc)
+    before = rss_mb()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        sim.run(replace(sc, parameters={"tumour_growth_rate": float(rng.uniform(0.12, 0.24))}))
+    return before, rss_mb(), time.perf_counter() - t0
+
+
+def run_memory(n: int, workers: int) -> list[tuple[float, float, float]]:
+    from crosstalk.runner import LocalPool
+
+    with LocalPool(workers) as pool:
+        if workers == 1:
+            return [_memory_worker(n)]
+        return pool.map(_memory_worker, [n] * workers, progress=False)
+
+
+# ------------------------------------------------------------------------------------------- study
+def run_study(n: int, workers: int, outdir: Path) -> tuple[float, int]:
+    from crosstalk.sensitivity import load_analysis, run_sensitivity
+
+    spec = replace(load_analysis(REPO / "analysis" / "bench_20_parameters.toml"), n=n)
+    t0 = time.perf_counter()
+    res = run_sensitivity(spec, outdir, workers=workers, progress=False)
+    return time.perf_counter() - t0, int(res.provenance["simulations"])
+
+
+def base_exercise_sessions(scenario):
+    from crosstalk.schedule import exercise_sessions
+
+    return exercise_sessions(scenario)
+
+
+def max_rel_error(a: list[dict], ref: list[dict]) -> dict[str, float]:
+    return {k: max(abs(x[k] - y[k]) / max(abs(y[k]), 1e-12) for x, y in zip(a, ref)) for k in OUTPUTS}
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("crosstalk", "libroadrunner", "tellurium", "copasi-basico", "python-copasi", "SALib", "distributed",
+                "numpy"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer samples and a shorter memory loop")
+    ap.add_argument("--samples", type=int, default=None, help="parameter sets per engine (default 60; quick 16)")
+    ap.add_argument("--memory-sims", type=int, default=None, help="simulations per worker (default 20000)")
+    ap.add_argument("--study-n", type=int, default=None, help="Sobol n of the measured 20-parameter study "
+                                                                "(default 256; 4096 is the full study)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", default=str(REPO / "benchmarks" / "results.json"), help="where to write the figures")
+    args = ap.parse_args(argv)
+    n = args.samples or (16 if args.quick else 60)
+    n_mem = args.memory_sims or (2000 if args.quick else 20000)
+    study_n = args.study_n or (32 if args.quick else 256)
+    from crosstalk.export import scenario_sbml
+    from crosstalk.runner import default_workers
+
+    workers = default_workers()
+    scenario = base_scenario()
+    sets = parameter_sets(n, args.seed)
+    sbml = scenario_sbml(scenario)
+    sbml_path = Path(os.environ.get("TMPDIR", "/tmp")) / "crosstalk_bench_aerobic_during_ac.xml"
+    sbml_path.write_text(sbml, encoding="utf-8")
+    fig: dict[str, object] = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
+                              f"{workers} cores, {platform.platform()}", "versions": versions(), "samples": n,
+                              "seed": args.seed, "scenario": "aerobic_during_ac (180 d, 36 bouts, AC 4 cycles), 24 h grid"}
+    print(f"# crosstalk throughput benchmark, {fig['date']}, {fig['machine']}", flush=True)
+    print(f"# {n} parameter sets, seed {args.seed}; {workers} workers", flush=True)
+
+    t_ref, ref = run_crosstalk(sets, scenario, rtol=1e-10, atol_tight=True)
+    t1, ours1 = run_crosstalk(sets, scenario, rtol=1e-6)
+    t1b, ours1b = run_crosstalk(sets, scenario, rtol=1e-8)
+    tp, pool_rows = run_crosstalk_pool(sets, scenario, rtol=1e-6, workers=workers)
+    tp1, _ = run_crosstalk_pool(sets, scenario, rtol=1e-6, workers=1)
+    td, dask_rows = run_crosstalk_pool(sets, scenario, rtol=1e-6, workers=workers, dask=True)
+    t_te, load_te, te_eps = run_tellurium(sets, scenario, sbml)
+    t_cps, load_cps, cps_eps = run_basico(sets, scenario, sbml)
+    t_sal = run_salib(sets, scenario, sbml_path, workers)
+    rate = {
+        "crosstalk, 1 worker, rtol 1e-6": n / t1,
+        "crosstalk, 1 worker, rtol 1e-8": n / t1b,
+        "crosstalk pool, 1 worker, rtol 1e-6": n / tp1,
+        f"crosstalk pool, {workers} workers, rtol 1e-6": n / tp,
+        f"crosstalk Dask LocalCluster, {workers} workers, rtol 1e-6": n / td,
+        "(a) tellurium idiom, 1 process": n / t_te,
+        "(b) COPASI via basico, 1 process": n / t_cps,
+        f"(c) SALib ProblemSpec.evaluate, nprocs={workers}": n / t_sal,
+        "reference crosstalk rtol 1e-10": n / t_ref,
+    }
+    best = rate[f"crosstalk pool, {workers} workers, rtol 1e-6"]
+    print("\n## 1. Throughput (simulations per second; ratio = crosstalk pool on all workers / engine)")
+    print("| engine | sims/s | ms/sim | ratio |\n|---|---|---|---|")
+    for k, v in rate.items():
+        print(f"| {k} | {v:.2f} | {1e3 / v:.1f} | {best / v:.2f} |")
+    print(f"(model load: tellurium te.loada {load_te:.2f} s, basico {load_cps:.2f} s; not in the rates)")
+    pool_eps = [{k: r[k] for k in OUTPUTS} for r in pool_rows]
+    errors = {
+        "crosstalk rtol 1e-6 (study default)": max_rel_error(ours1, ref),
+        "crosstalk rtol 1e-8 (scenario default)": max_rel_error(ours1b, ref),
+        "crosstalk pool rtol 1e-6": max_rel_error(pool_eps, ref),
+        "(a) tellurium idiom (defaults)": max_rel_error(te_eps, ref),
+        "(b) COPASI via basico (defaults)": max_rel_error(cps_eps, ref),
+    }
+    print("\n## 2. Accuracy (largest relative endpoint error over the samples vs crosstalk at rtol 1e-10)")
+    print("| engine | " + " | ".join(OUTPUTS) + " |\n|---|" + "---|" * len(OUTPUTS))
+    for k, e in errors.items():
+        print(f"| {k} | " + " | ".join(f"{e[o]:.1e}" for o in OUTPUTS) + " |")
+    dask_same = all(d == p for d, p in zip(dask_rows, pool_rows))
+    eff = (n / tp) / (n / tp1) / workers
+    overhead = td / tp - 1
+    print(f"\n## 3. Parallel efficiency {eff:.1%} on {workers} workers (pool 1 -> {workers}); Dask LocalCluster "
+          f"overhead {overhead:+.1%} vs the pool; Dask rows identical to the pool's: {dask_same}")
+    mem = run_memory(n_mem, workers)
+    print(f"\n## 4. Memory: resident set size per worker before / after {n_mem} simulations (7-day composed runs)")
+    for k, (before, after, secs) in enumerate(mem):
+        print(f"worker {k}: {before:.1f} MB -> {after:.1f} MB (growth {after - before:+.1f} MB; {n_mem / secs:.0f} sims/s)")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t_study, n_sims = run_study(study_n, workers, Path(tmp) / "study")
+    full = 4096 * 22
+    print(f"\n## 5. Sobol study, 20 parameters (analysis/bench_20_parameters.toml), first and total order")
+    print(f"n = {study_n}: {n_sims} simulations in {t_study:.0f} s on {workers} workers ({n_sims / t_study:.1f} sims/s); "
+          f"n = 4096 ({full} simulations) at that rate: {full / (n_sims / t_study) / 60:.0f} min")
+    t_none, _ = run_crosstalk(sets, replace(scenario, exercise=()), rtol=1e-6)
+    t_avg, avg_eps = run_averaged(sets, scenario)
+    steps = {"with exercise": cvode_steps(scenario), "without exercise": cvode_steps(replace(scenario, exercise=()))}
+    avg_err = max_rel_error(avg_eps, ref)
+    print(f"\n## 6. Where the time goes (1 worker, rtol 1e-6)\nsame course without exercise: {1e3 * t_none / n:.1f} "
+          f"ms/sim (with its {len(base_exercise_sessions(scenario))} bouts: {1e3 * t1 / n:.1f}); CVODE steps "
+          f"{steps['with exercise']} with exercise vs {steps['without exercise']} without.\n"
+          f"naive bout-averaged forcing (exercise at its mean duty fraction): {1e3 * t_avg / n:.1f} ms/sim, "
+          f"endpoint errors " + ", ".join(f"{k} {v:.0%}" for k, v in avg_err.items()))
+    fig.update({"no_exercise_ms": 1e3 * t_none / n, "averaged_ms": 1e3 * t_avg / n, "averaged_errors": avg_err,
+                "cvode_steps": steps, "rates_per_s": rate, "errors": errors, "parallel_efficiency": eff, "dask_overhead": overhead,
+                "dask_identical": dask_same, "memory_mb": mem, "memory_sims": n_mem,
+                "study": {"n": study_n, "simulations": n_sims, "seconds": t_study,
+                          "n4096_minutes_extrapolated": full / (n_sims / t_study) / 60}})
+    Path(args.json).write_text(json.dumps(fig, indent=2, default=str), encoding="utf-8")
+    print(f"\nfigures -> {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
