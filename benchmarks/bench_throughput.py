@@ -130,7 +130,8 @@ def run_crosstalk_pool(sets, scenario, *, rtol: float, workers: int, dask: bool 
     jobs = [(replace(scenario, parameters=p), rtol) for p in sets]
     warm = [(scenario, rtol)] * (2 * workers)
     if dask:
-        with DaskExecutor(n_workers=workers, progress=False, batch=max(1, len(jobs) // (4 * workers))) as ex:
+        # two batches per worker, as a chunk of 256 samples gives with the default batch of 64 on 2 workers
+        with DaskExecutor(n_workers=workers, progress=False, batch=max(1, -(-len(jobs) // (2 * workers)))) as ex:
             ex(warm, _pool_job)
             t0 = time.perf_counter()
             res = ex(jobs, _pool_job)

@@ -76,10 +76,11 @@ def test_invariants_hold_over_random_parameter_sets(csim, stem):
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", SCENARIOS)
 def test_invariants_hold_with_initial_values_perturbed_too(csim, stem):
-    """2 sets per scenario with every perturbable parameter (seed 100 set 5 once gave NaN from a Hill power of
-    a concentration a hair below zero, now clamped in the model)."""
+    """One set per scenario with every perturbable parameter (~20 s each: init() regenerates the model per
+    changed initial-value parameter). Set 5 of seed 100 gave NaN from a Hill power of a concentration a hair
+    below zero before the model clamped it."""
     sets = random_sets(6, seed=100 + SCENARIOS.index(stem))
-    check_invariants(csim, stem, [sets[1], sets[5]])
+    check_invariants(csim, stem, [sets[5]])
 
 
 def check_invariants(csim: Simulator, stem: str, parameter_sets: list[dict[str, float]]) -> None:
