@@ -96,7 +96,8 @@ def write_cohort(result: CohortResult, outdir: str | Path) -> Path:
               for k, r in summary.iterrows()]
     lines += ["", *(f"- {k}: {v:.3f}" for k, v in fractions.items())]
     (outdir / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (outdir / "cohort.json").write_text(json.dumps({**fractions, "provenance": result.provenance}, indent=2), encoding="utf-8")
+    (outdir / "cohort.json").write_text(json.dumps({**fractions, "provenance": result.provenance}, indent=2),
+                                        encoding="utf-8")
     cols = [c for c in ("tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "il6_peak_fold",
                         "nk_tumour_cells_mean", "exev_auc_particles_h_per_ml") if c in result.patients]
     if cols:

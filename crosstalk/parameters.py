@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from collections.abc import Collection
 from pathlib import Path
 
 from crosstalk.errors import ModelBuildError
@@ -163,7 +164,7 @@ def parameter_ids(module: str) -> dict[str, Parameter]:
     return {p.id: p for p in _table(module)}
 
 
-def flat_id(name: str, ids) -> str:
+def flat_id(name: str, ids: Collection[str]) -> str:
     """Model id of a contract name in a model whose ids are ``ids``: the name itself, or the flattened id of a
     submodel element (``<alias>__name`` from libSBML's flattening, then ``<alias>_name`` from antimony's, see
     PITFALLS); ``name`` unchanged when neither exists."""
