@@ -79,18 +79,10 @@ def parameter_sets(n: int, seed: int) -> list[dict[str, float]]:
 
 
 def endpoints_from(times: np.ndarray, columns: dict[str, np.ndarray], scenario) -> dict[str, float]:
-    """The study endpoints of a trajectory computed by another engine (same definitions as crosstalk)."""
-    from crosstalk.observables import compute_endpoints
-    from crosstalk.schedule import administrations, exercise_sessions
+    """The study endpoints of a trajectory computed by another engine (crosstalk's definitions)."""
+    from crosstalk.simulate import endpoints_for
 
-    sessions = exercise_sessions(scenario)
-    first = {}
-    for a in administrations(scenario):
-        first.setdefault(a.drug, a.start_h + a.minutes / 60.0)
-    traj = pd.DataFrame({"time_h": times, **columns})
-    ep = compute_endpoints(traj, first_start_h=sessions[0].start_h, first_end_h=sessions[0].end_h,
-                           minutes_total=sum(s.minutes for s in sessions), sessions_total=len(sessions),
-                           first_dose_end_h=first)
+    ep = endpoints_for(pd.DataFrame({"time_h": times, **columns}), scenario)
     return {k: float(ep[k]) for k in OUTPUTS}
 
 
@@ -311,20 +303,16 @@ def run_study(n: int, workers: int, outdir: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, int(res.provenance["simulations"])
 
 
-def base_exercise_sessions(scenario):
-    from crosstalk.schedule import exercise_sessions
-
-    return exercise_sessions(scenario)
-
-
 def max_rel_error(a: list[dict], ref: list[dict]) -> dict[str, float]:
     return {k: max(abs(x[k] - y[k]) / max(abs(y[k]), 1e-12) for x, y in zip(a, ref)) for k in OUTPUTS}
 
 
 def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("crosstalk", "libroadrunner", "tellurium", "copasi-basico", "python-copasi", "SALib", "distributed",
-                "numpy"):
+    """crosstalk's provenance versions plus those of the engines compared."""
+    from crosstalk.simulate import versions as crosstalk_versions
+
+    out = crosstalk_versions()
+    for pkg in ("tellurium", "copasi-basico", "python-copasi", "SALib", "distributed"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -347,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     study_n = args.study_n or (32 if args.quick else 256)
     from crosstalk.export import scenario_sbml
     from crosstalk.runner import default_workers
+    from crosstalk.schedule import exercise_sessions
 
     workers = default_workers()
     scenario = base_scenario()
@@ -356,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     sbml_path.write_text(sbml, encoding="utf-8")
     fig: dict[str, object] = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, "
                               f"{workers} cores, {platform.platform()}", "versions": versions(), "samples": n,
-                              "seed": args.seed, "scenario": "aerobic_during_ac (180 d, 36 bouts, AC 4 cycles), 24 h grid"}
+                              "seed": args.seed,
+                              "scenario": "aerobic_during_ac (180 d, 36 bouts, AC 4 cycles), 24 h grid"}
     print(f"# crosstalk throughput benchmark, {fig['date']}, {fig['machine']}", flush=True)
     print(f"# {n} parameter sets, seed {args.seed}; {workers} workers", flush=True)
 
@@ -406,26 +396,29 @@ def main(argv: list[str] | None = None) -> int:
     mem = run_memory(n_mem, workers)
     print(f"\n## 4. Memory: resident set size per worker before / after {n_mem} simulations (7-day composed runs)")
     for k, (before, after, secs) in enumerate(mem):
-        print(f"worker {k}: {before:.1f} MB -> {after:.1f} MB (growth {after - before:+.1f} MB; {n_mem / secs:.0f} sims/s)")
+        print(f"worker {k}: {before:.1f} MB -> {after:.1f} MB (growth {after - before:+.1f} MB; "
+              f"{n_mem / secs:.0f} sims/s)")
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         t_study, n_sims = run_study(study_n, workers, Path(tmp) / "study")
     full = 4096 * 22
-    print(f"\n## 5. Sobol study, 20 parameters (analysis/bench_20_parameters.toml), first and total order")
-    print(f"n = {study_n}: {n_sims} simulations in {t_study:.0f} s on {workers} workers ({n_sims / t_study:.1f} sims/s); "
+    print("\n## 5. Sobol study, 20 parameters (analysis/bench_20_parameters.toml), first and total order")
+    print(f"n = {study_n}: {n_sims} simulations in {t_study:.0f} s on {workers} workers "
+          f"({n_sims / t_study:.1f} sims/s); "
           f"n = 4096 ({full} simulations) at that rate: {full / (n_sims / t_study) / 60:.0f} min")
     t_none, _ = run_crosstalk(sets, replace(scenario, exercise=()), rtol=1e-6)
     t_avg, avg_eps = run_averaged(sets, scenario)
     steps = {"with exercise": cvode_steps(scenario), "without exercise": cvode_steps(replace(scenario, exercise=()))}
     avg_err = max_rel_error(avg_eps, ref)
     print(f"\n## 6. Where the time goes (1 worker, rtol 1e-6)\nsame course without exercise: {1e3 * t_none / n:.1f} "
-          f"ms/sim (with its {len(base_exercise_sessions(scenario))} bouts: {1e3 * t1 / n:.1f}); CVODE steps "
+          f"ms/sim (with its {len(exercise_sessions(scenario))} bouts: {1e3 * t1 / n:.1f}); CVODE steps "
           f"{steps['with exercise']} with exercise vs {steps['without exercise']} without.\n"
           f"naive bout-averaged forcing (exercise at its mean duty fraction): {1e3 * t_avg / n:.1f} ms/sim, "
           f"endpoint errors " + ", ".join(f"{k} {v:.0%}" for k, v in avg_err.items()))
     fig.update({"no_exercise_ms": 1e3 * t_none / n, "averaged_ms": 1e3 * t_avg / n, "averaged_errors": avg_err,
-                "cvode_steps": steps, "rates_per_s": rate, "errors": errors, "parallel_efficiency": eff, "dask_overhead": overhead,
+                "cvode_steps": steps, "rates_per_s": rate, "errors": errors, "parallel_efficiency": eff,
+                "dask_overhead": overhead,
                 "dask_identical": dask_same, "memory_mb": mem, "memory_sims": n_mem,
                 "study": {"n": study_n, "simulations": n_sims, "seconds": t_study,
                           "n4096_minutes_extrapolated": full / (n_sims / t_study) / 60}})

@@ -30,17 +30,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from crosstalk.errors import InputError, ModelBuildError
+from crosstalk.files import write_atomic, write_text_atomic
 from crosstalk.observables import observables_for
 from crosstalk.parameters import flat_id, model_path
 from crosstalk.scenario import Scenario
-from crosstalk.schedule import Breakpoint, breakpoints, to_sbml_events
+from crosstalk.schedule import Breakpoint, add_sbml_events, breakpoints
 
 __all__ = ["FORMATS", "PLOTTED", "export", "scenario_omex", "scenario_sbml", "scenario_sedml"]
 
@@ -132,11 +131,11 @@ def scenario_sbml(scenario: Scenario, *, check: bool = True) -> str:
 
     from crosstalk.build import validate_sbml
 
-    base = model_path(scenario.model).read_text(encoding="utf-8")
-    species, _ = _model_ids(base)
-    points = _flat_breakpoints([bp for bp in breakpoints(scenario) if bp.time_h <= scenario.duration_hours], species)
-    doc = libsbml.readSBMLFromString(to_sbml_events(base, points))
+    doc = libsbml.readSBMLFromString(model_path(scenario.model).read_text(encoding="utf-8"))
     model = doc.getModel()
+    species = {sp.getId() for sp in model.getListOfSpecies()}
+    points = _flat_breakpoints([bp for bp in breakpoints(scenario) if bp.time_h <= scenario.duration_hours], species)
+    add_sbml_events(model, points)
     for pid, value in scenario.parameter_overrides().items():
         p = model.getParameter(pid)
         if p is None:
@@ -300,24 +299,7 @@ def scenario_omex(scenario: Scenario, path: str | Path, *, rtol: float = SEDML_R
     when.setDateAsString(stamp)
     desc.setCreated(when)
     archive.addMetadata(".", desc)
-    return _atomic(path, lambda tmp: archive.writeToFile(str(tmp)))
-
-
-def _atomic(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        if write(Path(tmp)) is False:
-            raise ModelBuildError(f"could not write {path}")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_atomic(path, lambda tmp: archive.writeToFile(str(tmp)))
 
 
 def export(scenario: Scenario, out: str | Path, *, format: Literal["sbml", "sedml", "omex"] = "sbml",
@@ -339,7 +321,7 @@ def export(scenario: Scenario, out: str | Path, *, format: Literal["sbml", "sedm
     if format == "sedml":
         if sbml_out == out:
             raise InputError("--out", str(out), "a SED-ML file name not ending in .xml (e.g. scenario.sedml)")
-        _atomic(sbml_out, lambda tmp: tmp.write_text(sbml, encoding="utf-8"))
+        write_text_atomic(sbml_out, sbml)
         text = scenario_sedml(scenario, sbml=sbml, source=sbml_out.name)
-        return _atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return _atomic(out, lambda tmp: tmp.write_text(sbml, encoding="utf-8"))
+        return write_text_atomic(out, text)
+    return write_text_atomic(out, sbml)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Administration", "Breakpoint", "DRUG_SPECIES", "EXERCISE_INPUTS", "Session", "administrations",
-    "breakpoints", "exercise_sessions", "to_sbml_events",
+    "add_sbml_events", "breakpoints", "exercise_sessions", "to_sbml_events",
 ]
 
 #: Species the exercise schedule sets; each starts at 0 and is only changed by breakpoints.
@@ -246,7 +246,12 @@ def to_sbml_events(sbml: str, points: list[Breakpoint]) -> str:
     import libsbml  # local: only export needs it
 
     doc = libsbml.readSBMLFromString(sbml)
-    model = doc.getModel()
+    add_sbml_events(doc.getModel(), points)
+    return libsbml.writeSBMLToString(doc)
+
+
+def add_sbml_events(model: object, points: list[Breakpoint]) -> None:
+    """Add one event per breakpoint to a libSBML ``Model`` in place (see :func:`to_sbml_events`)."""
     for n, bp in enumerate(points):
         ev = model.createEvent()
         ev.setId(f"schedule_event_{n}")
@@ -267,7 +272,6 @@ def to_sbml_events(sbml: str, points: list[Breakpoint]) -> str:
                 ea.setMath(_math(f"{species} + {amount!r} item", model))
             else:  # the symbol is a concentration: add amount / volume
                 ea.setMath(_math(f"{species} + {amount!r} item / {sp.getCompartment()}", model))
-    return libsbml.writeSBMLToString(doc)
 
 
 def _math(formula: str, model: object):  # -> libsbml.ASTNode

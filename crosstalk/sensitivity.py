@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
+from crosstalk.files import write_atomic, write_text_atomic
 from crosstalk.observables import ENDPOINTS
 from crosstalk.runner import LocalPool, RunFailure
 from crosstalk.scenario import (ParameterRange, Scenario, _number, apply_values, check_range_names, load_scenario,
@@ -275,18 +275,6 @@ class SensitivityResult:
     provenance: dict
 
 
-def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
-def _write_atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _manifest(spec: AnalysisSpec, n_samples: int) -> dict[str, Any]:
     from crosstalk.parameters import model_hash
     from crosstalk.simulate import versions
@@ -319,7 +307,7 @@ def run_samples(spec: AnalysisSpec, outdir: str | Path, *, workers: int | None =
         if old.get("spec_hash") != manifest["spec_hash"]:
             raise InputError("--resume", str(outdir), "a directory holding a run of the same spec (spec hash differs)")
     chunks_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic_text(manifest_path, json.dumps(manifest, indent=2))
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2))
     series = spec.time_resolved
     parts = []
     starts = range(0, n, CHUNK)
@@ -359,7 +347,7 @@ def _chunk(spec: AnalysisSpec, design: pd.DataFrame, c: int, start: int, n: int,
             out_rows.append({**r, "failed": False, "error": ""})
     part = pd.concat([rows.reset_index(drop=True), pd.DataFrame(out_rows)], axis=1)
     part.insert(0, "sample", np.arange(start, start + len(rows)))
-    _write_atomic_parquet(part, path)
+    write_atomic(path, lambda tmp: part.to_parquet(tmp, index=False))
     return part
 
 

@@ -35,7 +35,7 @@ from crosstalk.schedule import Breakpoint, administrations, breakpoints, exercis
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Result", "Simulator", "direct_initial_states", "init_dependencies", "simulate", "species_kinds", "versions"]
+__all__ = ["Result", "Simulator", "direct_initial_states", "endpoints_for", "init_dependencies", "simulate", "species_kinds", "versions"]
 
 DEFAULT_RTOL = 1e-8
 #: Absolute tolerance of the dimensionless rate-rule states (glycogen depletion, training, PD-L1 density,
@@ -204,6 +204,26 @@ class Result:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         return outdir
+
+
+def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario) -> dict[str, float | bool | str]:
+    """Endpoints of a trajectory of ``scenario`` (``time_h`` plus observable columns), from any simulator.
+
+    The schedule facts the endpoints need (first session, exercise totals, end of each drug's first
+    administration) come from the scenario; see :func:`crosstalk.observables.compute_endpoints`.
+    """
+    sessions = exercise_sessions(scenario)
+    first_dose_end: dict[str, float] = {}
+    for a in administrations(scenario):
+        first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
+    return compute_endpoints(
+        trajectory,
+        first_start_h=sessions[0].start_h if sessions else None,
+        first_end_h=sessions[0].end_h if sessions else None,
+        minutes_total=sum(x.minutes for x in sessions),
+        sessions_total=len(sessions),
+        first_dose_end_h=first_dose_end,
+    )
 
 
 class Simulator:
@@ -402,18 +422,7 @@ class Simulator:
             raise SimulationError(f"scenario {scenario.name!r}: non-finite observable values")
         full = pd.DataFrame(rows, columns=self.observable_names + extra)
         full.insert(0, "time_h", times)
-        sessions = exercise_sessions(scenario)
-        first_dose_end: dict[str, float] = {}
-        for a in administrations(scenario):
-            first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
-        endpoints = compute_endpoints(
-            full,
-            first_start_h=sessions[0].start_h if sessions else None,
-            first_end_h=sessions[0].end_h if sessions else None,
-            minutes_total=sum(s.minutes for s in sessions),
-            sessions_total=len(sessions),
-            first_dose_end_h=first_dose_end,
-        )
+        endpoints = endpoints_for(full, scenario)
         on_grid = np.isin(times, grid)
         ts = full.loc[on_grid].reset_index(drop=True)
         provenance = {

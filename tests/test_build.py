@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 
 import libsbml
 import pytest
@@ -94,9 +93,17 @@ def test_every_parameter_has_value_unit_and_source_in_sbml_notes(module):
             assert "models/fits/" in p.source, f"{p.id} is fitted but its source does not name the fit script"
 
 
+#: SHA-256 of ../shared/reference/targets.toml as copied into crosstalk/data (2026-11-29).
+SHARED_TARGETS_SHA256 = "6e2e28048dcc6df9a6ddfb99b840cac9e1cb36f093d6119b6ff23ef12ebd8a43"
+
+
 def test_packaged_targets_copy_matches_shared_reference():
-    """crosstalk/data/targets.toml must be the project's reference file, unchanged."""
-    if not SHARED_TARGETS.exists():
-        pytest.skip("../shared/reference/targets.toml not beside this checkout")
-    packaged = tomllib.loads((REPO / "crosstalk" / "data" / "targets.toml").read_text(encoding="utf-8"))
-    assert packaged == tomllib.loads(SHARED_TARGETS.read_text(encoding="utf-8"))
+    """crosstalk/data/targets.toml is the project's reference file, byte for byte. The pinned hash makes the check
+    run in a clone without ../shared; where the shared file is present it must still have that hash (a changed
+    reference must be copied in and the pin updated)."""
+    import hashlib
+
+    packaged = (REPO / "crosstalk" / "data" / "targets.toml").read_bytes()
+    assert hashlib.sha256(packaged).hexdigest() == SHARED_TARGETS_SHA256
+    if SHARED_TARGETS.exists():
+        assert hashlib.sha256(SHARED_TARGETS.read_bytes()).hexdigest() == SHARED_TARGETS_SHA256

@@ -36,6 +36,10 @@ ATOL_CELLS = 1e-9  # cells
 AGREEMENT = 1e-4  # the issue's bound; measured worst cases are quoted per test
 
 
+def scenario_of(stem: str):
+    return load_scenario(SCENARIOS[IDS.index(stem)])
+
+
 @pytest.fixture(scope="module")
 def tight() -> dict[str, Simulator]:
     cache: dict[str, Simulator] = {}
@@ -69,7 +73,7 @@ def exported() -> dict[str, str]:
 
 @pytest.mark.parametrize("stem", IDS)
 def test_exported_sbml_is_clean_annotated_and_describes_its_scenario(stem, exported):
-    scenario = load_scenario(next(p for p in SCENARIOS if p.stem == stem))
+    scenario = scenario_of(stem)
     text = exported[stem]
     assert validate_sbml(text) == []  # all categories, units and modelling practice included
     doc = libsbml.readSBMLFromString(text)
@@ -93,7 +97,7 @@ def test_copasi_agrees_with_roadrunner_on_every_observable(stem, exported, tight
     Measured on 2026-11-29: worst difference 1e-5 (ExEVs under ExEV dosing), typically 1e-7..1e-8.
     """
     basico = pytest.importorskip("basico")
-    scenario = load_scenario(next(p for p in SCENARIOS if p.stem == stem))
+    scenario = scenario_of(stem)
     ours = tight(scenario.model).run(scenario).timeseries
     dm = basico.load_model_from_string(exported[stem])
     try:
@@ -111,7 +115,7 @@ def test_copasi_agrees_with_roadrunner_on_every_observable(stem, exported, tight
 @pytest.mark.parametrize("stem", IDS)
 def test_round_trip_exported_sbml_simulates_like_the_original(stem, exported):
     """Load the exported SBML back into our simulator, with the schedule now in its events: same result."""
-    scenario = load_scenario(next(p for p in SCENARIOS if p.stem == stem))
+    scenario = scenario_of(stem)
     original = Simulator(scenario.model, rtol=RTOL, atol_molecules=ATOL_MOLECULES, atol_cells=ATOL_CELLS)
     again = Simulator(scenario.model, rtol=RTOL, atol_molecules=ATOL_MOLECULES, atol_cells=ATOL_CELLS,
                       sbml=exported[stem])
@@ -125,7 +129,7 @@ def test_round_trip_exported_sbml_simulates_like_the_original(stem, exported):
 @pytest.mark.parametrize("stem", IDS)
 def test_omex_executes_in_tellurium_and_its_report_equals_our_simulation(stem, tmp_path, tight):
     te = pytest.importorskip("tellurium")
-    scenario = load_scenario(next(p for p in SCENARIOS if p.stem == stem))
+    scenario = scenario_of(stem)
     path = scenario_omex(scenario, tmp_path / f"{stem}.omex", rtol=RTOL)
     (data,) = [r["dataGenerators"] for r in te.executeCombineArchive(str(path), createOutputs=False).values()]
     ours = tight(scenario.model).run(scenario).timeseries
@@ -137,7 +141,7 @@ def test_omex_executes_in_tellurium_and_its_report_equals_our_simulation(stem, t
 def test_omex_archive_has_manifest_metadata_and_master_sedml(tmp_path):
     import libcombine
 
-    scenario = load_scenario(SCENARIOS[IDS.index("aerobic_during_ac")])
+    scenario = scenario_of("aerobic_during_ac")
     path = scenario_omex(scenario, tmp_path / "a.omex")
     with zipfile.ZipFile(path) as z:
         assert {"manifest.xml", "metadata.rdf", "model.xml", "simulation.sedml"} <= set(z.namelist())
@@ -157,7 +161,7 @@ def test_omex_archive_has_manifest_metadata_and_master_sedml(tmp_path):
 def test_sedml_time_course_observables_report_and_plots():
     import libsedml
 
-    scenario = load_scenario(SCENARIOS[IDS.index("aerobic_during_ac")])
+    scenario = scenario_of("aerobic_during_ac")
     doc = libsedml.readSedMLFromString(scenario_sedml(scenario))
     assert doc.getNumErrors(libsedml.LIBSEDML_SEV_ERROR) == 0
     (sim,) = list(doc.getListOfSimulations())
@@ -173,7 +177,7 @@ def test_sedml_time_course_observables_report_and_plots():
 
 
 def test_sedml_rejects_an_output_step_that_does_not_divide_the_duration():
-    scenario = dataclasses.replace(load_scenario(SCENARIOS[IDS.index("single_bout")]), output_step_hours=0.7)
+    scenario = dataclasses.replace(scenario_of("single_bout"), output_step_hours=0.7)
     with pytest.raises(InputError, match="output_step_hours"):
         scenario_sedml(scenario)
 
@@ -193,7 +197,7 @@ def test_cli_export_writes_each_format_and_refuses_to_overwrite(tmp_path, capsys
 
 
 def test_export_to_a_sedml_named_like_its_model_is_refused(tmp_path):
-    scenario = load_scenario(SCENARIOS[IDS.index("single_bout")])
+    scenario = scenario_of("single_bout")
     with pytest.raises(InputError, match="--out"):
         export(scenario, tmp_path / "model.xml", format="sedml")
     assert not list(Path(tmp_path).iterdir())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from crosstalk.files import write_text_atomic
 from crosstalk.report.html import figure_tag, page, table_html
 
 if TYPE_CHECKING:
@@ -156,7 +156,4 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
     parts += ["<h2>Spec</h2>", f"<pre>{html.escape(spec.source_text or repr(spec))}</pre>",
               "<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(prov, indent=2, default=str))}</pre>"]
     path = outdir / "report.html"
-    tmp = path.with_name(".report.html.tmp")
-    tmp.write_text(page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)))

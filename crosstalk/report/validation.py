@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 
+from crosstalk.files import write_text_atomic
 from crosstalk.report.html import Markup, figure_tag, page, table_html
 
 if TYPE_CHECKING:
@@ -36,20 +35,13 @@ def _plot(check: Check) -> str:
     return figure_tag(fig, check.target_id)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def write_validation(validation: Validation, outdir: str | Path) -> tuple[Path, Path]:
     """Write ``validation.csv`` and ``validation.html`` into ``outdir`` (created if needed)."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     table = validation.table()
     csv_path = outdir / "validation.csv"
-    _atomic_write(csv_path, table.to_csv(index=False))
+    write_text_atomic(csv_path, table.to_csv(index=False))
     n_pass = sum(c.passed for c in validation.checks)
     parts = [
         f"<p>{n_pass} of {len(validation.checks)} covered targets pass every criterion. "
@@ -74,5 +66,5 @@ def write_validation(validation: Validation, outdir: str | Path) -> tuple[Path, 
                   table_html(["criterion", "model", "low", "high", "result"], rows), _plot(c)]
     parts += ["<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(validation.provenance, indent=2))}</pre>"]
     html_path = outdir / "validation.html"
-    _atomic_write(html_path, page("crosstalk validation report", "\n".join(parts)))
+    write_text_atomic(html_path, page("crosstalk validation report", "\n".join(parts)))
     return csv_path, html_path
