@@ -1,14 +1,17 @@
 """Model sources and parameter tables -> validated, annotated SBML Level 3 Version 2.
 
-Each biological module is authored as Antimony (``crosstalk/modules/<module>.ant``: species, reactions,
+Each biological module is authored as Antimony (``crosstalk/models/<module>/model.ant``: species, reactions,
 rules, with MIRIAM ``identity`` annotations and SBO terms) plus a parameter table
-(``crosstalk/modules/<module>_parameters.toml``: id, value, unit, description, source). Antimony was chosen
+(``crosstalk/models/<module>/parameters.toml``: id, value, unit, description, source) and a manifest read by
+:mod:`crosstalk.registry` (description, submodel alias, coupling sources, observables). Antimony was chosen
 over hand-written libSBML calls because a QSP modeller can read and review the reactions as equations;
 the table stays the single truth for numbers and their provenance. This module merges both, converts to
 SBML with antimony, adds each parameter's description and source as SBML notes with libSBML, and checks
 the result with libSBML's full consistency check including units.
 
-Run ``python -m crosstalk.build`` (or ``crosstalk build``) to regenerate ``models/sbml/``.
+Run ``crosstalk build`` (or ``python -m crosstalk.build``) to regenerate ``crosstalk/models/sbml/`` (top-level
+``models/sbml`` in a source checkout), also from an installed package; ``crosstalk build --check`` compares every
+document, the composed and flattened ones included, with a fresh build.
 """
 
 from __future__ import annotations
@@ -22,31 +25,31 @@ import antimony
 import libsbml
 
 from crosstalk.errors import ModelBuildError
+from crosstalk.files import write_text_atomic
 from crosstalk.observables import observables_for
-from crosstalk.parameters import ALIASES, COMPOSED, COUPLED_INPUTS, MODULES, Parameter, module_file, parameter_table
+from crosstalk.parameters import Parameter, parameter_table
+from crosstalk.registry import composed_models, model_dir, model_info, models_root, module_names, sbml_dir
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_comp_sbml", "build_sbml", "composed_antimony", "flatten", "validate_sbml", "write_models"]
+__all__ = ["build_all", "build_comp_sbml", "build_sbml", "composed_antimony", "document_names", "flatten",
+           "stale_documents", "validate_sbml", "write_models"]
 
-#: Module quantities (besides table parameters and observables) that couplings use, lifted to the top level.
-COUPLING_SOURCES: dict[str, tuple[str, ...]] = {
-    "exercise": ("training_state", "mirna_tumour_copies", "hsp70_heart_delivered"),
-    "immune": ("tumour_cell_count",),
-    "anthracycline": ("doxorubicin_kill_rate", "doxorubicin_lymphocyte_kill_rate"),
-}
+
+def _units_source() -> str:
+    return (models_root() / "units.ant").read_text(encoding="utf-8")
 
 
 def _antimony_source(module: str, table: list[Parameter] | None = None) -> str:
     table = parameter_table(module) if table is None else table
-    body = module_file(f"{module}.ant").read_text(encoding="utf-8")
-    units = module_file("units.ant").read_text(encoding="utf-8")
+    body = (model_dir(module) / "model.ant").read_text(encoding="utf-8")
+    units = _units_source()
     params = "\n".join(
         f"  {p.id} = {p.value!r} {p.unit}\n  {p.id}.sboTerm = {p.sbo}" for p in table
     )
     header = f"model {module}\n"
     if header not in body:
-        raise ModelBuildError(f"{module}.ant must contain a line 'model {module}'")
+        raise ModelBuildError(f"{module}/model.ant must contain a line 'model {module}'")
     indented_units = "\n".join("  " + line for line in units.splitlines())
     return body.replace(
         header,
@@ -62,52 +65,21 @@ def _notes(description: str, source: str | None = None) -> str:
     return f'<body xmlns="http://www.w3.org/1999/xhtml">{text}</body>'
 
 
-_MODULE_DESCRIPTIONS = {
-    "exercise": (
-        "crosstalk exercise module: exercise bouts (intensity as a fraction of VO2max, modality) drive plasma "
-        "epinephrine, the myokines IL-6, IL-15, irisin and SPARC, exercise-derived small extracellular vesicles "
-        "(ExEVs) with their cargo (miR-206, miR-486, HSP70) delivered to tumour and heart, and the "
-        "mobilisation and redistribution of NK cells. Time unit: hour. Substance unit: item (molecules, "
-        "vesicles or cells); mass concentrations are observables computed with molecular weights."
-    ),
-    "immune": (
-        "crosstalk immune-surveillance module: logistic tumour growth with effector CD8 T cells as in Kuznetsov "
-        "et al. (1994), tumour-resident NK cells fed from blood (de Pillis et al.), tumour PD-L1 induced by "
-        "effector activity, PD-1/PD-L1 complexes inhibiting CD8 killing (Hill function), and the anti-PD-1 "
-        "antibody pembrolizumab with two-compartment population PK (Ahamadi et al. 2017). Time unit: hour."
-    ),
-    "crosstalk": (
-        "crosstalk composed model: the exercise (ex), immune (im) and anthracycline (ac) modules as SBML comp "
-        "submodels, coupled by named mechanisms, each with a switch: (1) epinephrine mobilises NK cells and IL-6 "
-        "directs them into the tumour; (2) IL-15 and ExEVs activate NK cytotoxicity; (3) ExEV miRNA cargo slows "
-        "tumour proliferation; (4) training and ExEV HSP70 raise cardiac antioxidant capacity; (5) doxorubicin "
-        "kills tumour cells and lymphocytes. Module parameters and observables are lifted to top-level ids of "
-        "the same name. Time unit: hour."
-    ),
-    "anthracycline": (
-        "crosstalk anthracycline module: doxorubicin three-compartment population PK with doxorubicinol "
-        "(Perez-Blanco et al. 2016), a cardiac effect compartment, doxorubicin-driven oxidative burden against "
-        "antioxidant capacity, slowly repaired mitochondrial damage, irreversible cardiomyocyte loss, LVEF and a "
-        "heart-failure risk calibrated to Swain et al. (2003), and tumour/lymphocyte kill rates. Time unit: hour."
-    ),
-}
-
-
 def build_sbml(module: str) -> str:
     """Build one module's SBML L3V2 document from its Antimony source and parameter table.
 
     Parameters
     ----------
     module : str
-        One of :data:`MODULES`.
+        A model of the registry (a composed model is built and flattened).
 
     Returns
     -------
     str
         The SBML document as a string (deterministic for given sources and library versions).
     """
-    if module == COMPOSED:
-        return flatten(build_comp_sbml())
+    if model_info(module).composed:
+        return flatten(build_comp_sbml(module))
     table = parameter_table(module)
     antimony.clearPreviousLoads()
     if antimony.loadAntimonyString(_antimony_source(module, table)) < 0:
@@ -118,7 +90,7 @@ def build_sbml(module: str) -> str:
         raise ModelBuildError(f"{module}: antimony produced SBML L{doc.getLevel()}V{doc.getVersion()}, not L3V2")
     model = doc.getModel()
     model.setName(f"crosstalk {module} module")
-    _set_notes(model, _notes(_MODULE_DESCRIPTIONS[module]))
+    _set_notes(model, _notes(model_info(module).description))
     for p in table:
         sp = model.getParameter(p.id)
         if sp is None:  # a table entry the equations never use
@@ -134,22 +106,23 @@ def _module_document(module: str) -> libsbml.SBMLDocument:
     return libsbml.readSBMLFromString(build_sbml(module))
 
 
-def _lifting(module: str, lifted: set[str]) -> list[str]:
+def _lifting(module: str, lifted: set[str], coupled_inputs: frozenset[str]) -> list[str]:
     """Antimony lines lifting a module's parameters, observables and coupling sources to top-level ids.
 
     A constant shared by several modules (e.g. ``avogadro_constant``) is lifted from the first module only:
     antimony scopes unit ids per model and refuses to merge two modules' copies; the other copies stay
     module-local with the identical value (the composed table checks they agree).
     """
-    alias = ALIASES[module]
+    info = model_info(module)
+    alias = info.alias
     doc = _module_document(module)
     model = doc.getModel()
     lines = []
     for p in parameter_table(module):
-        if p.id not in COUPLED_INPUTS and p.id not in lifted:
+        if p.id not in coupled_inputs and p.id not in lifted:
             lines.append(f"  {alias}.{p.id} is {p.id}")
             lifted.add(p.id)
-    quantities = [o.name for o in observables_for(module)] + list(COUPLING_SOURCES[module])
+    quantities = [o.name for o in observables_for(module)] + list(info.coupling_sources)
     for q in quantities:
         par = model.getParameter(q)
         if par is None:  # species observables keep their prefixed id (mapped by name in the simulator)
@@ -163,26 +136,27 @@ def _lifting(module: str, lifted: set[str]) -> list[str]:
     return lines
 
 
-def composed_antimony() -> str:
-    """Antimony text of the composed model: the module models, then the top model with lifting and couplings."""
-    sources = [_antimony_source(m) for m in MODULES]
-    top = module_file(f"{COMPOSED}.ant").read_text(encoding="utf-8")
-    units = "\n".join("  " + line for line in module_file("units.ant").read_text(encoding="utf-8").splitlines())
-    lifted = [units, *(f"  {ALIASES[m]}: {m}()" for m in MODULES)]
+def composed_antimony(composed: str = "crosstalk") -> str:
+    """Antimony text of a composed model: its submodels, then the top model with lifting and couplings."""
+    info = model_info(composed)
+    sources = [_antimony_source(m) for m in info.submodels]
+    top = (model_dir(composed) / "model.ant").read_text(encoding="utf-8")
+    units = "\n".join("  " + line for line in _units_source().splitlines())
+    lifted = [units, *(f"  {model_info(m).alias}: {m}()" for m in info.submodels)]
     module_params: dict[str, Parameter] = {}
     lifted_ids: set[str] = set()
-    for m in MODULES:
-        lifted += _lifting(m, lifted_ids)
-        module_params.update({p.id: p for p in parameter_table(m) if p.id not in COUPLED_INPUTS})
-    own = [p for p in parameter_table(COMPOSED) if p.id not in module_params]
+    for m in info.submodels:
+        lifted += _lifting(m, lifted_ids, info.coupled_inputs)
+        module_params.update({p.id: p for p in parameter_table(m) if p.id not in info.coupled_inputs})
+    own = [p for p in parameter_table(composed) if p.id not in module_params]
     lifted += [f"  {p.id} = {p.value!r} {p.unit}\n  {p.id}.sboTerm = {p.sbo}" for p in own]
     lifted += [f"  {p.id} = {p.value!r}" for p in module_params.values()]
     if "  // @lifted" not in top:
-        raise ModelBuildError("crosstalk.ant must contain the line '  // @lifted'")
+        raise ModelBuildError(f"{composed}/model.ant must contain the line '  // @lifted'")
     return "\n".join(sources) + "\n" + top.replace("  // @lifted", "\n".join(lifted), 1)
 
 
-def build_comp_sbml() -> str:
+def build_comp_sbml(composed: str = "crosstalk") -> str:
     """The hierarchical (SBML comp) composed model: modules as submodels, lifted ids, couplings.
 
     Returns
@@ -190,17 +164,18 @@ def build_comp_sbml() -> str:
     str
         SBML L3V2 with the comp package; see :func:`flatten` for the simulatable form.
     """
-    text = composed_antimony()
+    info = model_info(composed)
+    text = composed_antimony(composed)
     antimony.clearPreviousLoads()
     if antimony.loadAntimonyString(text) < 0:
-        raise ModelBuildError(f"{COMPOSED}: antimony: {antimony.getLastError()}")
-    doc = libsbml.readSBMLFromString(antimony.getCompSBMLString(COMPOSED))
+        raise ModelBuildError(f"{composed}: antimony: {antimony.getLastError()}")
+    doc = libsbml.readSBMLFromString(antimony.getCompSBMLString(composed))
     model = doc.getModel()
-    model.setName("crosstalk composed model")
-    _set_notes(model, _notes(_MODULE_DESCRIPTIONS[COMPOSED]))
+    model.setName(f"{composed} composed model")
+    _set_notes(model, _notes(info.description))
     # lifted placeholders whose values come from submodel rules: give them the module's value (or 0 when a
     # rule defines it) and units, so that the comp document itself is complete (libSBML modelling practice)
-    module_models = {m: _module_document(m) for m in MODULES}
+    module_models = {m: _module_document(m) for m in info.submodels}
     for par in model.getListOfParameters():
         if par.isSetValue() or model.getRule(par.getId()) or model.getInitialAssignment(par.getId()):
             continue
@@ -211,10 +186,10 @@ def build_comp_sbml() -> str:
                 if not par.isSetUnits() and src.isSetUnits():
                     par.setUnits(src.getUnits())
                 break
-    for p in parameter_table(COMPOSED):
+    for p in parameter_table(composed):
         sp = model.getParameter(p.id)
         if sp is None:
-            raise ModelBuildError(f"{COMPOSED}: parameter {p.id} is in a table but not in the model")
+            raise ModelBuildError(f"{composed}: parameter {p.id} is in a table but not in the model")
         _set_notes(sp, _notes(p.description, p.source))
         sp.setSBOTerm(p.sbo)
         if not sp.isSetUnits():
@@ -269,30 +244,56 @@ def validate_sbml(sbml: str) -> list[str]:
     return out
 
 
+def document_names() -> tuple[str, ...]:
+    """Every generated document: each module, each composed model (comp) and its flattened form."""
+    return module_names() + tuple(x for c in composed_models() for x in (c, f"{c}_flat"))
+
+
+def build_all() -> dict[str, str]:
+    """Build every document of :func:`document_names` (name -> SBML text), unvalidated."""
+    documents = {m: build_sbml(m) for m in module_names()}
+    for c in composed_models():
+        comp = build_comp_sbml(c)
+        documents[c] = comp
+        documents[f"{c}_flat"] = flatten(comp)
+    return documents
+
+
+def stale_documents(outdir: Path | None = None) -> dict[str, list[str]]:
+    """Check the written documents against a fresh build: name -> problems (missing, differs from a fresh build,
+    libSBML errors or warnings); empty when every document, composed and flattened ones included, is current."""
+    outdir = sbml_dir() if outdir is None else outdir
+    out: dict[str, list[str]] = {}
+    for name, sbml in build_all().items():
+        path = outdir / f"{name}.xml"
+        problems = validate_sbml(sbml)
+        if not path.is_file():
+            problems.insert(0, f"{path} is missing")
+        elif path.read_text(encoding="utf-8") != sbml:
+            problems.insert(0, f"{path} differs from a fresh build (run `crosstalk build`)")
+        if problems:
+            out[name] = problems
+    return out
+
+
 def write_models(outdir: Path | None = None) -> list[Path]:
-    """Build, validate and write every module's SBML.
+    """Build, validate and write every document (atomically) into ``outdir`` (default: the package's
+    ``crosstalk/models/sbml``, which works from an installed package too).
 
     Raises
     ------
     ModelBuildError
         If any document has a libSBML error or warning.
     """
-    outdir = outdir or Path(__file__).resolve().parent.parent / "models" / "sbml"
-    outdir.mkdir(parents=True, exist_ok=True)
-    documents = {m: build_sbml(m) for m in MODULES}
-    comp = build_comp_sbml()
-    documents[COMPOSED] = comp
-    documents[f"{COMPOSED}_flat"] = flatten(comp)
-    written = []
+    outdir = sbml_dir() if outdir is None else outdir
+    documents = build_all()
     for name, sbml in documents.items():
         problems = validate_sbml(sbml)
         if problems:
             raise ModelBuildError(f"{name}: libSBML reports {len(problems)} problems:\n" + "\n".join(problems))
+    written = []
     for name, sbml in documents.items():
-        path = outdir / f"{name}.xml"
-        tmp = path.with_suffix(".xml.tmp")
-        tmp.write_text(sbml, encoding="utf-8")
-        tmp.replace(path)
+        path = write_text_atomic(outdir / f"{name}.xml", sbml)
         log.info("wrote %s", path)
         written.append(path)
     return written

@@ -16,6 +16,29 @@ from crosstalk.errors import CrosstalkError, InputError
 
 __all__ = ["main"]
 
+#: Library field names -> the flags that set them, so an error names what the user typed.
+FLAGS: dict[str, str] = {
+    "outdir": "--out",
+    "out": "--out",
+    "n": "--n",
+    "seed": "--seed",
+    "resume": "--resume",
+    "force": "--force",
+    "format": "--format",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "dask_local": "--dask-local",
+}
+
+
+def _flag_error(err: InputError) -> InputError:
+    """``err`` with a library field that a flag sets renamed to the flag (file fields are left as they are)."""
+    flag = FLAGS.get(err.field)
+    if flag is None or err.source is not None:
+        return err
+    allowed = err.allowed.replace("force=True", "--force").replace("resume=True", "--resume")
+    return InputError(flag, err.value, allowed)
+
 
 def _builtin_scenarios() -> list[Path]:
     root = resources.files("crosstalk.scenarios")
@@ -23,13 +46,16 @@ def _builtin_scenarios() -> list[Path]:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from crosstalk.report.plots import summary_figure
     from crosstalk.scenario import load_scenario
     from crosstalk.simulate import simulate
 
     scenario = load_scenario(args.scenario)
     t0 = time.perf_counter()
     result = simulate(scenario)
-    out = result.write(args.out, force=args.force, plot=not args.no_plot)
+    out = result.write(args.out, force=args.force)
+    if not args.no_plot:
+        summary_figure(result, out / "summary.png")
     print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}")
     for k, v in result.endpoints.items():
         print(f"  {k} = {v:.4g}" if isinstance(v, float) else f"  {k} = {v}")
@@ -162,18 +188,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from crosstalk.build import build_sbml, validate_sbml, write_models
-    from crosstalk.parameters import MODULES, model_sbml
+    from crosstalk.build import document_names, stale_documents, write_models
 
     if args.check:
-        stale = [m for m in MODULES if build_sbml(m) != model_sbml(m)]
-        problems = {m: validate_sbml(model_sbml(m)) for m in MODULES}
-        for m in stale:
-            print(f"{m}: committed SBML is stale; run `crosstalk build`")
-        for m, p in problems.items():
-            for line in p:
-                print(f"{m}: {line}")
-        return 1 if stale or any(problems.values()) else 0
+        problems = stale_documents()
+        for name, lines in problems.items():
+            for line in lines:
+                print(f"{name}: {line}")
+        if not problems:
+            print(f"{len(document_names())} documents current and valid: {', '.join(document_names())}")
+        return 1 if problems else 0
     for path in write_models():
         print(path)
     return 0
@@ -183,8 +207,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     import tomllib
 
     from crosstalk.scenario import load_scenario
-    from crosstalk.schedule import administrations, exercise_sessions
     from crosstalk.sensitivity import load_analysis
+    from crosstalk.timeline import administrations, exercise_sessions
 
     for path in args.files:
         try:
@@ -292,20 +316,31 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--composed", action="store_true", help="run every target on the composed model")
     s.set_defaults(func=_cmd_validate)
 
-    s = sub.add_parser("build", help="regenerate models/sbml from the module sources (source tree only)")
-    s.add_argument("--check", action="store_true", help="only check that the SBML is current and valid")
+    s = sub.add_parser("build", help="regenerate the SBML documents from the model sources (crosstalk/models)")
+    s.add_argument("--check", action="store_true",
+                   help="only check that every document (composed and flattened included) is current and valid")
     s.set_defaults(func=_cmd_build)
     return p
+
+
+def _quiet_solver() -> None:
+    """Show roadrunner's errors only: SUNDIALS warns "t + h = t" at every schedule restart, which is expected
+    (a library user keeps roadrunner's own setting; the command line owns its terminal)."""
+    import roadrunner
+
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crosstalk`` command."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    _quiet_solver()
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except InputError as err:
-        print(f"crosstalk: error: {err}", file=sys.stderr)
+        print(f"crosstalk: error: {_flag_error(err)}", file=sys.stderr)
         return 2
     except CrosstalkError as err:
         print(f"crosstalk: failed: {err}", file=sys.stderr)

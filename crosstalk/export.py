@@ -34,6 +34,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
+import libsbml
+
+from crosstalk.build import validate_sbml
 from crosstalk.errors import InputError, ModelBuildError
 from crosstalk.files import write_atomic, write_text_atomic
 from crosstalk.observables import observables_for
@@ -65,8 +68,6 @@ def _sbml_id(text: str) -> str:
 
 
 def _model_ids(sbml: str) -> tuple[set[str], set[str]]:
-    import libsbml
-
     doc = libsbml.readSBMLFromString(sbml)
     m = doc.getModel()
     return {s.getId() for s in m.getListOfSpecies()}, {p.getId() for p in m.getListOfParameters()}
@@ -127,10 +128,6 @@ def scenario_sbml(scenario: Scenario, *, check: bool = True) -> str:
     ModelBuildError
         If the document fails the consistency check.
     """
-    import libsbml
-
-    from crosstalk.build import validate_sbml
-
     doc = libsbml.readSBMLFromString(model_path(scenario.model).read_text(encoding="utf-8"))
     model = doc.getModel()
     species = {sp.getId() for sp in model.getListOfSpecies()}
@@ -190,7 +187,7 @@ def scenario_sedml(scenario: Scenario, *, sbml: str | None = None, source: str =
         The SED-ML document: data generators ``time`` and one per observable (id = observable name), a
         report ``report`` of all of them, and one plot per observable of :data:`PLOTTED` in the model.
     """
-    import libsedml
+    import libsedml  # imported on use: importing it changes the AST classes libSBML hands out (see introspect)
 
     sbml = scenario_sbml(scenario) if sbml is None else sbml
     species, params = _model_ids(sbml)
@@ -278,7 +275,7 @@ def scenario_omex(scenario: Scenario, path: str | Path, *, rtol: float = SEDML_R
     The manifest marks the SED-ML as the master file; ``metadata.rdf`` carries the OMEX description
     (scenario description, creator, creation date).
     """
-    import libcombine
+    import libcombine  # imported on use, like libsedml (it loads libSEDML)
 
     path = Path(path)
     sbml = scenario_sbml(scenario)
@@ -309,18 +306,18 @@ def export(scenario: Scenario, out: str | Path, *, format: Literal["sbml", "sedm
     For ``"sedml"`` the SBML is written next to it (same stem, ``.xml``) and referenced by name.
     """
     if format not in FORMATS:
-        raise InputError("--format", format, f"one of {', '.join(FORMATS)}")
+        raise InputError("format", format, f"one of {', '.join(FORMATS)}")
     out = Path(out)
     sbml_out = out.with_suffix(".xml") if format == "sedml" else out
     for target in {out, sbml_out}:
         if target.exists() and not force:
-            raise InputError("--out", str(target), "a file that does not exist (or pass --force to overwrite)")
+            raise InputError("out", str(target), "a file that does not exist (or force=True to overwrite)")
     if format == "omex":
         return scenario_omex(scenario, out)
     sbml = scenario_sbml(scenario)
     if format == "sedml":
         if sbml_out == out:
-            raise InputError("--out", str(out), "a SED-ML file name not ending in .xml (e.g. scenario.sedml)")
+            raise InputError("out", str(out), "a SED-ML file name not ending in .xml (e.g. scenario.sedml)")
         write_text_atomic(sbml_out, sbml)
         text = scenario_sedml(scenario, sbml=sbml, source=sbml_out.name)
         return write_text_atomic(out, text)

@@ -1,62 +1,30 @@
 """Observable and endpoint definitions: name, unit, meaning (contract names: extend, never rename).
 
-Observables are SBML assignment-rule parameters of the same id, so an exported model carries them.
+Observables are declared in each model's manifest (see :mod:`crosstalk.registry`) and are SBML assignment-rule
+parameters of the same id, so an exported model carries them.
 Endpoints are computed here from a simulated trajectory.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
+
+from crosstalk.registry import Observable, model_info, model_names
 
 __all__ = ["response_class", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable", "compute_endpoints", "observables_for"]
 
 
-@dataclass(frozen=True)
-class Observable:
-    """A model output: ``name`` is its SBML id and its column in ``timeseries.csv``."""
-
-    name: str
-    unit: str
-    description: str
-    module: str
-    log_scale: bool = False
+def _all_observables() -> tuple[Observable, ...]:
+    seen: dict[str, Observable] = {}
+    for model in model_names():
+        for o in model_info(model).observables:
+            seen.setdefault(o.name, o)
+    return tuple(seen.values())
 
 
-OBSERVABLES: tuple[Observable, ...] = (
-    Observable("epinephrine_pg_per_ml", "pg/mL", "plasma epinephrine", "exercise"),
-    Observable("il6_pg_per_ml", "pg/mL", "plasma IL-6", "exercise"),
-    Observable("il15_pg_per_ml", "pg/mL", "plasma IL-15", "exercise"),
-    Observable("irisin_ng_per_ml", "ng/mL", "plasma irisin", "exercise"),
-    Observable("sparc_ng_per_ml", "ng/mL", "plasma SPARC", "exercise"),
-    Observable("plasma_ev_per_ml", "particles/mL", "plasma small EVs (background + ExEVs)", "exercise"),
-    Observable("exev_per_ml", "particles/mL", "exercise-released small EVs (ExEVs)", "exercise"),
-    Observable("muscle_ev_fraction", "1", "share of plasma EVs from skeletal muscle", "exercise"),
-    Observable("nk_blood_per_ul", "cells/uL", "circulating NK cells", "exercise"),
-    Observable("tumour_cells", "cells", "tumour cells", "immune", log_scale=True),
-    Observable("tumour_volume_mm3", "mm3", "tumour volume", "immune"),
-    Observable("nk_tumour_cells", "cells", "tumour-resident NK cells", "immune"),
-    Observable("cd8_tumour_cells", "cells", "effector CD8 T cells", "immune"),
-    Observable("pd1_occupancy", "1", "PD-1 receptor occupancy by pembrolizumab", "immune"),
-    Observable("pembrolizumab_plasma_ug_per_ml", "ug/mL", "plasma pembrolizumab", "immune"),
-    Observable("checkpoint_inhibition", "1", "fraction of CD8 killing inhibited by PD-1/PD-L1", "immune"),
-    Observable("doxorubicin_plasma_ng_per_ml", "ng/mL", "plasma doxorubicin", "anthracycline", log_scale=True),
-    Observable("doxorubicinol_plasma_ng_per_ml", "ng/mL", "plasma doxorubicinol", "anthracycline"),
-    Observable("doxorubicin_heart_ng_per_g", "ng/g", "heart-tissue doxorubicin", "anthracycline"),
-    Observable("cardiac_ros", "1", "cardiac ROS relative to baseline", "anthracycline"),
-    Observable("antioxidant_capacity", "1", "cardiac antioxidant capacity (SOD2, catalase) relative", "anthracycline"),
-    Observable("cardiomyocyte_viable_fraction", "1", "viable cardiomyocyte fraction", "anthracycline"),
-    Observable("lvef_percent", "%", "left-ventricular ejection fraction", "anthracycline"),
-    Observable("cumulative_doxorubicin_mg_per_m2", "mg/m2", "cumulative doxorubicin dose", "anthracycline"),
-    Observable("chf_risk", "1", "probability of heart failure", "anthracycline"),
-    Observable("nk_infiltration_drive", "1", "NK infiltration relative to resting homing (IL-6 coupling)", "crosstalk"),
-    Observable("nk_activation", "1", "NK cytotoxicity relative to rest (IL-15, ExEV coupling)", "crosstalk"),
-    Observable("tumour_growth_modifier", "1", "tumour proliferation relative to no miRNA cargo", "crosstalk"),
-    Observable("antioxidant_boost", "1", "rise of cardiac antioxidant capacity (training, ExEV HSP70)", "crosstalk"),
-    Observable("training_state", "1", "training state (0 untrained, 1 fully adapted)", "crosstalk"),
-)
+#: Every observable of every model (declared in the models' manifests), in display order.
+OBSERVABLES: tuple[Observable, ...] = _all_observables()
 
 #: CTRCD: LVEF drop of more than 10 points to below 53% (Plana 2014; targets.toml ctrcd_definition).
 CTRCD_DROP_POINTS = 10.0
@@ -107,10 +75,8 @@ def response_class(volume_ratio: float) -> str:
 
 
 def observables_for(module: str) -> tuple[Observable, ...]:
-    """Observables a model provides (the composed model provides all)."""
-    if module == "crosstalk":
-        return OBSERVABLES
-    return tuple(o for o in OBSERVABLES if o.module == module)
+    """Observables a model provides (a composed model: its submodels' and its own)."""
+    return model_info(module).observables
 
 
 def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_end_h: float | None,

@@ -9,35 +9,15 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from collections.abc import Collection
+from functools import cache
 from pathlib import Path
 
 from crosstalk.errors import ModelBuildError
+from crosstalk.registry import model_dir, model_info, models_root, module_names, sbml_dir
 
-__all__ = ["ALIASES", "COMPOSED", "COUPLED_INPUTS", "FEATURES", "MODELS", "MODULES", "Parameter", "clear_cache", "flat_id", "model_hash", "model_path", "model_sbml", "module_file", "parameter_ids", "parameter_table"]
-
-#: Biological modules in build order.
-MODULES: tuple[str, ...] = ("exercise", "immune", "anthracycline")
-#: The composed model (SBML comp of the modules plus couplings) and all simulatable models.
-COMPOSED = "crosstalk"
-MODELS: tuple[str, ...] = MODULES + (COMPOSED,)
-#: Submodel instance of each module in the composed model (flattened ids of unlifted elements get "<alias>__").
-ALIASES: dict[str, str] = {"exercise": "ex", "immune": "im", "anthracycline": "ac"}
-#: Module inputs that the composed model defines by couplings (not parameters there).
-COUPLED_INPUTS: frozenset[str] = frozenset({
-    "nk_blood_input", "nk_infiltration_drive", "nk_activation", "tumour_growth_modifier", "drug_kill_rate",
-    "lymphocyte_kill_rate", "antioxidant_boost",
-})
-
-#: What each model can simulate: "exercise" (bouts), drugs by name, "tumour".
-FEATURES: dict[str, frozenset[str]] = {
-    "exercise": frozenset({"exercise", "exev"}),
-    "immune": frozenset({"tumour", "pembrolizumab"}),
-    "anthracycline": frozenset({"doxorubicin"}),
-    "crosstalk": frozenset({"exercise", "exev", "tumour", "pembrolizumab", "doxorubicin"}),
-}
+__all__ = ["Parameter", "clear_cache", "flat_id", "model_hash", "model_path", "model_sbml", "parameter_ids",
+           "parameter_table"]
 
 _SOURCE_RE = re.compile(r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)
 
@@ -73,12 +53,8 @@ class Parameter:
     fit: str | None = None
 
 
-def module_file(name: str) -> resources.abc.Traversable:
-    return resources.files("crosstalk.modules") / name
-
-
 def _defined_units() -> set[str]:
-    text = module_file("units.ant").read_text(encoding="utf-8")
+    text = (models_root() / "units.ant").read_text(encoding="utf-8")
     return set(re.findall(r"^\s*unit\s+(\w+)\s*=", text, flags=re.M)) | {"dimensionless", "item", "second"}
 
 
@@ -91,11 +67,9 @@ def _table(module: str) -> tuple[Parameter, ...]:
     ModelBuildError
         If an entry lacks a field, repeats an id, uses an undefined unit or has no usable source.
     """
-    if module not in MODELS:
-        raise ModelBuildError(f"module: unknown model {module!r}; allowed: {', '.join(MODELS)}")
-    if module == COMPOSED:
-        return _composed_table()
-    raw = tomllib.loads(module_file(f"{module}_parameters.toml").read_text(encoding="utf-8"))
+    if model_info(module).composed:
+        return _composed_table(module)
+    raw = tomllib.loads((model_dir(module) / "parameters.toml").read_text(encoding="utf-8"))
     units = _defined_units()
     seen: set[str] = set()
     table: list[Parameter] = []
@@ -126,24 +100,25 @@ def _table(module: str) -> tuple[Parameter, ...]:
 
 
 
-def _composed_table() -> tuple[Parameter, ...]:
-    """Module tables (coupled inputs left out, shared constants once) plus the coupling table."""
+def _composed_table(composed: str) -> tuple[Parameter, ...]:
+    """Submodel tables (coupled inputs left out, shared constants once) plus the coupling table."""
+    info = model_info(composed)
     merged: dict[str, Parameter] = {}
-    for module in MODULES:
+    for module in info.submodels:
         for p in _table(module):
-            if p.id in COUPLED_INPUTS:
+            if p.id in info.coupled_inputs:
                 continue
             if p.id in merged and (merged[p.id].value, merged[p.id].unit) != (p.value, p.unit):
                 raise ModelBuildError(f"parameter {p.id} differs between modules: {merged[p.id]} vs {p}")
             merged.setdefault(p.id, p)
-    raw = tomllib.loads(module_file(f"{COMPOSED}_parameters.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads((model_dir(composed) / "parameters.toml").read_text(encoding="utf-8"))
     for row in raw.get("parameter", []):
         p = Parameter(id=row["id"], value=float(row["value"]), unit=row["unit"], description=row["description"],
                       source=row["source"], sbo=int(row.get("sbo", 2)), fit=row.get("fit"))
         if p.id in merged:
             raise ModelBuildError(f"coupling parameter {p.id} repeats a module parameter")
         if not _SOURCE_RE.search(p.source):
-            raise ModelBuildError(f"crosstalk parameter table: {p.id} has no usable source")
+            raise ModelBuildError(f"{composed} parameter table: {p.id} has no usable source")
         merged[p.id] = p
     return tuple(merged.values())
 
@@ -166,11 +141,12 @@ def parameter_ids(module: str) -> dict[str, Parameter]:
 
 def flat_id(name: str, ids: Collection[str]) -> str:
     """Model id of a contract name in a model whose ids are ``ids``: the name itself, or the flattened id of a
-    submodel element (``<alias>__name`` from libSBML's flattening, then ``<alias>_name`` from antimony's, see
-    PITFALLS); ``name`` unchanged when neither exists."""
+    submodel element (``<alias>__name`` from libSBML's flattening, then ``<alias>_name`` from antimony's: the two
+    flatteners spell them differently); ``name`` unchanged when neither exists."""
     if name in ids:
         return name
-    for alias in ALIASES.values():
+    aliases = [a for a in (model_info(m).alias for m in module_names()) if a]
+    for alias in aliases:
         for sep in ("__", "_"):
             flat = f"{alias}{sep}{name}"
             if flat in ids:
@@ -179,11 +155,10 @@ def flat_id(name: str, ids: Collection[str]) -> str:
 
 
 def model_path(module: str) -> Path:
-    """Path of the packaged SBML file that simulates ``module`` (``models/sbml/<module>.xml``; for the composed
-    model its flattened form ``crosstalk_flat.xml``)."""
-    name = f"{module}_flat" if module == COMPOSED else module
-    path = resources.files("crosstalk.sbml") / f"{name}.xml"
-    return Path(str(path))
+    """Path of the packaged SBML file that simulates ``module`` (``crosstalk/models/sbml/<module>.xml``; for a
+    composed model its flattened form ``<module>_flat.xml``)."""
+    name = f"{module}_flat" if model_info(module).composed else module
+    return sbml_dir() / f"{name}.xml"
 
 
 def model_sbml(module: str) -> str:

@@ -19,92 +19,36 @@ Every problem raises :class:`crosstalk.errors.InputError` naming the field, the 
 
 from __future__ import annotations
 
-import math
 import tomllib
 import warnings
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
-
-if TYPE_CHECKING:
-    import numpy as np
+from typing import Any
 
 import tomli_w
 
 from crosstalk.errors import InputError
-from crosstalk.parameters import FEATURES, MODELS, parameter_ids
+from crosstalk.inputs import FrozenMapping, check_choice, check_keys, check_number, check_text
+from crosstalk.parameters import parameter_ids
+from crosstalk.ranges import INTEGER_FIELDS, ParameterRange, parse_ranges
+from crosstalk.registry import all_blockades, all_drugs, model_info, model_names
 
-__all__ = ["Blockade", "CumulativeDoseWarning", "DRUGS", "MODALITIES", "ParameterRange", "apply_values", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"]
+__all__ = ["Blockade", "CumulativeDoseWarning", "DEFAULT_MODEL", "DoseSchedule", "ExerciseRegime", "MODALITIES",
+           "Patient", "Scenario", "apply_values", "check_range_names", "load_scenario"]
 
 MODALITIES: tuple[str, ...] = ("aerobic", "resistance", "hiit")
-#: Drug -> dose units it accepts.
-DRUGS: dict[str, tuple[str, ...]] = {
-    "pembrolizumab": ("mg", "mg/kg"),
-    "doxorubicin": ("mg/m2", "mg"),
-    "exev": ("particles",),
-}
-#: Label cap of cumulative doxorubicin (mg/m2); regimens above it warn.
-DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2 = 550.0
+#: The model a scenario runs unless it names another: the composed model.
+DEFAULT_MODEL = "crosstalk"
 
 
 class CumulativeDoseWarning(UserWarning):
     """A regimen exceeds a drug's labelled cumulative dose."""
+
+
 ADHERENCE_PATTERNS: tuple[str, ...] = ("regular", "random")
 MAX_DURATION_DAYS = 3650.0
 MAX_OUTPUT_POINTS = 2_000_000
-
-
-class FrozenMapping(dict):
-    """An immutable, picklable dict (parameter overrides of a frozen scenario)."""
-
-    def _immutable(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("scenario parameters are immutable; use dataclasses.replace or apply_values")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _immutable  # type: ignore[assignment]
-
-    def __reduce__(self):  # pickle rebuilds from a plain dict instead of item assignment
-        return (FrozenMapping, (dict(self),))
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(sorted(self.items())))
-
-
-# ---------------------------------------------------------------------------------------------- checks
-def _number(field_name: str, value: Any, *, low: float, high: float, low_open: bool = False,
-            high_open: bool = False, integer: bool = False, source: str | None = None) -> float:
-    lo = "(" if low_open else "["
-    hi = ")" if high_open else "]"
-    kind = "an integer" if integer else "a number"
-    allowed = f"{kind} in {lo}{low:g}, {high:g}{hi}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(field_name, value, allowed, source=source)
-    if not math.isfinite(value):
-        raise InputError(field_name, value, allowed, source=source)
-    if integer and float(value) != int(value):
-        raise InputError(field_name, value, allowed, source=source)
-    below = value <= low if low_open else value < low
-    above = value >= high if high_open else value > high
-    if below or above:
-        raise InputError(field_name, value, allowed, source=source)
-    return float(value)
-
-
-def _choice(field_name: str, value: Any, allowed: tuple[str, ...], *, source: str | None = None) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise InputError(field_name, value, "one of " + ", ".join(repr(a) for a in allowed), source=source)
-    return value
-
-
-def _text(field_name: str, value: Any, *, source: str | None = None, empty: bool = False) -> str:
-    if not isinstance(value, str) or (not empty and not value.strip()):
-        raise InputError(field_name, value, "a non-empty string" if not empty else "a string", source=source)
-    return value
-
-
-def _known_keys(where: str, data: Mapping[str, Any], allowed: set[str], *, source: str | None) -> None:
-    for key in data:
-        if key not in allowed:
-            raise InputError(f"{where}{key}", data[key], "a known key: " + ", ".join(sorted(allowed)), source=source)
 
 
 # ---------------------------------------------------------------------------------------------- specs
@@ -154,15 +98,15 @@ class ExerciseRegime:
     hours_before: float = 24.0
 
     def __post_init__(self) -> None:
-        _choice("exercise.modality", self.modality, MODALITIES)
-        _number("exercise.hours_before", self.hours_before, low=0.0, high=168.0)
+        check_choice("exercise.modality", self.modality, MODALITIES)
+        check_number("exercise.hours_before", self.hours_before, low=0.0, high=168.0)
         object.__setattr__(self, "hours_before", float(self.hours_before))
-        _number("exercise.intensity", self.intensity, low=0.0, high=1.0, low_open=True)
-        _number("exercise.minutes", self.minutes, low=0.0, high=600.0, low_open=True)
-        _number("exercise.start_hour", self.start_hour, low=0.0, high=24.0, high_open=True)
-        _number("exercise.adherence", self.adherence, low=0.0, high=1.0)
-        _choice("exercise.adherence_pattern", self.adherence_pattern, ADHERENCE_PATTERNS)
-        _number("exercise.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
+        check_number("exercise.intensity", self.intensity, low=0.0, high=1.0, low_open=True)
+        check_number("exercise.minutes", self.minutes, low=0.0, high=600.0, low_open=True)
+        check_number("exercise.start_hour", self.start_hour, low=0.0, high=24.0, high_open=True)
+        check_number("exercise.adherence", self.adherence, low=0.0, high=1.0)
+        check_choice("exercise.adherence_pattern", self.adherence_pattern, ADHERENCE_PATTERNS)
+        check_number("exercise.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
         given = sum(x is not None for x in (self.session_days, self.sessions_per_week, self.before_each_dose))
         if given != 1:
             raise InputError(
@@ -171,20 +115,20 @@ class ExerciseRegime:
                 "exactly one of session_days (a list of days), sessions_per_week (1-7) or before_each_dose (a drug)",
             )
         if self.before_each_dose is not None:
-            _choice("exercise.before_each_dose", self.before_each_dose, tuple(DRUGS))
+            check_choice("exercise.before_each_dose", self.before_each_dose, tuple(all_drugs()))
         elif self.session_days is not None:
             if not isinstance(self.session_days, (list, tuple)) or not self.session_days:
                 raise InputError("exercise.session_days", self.session_days, "a non-empty list of whole days >= 0")
             for d in self.session_days:
-                _number("exercise.session_days", d, low=0.0, high=MAX_DURATION_DAYS, integer=True)
+                check_number("exercise.session_days", d, low=0.0, high=MAX_DURATION_DAYS, integer=True)
             if len(set(self.session_days)) != len(self.session_days):
                 raise InputError("exercise.session_days", self.session_days, "days without repeats")
             object.__setattr__(self, "session_days", tuple(int(d) for d in self.session_days))
         else:
-            _number("exercise.sessions_per_week", self.sessions_per_week, low=1, high=7, integer=True)
+            check_number("exercise.sessions_per_week", self.sessions_per_week, low=1, high=7, integer=True)
             object.__setattr__(self, "sessions_per_week", int(self.sessions_per_week))
         if self.end_day is not None:
-            _number("exercise.end_day", self.end_day, low=self.start_day, high=MAX_DURATION_DAYS, low_open=True)
+            check_number("exercise.end_day", self.end_day, low=self.start_day, high=MAX_DURATION_DAYS, low_open=True)
         for name in ("intensity", "minutes", "start_hour", "adherence", "start_day"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
@@ -206,7 +150,7 @@ class DoseSchedule:
     Parameters
     ----------
     drug : str
-        One of :data:`DRUGS` (``pembrolizumab``; ``doxorubicin`` and ``exev`` come with their modules).
+        A drug some model's manifest declares (:func:`crosstalk.registry.all_drugs`).
     amount : float
         Dose per administration, in ``unit``.
     unit : str
@@ -230,13 +174,14 @@ class DoseSchedule:
     infusion_minutes: float = 30.0
 
     def __post_init__(self) -> None:
-        _choice("dose.drug", self.drug, tuple(DRUGS))
-        _choice("dose.unit", self.unit, DRUGS[self.drug])
-        _number("dose.amount", self.amount, low=0.0, high=1e20, low_open=True)
-        _number("dose.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
-        _number("dose.interval_days", self.interval_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
-        _number("dose.count", self.count, low=1, high=1000, integer=True)
-        _number("dose.infusion_minutes", self.infusion_minutes, low=0.0, high=7 * 24 * 60.0)
+        drugs = all_drugs()
+        check_choice("dose.drug", self.drug, tuple(drugs))
+        check_choice("dose.unit", self.unit, drugs[self.drug].units)
+        check_number("dose.amount", self.amount, low=0.0, high=1e20, low_open=True)
+        check_number("dose.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)
+        check_number("dose.interval_days", self.interval_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
+        check_number("dose.count", self.count, low=1, high=1000, integer=True)
+        check_number("dose.infusion_minutes", self.infusion_minutes, low=0.0, high=7 * 24 * 60.0)
         if self.count > 1 and self.infusion_minutes / 1440.0 >= self.interval_days:
             raise InputError("dose.infusion_minutes", self.infusion_minutes,
                              f"an infusion shorter than the dosing interval ({self.interval_days:g} days)")
@@ -249,33 +194,57 @@ class DoseSchedule:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-#: Blockade switch -> the parameter values it sets (the published mechanism experiments).
-BLOCKADES: dict[str, dict[str, float]] = {
-    "beta_adrenergic": {"beta_adrenergic_blocked": 1.0},  # propranolol: no epinephrine-driven NK mobilisation
-    "il6": {"il6_blocked": 1.0},                          # IL-6 blockade: no IL-6-directed NK homing
-    "nk_depletion": {"nk_kill_on": 0.0},                  # anti-asialo-GM1: no NK killing
-    "exev_release": {"exev_release_blocked": 1.0},        # vesicle release inhibited
-}
-
-
-@dataclass(frozen=True)
 class Blockade:
-    """Mechanism blockades of the mouse experiments (Pedersen 2016) and vesicle-release inhibition."""
+    """Mechanism blockades: switches declared in the models' manifests, each off unless set.
 
-    beta_adrenergic: bool = False
-    il6: bool = False
-    nk_depletion: bool = False
-    exev_release: bool = False
+    ``Blockade(nk_depletion=True)``; ``blockade.nk_depletion`` reads a switch. The built-in switches are those of the
+    mouse experiments (Pedersen 2016: ``beta_adrenergic``, ``il6``, ``nk_depletion``) and vesicle-release
+    inhibition (``exev_release``); see :func:`crosstalk.registry.all_blockades`. Immutable and hashable.
+    """
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
+    __slots__ = ("_on",)
+    _on: frozenset[str]
+
+    def __init__(self, **switches: bool) -> None:
+        known = all_blockades()
+        for name, value in switches.items():
+            if name not in known:
+                raise InputError(f"blockade.{name}", value, "a known switch: " + ", ".join(sorted(known)))
             if not isinstance(value, bool):
-                raise InputError(f"blockade.{f.name}", value, "true or false")
+                raise InputError(f"blockade.{name}", value, "true or false")
+        object.__setattr__(self, "_on", frozenset(n for n, v in switches.items() if v))
+
+    def __getattr__(self, name: str) -> bool:
+        if name in all_blockades():
+            return name in self._on
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Blockade is immutable; build a new one")
+
+    def __reduce__(self) -> tuple[type[Blockade], tuple[()], dict[str, bool]]:
+        return (Blockade, (), {n: True for n in self._on})
+
+    def __setstate__(self, state: dict[str, bool]) -> None:
+        object.__setattr__(self, "_on", frozenset(state))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Blockade) and self._on == other._on
+
+    def __hash__(self) -> int:
+        return hash(self._on)
+
+    def __repr__(self) -> str:
+        return "Blockade(" + ", ".join(f"{n}=True" for n in sorted(self._on)) + ")"
+
+    @property
+    def active(self) -> frozenset[str]:
+        """Names of the switches that are on."""
+        return self._on
 
     def to_dict(self) -> dict[str, bool]:
-        """Plain TOML-ready dict."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Plain TOML-ready dict of every known switch."""
+        return {name: name in self._on for name in all_blockades()}
 
     def parameter_overrides(self, model: str) -> dict[str, float]:
         """Parameter values of the active blockades.
@@ -283,28 +252,16 @@ class Blockade:
         Raises
         ------
         InputError
-            If the model lacks a blockade's parameter (e.g. IL-6 homing exists only in the composed model).
+            If the model lacks a blockade (e.g. IL-6 homing exists only in the composed model).
         """
-        known = parameter_ids(model)
+        switches = model_info(model).blockades
         out: dict[str, float] = {}
-        for name, params in BLOCKADES.items():
-            if not getattr(self, name):
-                continue
-            for pid, v in params.items():
-                if pid not in known:
-                    raise InputError(f"blockade.{name}", True, f"a model with parameter {pid} (e.g. 'crosstalk')")
-                out[pid] = v
+        for name in sorted(self._on):
+            if name not in switches:
+                have = [m for m in model_names() if name in model_info(m).blockades]
+                raise InputError(f"blockade.{name}", True, f"a model with this mechanism: one of {have}")
+            out.update(switches[name].values)
         return out
-
-
-#: Patient field -> model parameter it sets (where the model has that parameter).
-PATIENT_PARAMETERS: dict[str, str] = {
-    "weight_kg": "body_weight_kg",
-    "body_surface_area_m2": "body_surface_area_m2",
-    "tumour_cells": "initial_tumour_cells",
-    "baseline_lvef_percent": "lvef_baseline_percent",
-    "fitness": "initial_training_state",
-}
 
 
 @dataclass(frozen=True)
@@ -332,11 +289,11 @@ class Patient:
     fitness: float = 0.0
 
     def __post_init__(self) -> None:
-        _number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
-        _number("patient.body_surface_area_m2", self.body_surface_area_m2, low=0.5, high=3.0)
-        _number("patient.tumour_cells", self.tumour_cells, low=0.0, high=1e13)
-        _number("patient.baseline_lvef_percent", self.baseline_lvef_percent, low=20.0, high=80.0)
-        _number("patient.fitness", self.fitness, low=0.0, high=1.0)
+        check_number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
+        check_number("patient.body_surface_area_m2", self.body_surface_area_m2, low=0.5, high=3.0)
+        check_number("patient.tumour_cells", self.tumour_cells, low=0.0, high=1e13)
+        check_number("patient.baseline_lvef_percent", self.baseline_lvef_percent, low=20.0, high=80.0)
+        check_number("patient.fitness", self.fitness, low=0.0, high=1.0)
         for f in fields(self):
             object.__setattr__(self, f.name, float(getattr(self, f.name)))
 
@@ -347,7 +304,8 @@ class Patient:
     def parameter_overrides(self, model: str) -> dict[str, float]:
         """Model parameters this patient sets (only those the model has)."""
         known = parameter_ids(model)
-        return {pid: getattr(self, f) for f, pid in PATIENT_PARAMETERS.items() if pid in known}
+        fields_to_parameters = model_info(model).patient_parameters
+        return {pid: float(getattr(self, f)) for f, pid in fields_to_parameters.items() if pid in known}
 
 
 @dataclass(frozen=True)
@@ -371,7 +329,7 @@ class Scenario:
     seed : int
         Seed of every random choice in the scenario (random adherence).
     model : str
-        Model to simulate (one of the built modules).
+        Model to simulate: ``crosstalk`` (the composed model, the default) or one of its modules.
     dose : tuple of DoseSchedule
         Drug administrations.
     patient : Patient
@@ -387,24 +345,25 @@ class Scenario:
     parameters: Mapping[str, float] = field(default_factory=dict)
     description: str = ""
     seed: int = 0
-    model: str = "exercise"
+    model: str = DEFAULT_MODEL
     dose: tuple[DoseSchedule, ...] = ()
     patient: Patient = field(default_factory=Patient)
     blockade: Blockade = field(default_factory=Blockade)
     cohort: tuple[ParameterRange, ...] = ()
 
     def __post_init__(self) -> None:
-        _text("name", self.name)
-        _text("description", self.description, empty=True)
-        _choice("model", self.model, MODELS)
-        _number("duration_days", self.duration_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
-        _number("output_step_hours", self.output_step_hours, low=0.0, high=self.duration_days * 24.0, low_open=True)
+        check_text("name", self.name)
+        check_text("description", self.description, empty=True)
+        check_choice("model", self.model, model_names())
+        features = model_info(self.model).features
+        check_number("duration_days", self.duration_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
+        check_number("output_step_hours", self.output_step_hours, low=0.0, high=self.duration_days * 24.0, low_open=True)
         if self.duration_days * 24.0 / self.output_step_hours > MAX_OUTPUT_POINTS:
             raise InputError(
                 "output_step_hours", self.output_step_hours,
                 f"a step giving at most {MAX_OUTPUT_POINTS} output points over {self.duration_days} days",
             )
-        _number("seed", self.seed, low=0, high=2**63 - 1, integer=True)
+        check_number("seed", self.seed, low=0, high=2**63 - 1, integer=True)
         regimes = tuple(self.exercise)
         for r in regimes:
             if not isinstance(r, ExerciseRegime):
@@ -413,11 +372,11 @@ class Scenario:
         for d in doses:
             if not isinstance(d, DoseSchedule):
                 raise InputError("dose", d, "DoseSchedule objects")
-            if d.drug not in FEATURES[self.model]:
-                have = [m for m in MODELS if d.drug in FEATURES[m]]
+            if d.drug not in features:
+                have = [m for m in model_names() if d.drug in model_info(m).features]
                 raise InputError("dose.drug", d.drug, f"a drug of the {self.model!r} model; set model to one of {have}")
-        if regimes and "exercise" not in FEATURES[self.model]:
-            have = [m for m in MODELS if "exercise" in FEATURES[m]]
+        if regimes and "exercise" not in features:
+            have = [m for m in model_names() if "exercise" in model_info(m).features]
             raise InputError("exercise", f"{len(regimes)} block(s)", f"no [[exercise]] in model {self.model!r}; use {have}")
         if not isinstance(self.patient, Patient):
             raise InputError("patient", self.patient, "a Patient")
@@ -427,17 +386,7 @@ class Scenario:
         object.__setattr__(self, "dose", doses)
         object.__setattr__(self, "cohort", tuple(self.cohort))
         check_range_names(self.cohort, self, where="cohort.parameter")
-        cumulative = sum(
-            d.count * (d.amount if d.unit == "mg/m2" else d.amount / self.patient.body_surface_area_m2)
-            for d in doses if d.drug == "doxorubicin"
-        )
-        if cumulative > DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2:
-            warnings.warn(
-                f"scenario {self.name!r}: planned cumulative doxorubicin {cumulative:.0f} mg/m2 exceeds the label cap "
-                f"of {DOXORUBICIN_CUMULATIVE_CAP_MG_PER_M2:.0f} mg/m2",
-                CumulativeDoseWarning,
-                stacklevel=3,
-            )
+        self._warn_cumulative(doses)
         known = parameter_ids(self.model)
         if "tumour_inverse_capacity" in known:
             b = float(self.parameters.get("tumour_inverse_capacity", known["tumour_inverse_capacity"].value))
@@ -451,16 +400,30 @@ class Scenario:
                     f"parameters.{pid}", value,
                     f"a parameter id of the {self.model} model's table (e.g. {', '.join(list(known)[:4])}, ...)",
                 )
-            overrides[pid] = _number(f"parameters.{pid}", value, low=0.0, high=1e300)
+            overrides[pid] = check_number(f"parameters.{pid}", value, low=0.0, high=1e300)
         object.__setattr__(self, "exercise", regimes)
         object.__setattr__(self, "parameters", FrozenMapping(overrides))
         object.__setattr__(self, "duration_days", float(self.duration_days))
         object.__setattr__(self, "output_step_hours", float(self.output_step_hours))
         object.__setattr__(self, "seed", int(self.seed))
-        # sessions must fit in the scenario and not overlap: let the schedule check it once
-        from crosstalk.schedule import exercise_sessions  # local import: schedule imports scenario
 
-        exercise_sessions(self)
+    def _warn_cumulative(self, doses: tuple[DoseSchedule, ...]) -> None:
+        """Warn when a drug's planned cumulative dose exceeds its labelled cap (from the drug's manifest entry)."""
+        drugs = all_drugs()
+        bsa = self.patient.body_surface_area_m2
+        for name in sorted({d.drug for d in doses}):
+            cap = drugs[name].cumulative_cap_mg_per_m2
+            if cap is None:
+                continue
+            planned = sum(d.count * (d.amount if d.unit == "mg/m2" else d.amount / bsa)
+                          for d in doses if d.drug == name and d.unit in ("mg/m2", "mg"))
+            if planned > cap:
+                warnings.warn(
+                    f"scenario {self.name!r}: planned cumulative {name} {planned:.0f} mg/m2 exceeds the label cap "
+                    f"of {cap:.0f} mg/m2",
+                    CumulativeDoseWarning,
+                    stacklevel=4,
+                )
 
     @property
     def duration_hours(self) -> float:
@@ -469,13 +432,13 @@ class Scenario:
 
     # ------------------------------------------------------------------ TOML
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> "Scenario":
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Scenario:
         """Build a scenario from a parsed TOML mapping (errors name the field and ``source``)."""
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
         top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
                "dose", "patient", "blockade", "cohort"}
-        _known_keys("", data, top, source=source)
+        check_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
         blocks = data.get("exercise", [])
@@ -486,7 +449,7 @@ class Scenario:
         for i, block in enumerate(blocks):
             if not isinstance(block, Mapping):
                 raise InputError(f"exercise[{i}]", block, "an [[exercise]] table", source=source)
-            _known_keys("exercise.", block, regime_keys, source=source)
+            check_keys("exercise.", block, regime_keys, source=source)
             try:
                 regimes.append(ExerciseRegime(**block))
             except InputError as err:
@@ -502,7 +465,7 @@ class Scenario:
         for i, block in enumerate(dose_blocks):
             if not isinstance(block, Mapping):
                 raise InputError(f"dose[{i}]", block, "a [[dose]] table", source=source)
-            _known_keys("dose.", block, {f.name for f in fields(DoseSchedule)}, source=source)
+            check_keys("dose.", block, {f.name for f in fields(DoseSchedule)}, source=source)
             for required in ("drug", "amount", "unit"):
                 if required not in block:
                     raise InputError(f"dose[{i}].{required}", None, "a value (required)", source=source)
@@ -514,7 +477,7 @@ class Scenario:
         patient_data = data.get("patient", {})
         if not isinstance(patient_data, Mapping):
             raise InputError("patient", patient_data, "a [patient] table", source=source)
-        _known_keys("patient.", patient_data, {f.name for f in fields(Patient)}, source=source)
+        check_keys("patient.", patient_data, {f.name for f in fields(Patient)}, source=source)
         try:
             patient = Patient(**patient_data)
         except InputError as err:
@@ -522,7 +485,7 @@ class Scenario:
         blockade_data = data.get("blockade", {})
         if not isinstance(blockade_data, Mapping):
             raise InputError("blockade", blockade_data, "a [blockade] table of switch = true/false", source=source)
-        _known_keys("blockade.", blockade_data, {f.name for f in fields(Blockade)}, source=source)
+        check_keys("blockade.", blockade_data, set(all_blockades()), source=source)
         cohort = parse_ranges(data.get("cohort", {}), where="cohort", source=source)
         kwargs = {k: v for k, v in data.items()
                   if k not in ("exercise", "parameters", "dose", "patient", "blockade", "cohort")}
@@ -534,7 +497,7 @@ class Scenario:
             raise InputError(err.field, err.value, err.allowed, source=source) from None
 
     @classmethod
-    def from_toml(cls, text: str, *, source: str | None = None) -> "Scenario":
+    def from_toml(cls, text: str, *, source: str | None = None) -> Scenario:
         """Parse TOML text (a file that is not TOML gets an :class:`InputError`)."""
         try:
             data = tomllib.loads(text)
@@ -581,102 +544,7 @@ class Scenario:
         return hash(self.to_toml())
 
 
-DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal", "triangular")
-
-
-def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple["ParameterRange", ...]:
-    """``[[<where>.parameter]]`` tables (or a top-level ``[[parameter]]`` list) -> ParameterRange objects."""
-    if isinstance(section, list):
-        rows = section
-    elif isinstance(section, Mapping):
-        _known_keys(f"{where}.", section, {"parameter"}, source=source)
-        rows = section.get("parameter", [])
-    else:
-        raise InputError(where, section, "a table with [[parameter]] entries", source=source)
-    if not isinstance(rows, list):
-        raise InputError(f"{where}.parameter", rows, "an array of [[parameter]] tables", source=source)
-    out = []
-    allowed = {"name", "low", "high", "distribution", "mode"}
-    for i, row in enumerate(rows):
-        if not isinstance(row, Mapping):
-            raise InputError(f"{where}.parameter[{i}]", row, "a table", source=source)
-        _known_keys(f"{where}.parameter[{i}].", row, allowed, source=source)
-        for req in ("name", "low", "high"):
-            if req not in row:
-                raise InputError(f"{where}.parameter[{i}].{req}", None, "a value (required)", source=source)
-        try:
-            out.append(ParameterRange(**row))
-        except InputError as err:
-            raise InputError(err.field, err.value, err.allowed, source=source) from None
-    names = [r.name for r in out]
-    if len(set(names)) != len(names):
-        raise InputError(f"{where}.parameter", names, "each name once", source=source)
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class ParameterRange:
-    """An uncertain quantity of a cohort or a sensitivity analysis.
-
-    Parameters
-    ----------
-    name : str
-        ``patient.<field>``, ``exercise.<field>`` (every exercise block) or ``exercise[i].<field>``, or a
-        model parameter id.
-    low, high : float
-        Bounds (for ``normal``: mean and standard deviation; for ``triangular``: bounds, ``mode`` the peak).
-    distribution : {"uniform", "loguniform", "normal", "triangular"}
-    mode : float, optional
-        Peak of a triangular distribution (default the middle).
-    """
-
-    name: str
-    low: float
-    high: float
-    distribution: str = "uniform"
-    mode: float | None = None
-
-    def __post_init__(self) -> None:
-        _text("parameter.name", self.name)
-        _choice(f"parameter[{self.name}].distribution", self.distribution, DISTRIBUTIONS)
-        _number(f"parameter[{self.name}].low", self.low, low=-1e300, high=1e300)
-        if self.distribution == "normal":
-            _number(f"parameter[{self.name}].high", self.high, low=0.0, high=1e300, low_open=True)
-        else:
-            _number(f"parameter[{self.name}].high", self.high, low=self.low, high=1e300, low_open=True)
-        if self.distribution == "loguniform" and self.low <= 0:
-            raise InputError(f"parameter[{self.name}].low", self.low, "> 0 for a loguniform distribution")
-        if self.mode is not None:
-            _number(f"parameter[{self.name}].mode", self.mode, low=self.low, high=self.high)
-        object.__setattr__(self, "low", float(self.low))
-        object.__setattr__(self, "high", float(self.high))
-
-    def from_unit(self, u: "np.ndarray") -> "np.ndarray":
-        """Map uniform [0, 1] samples to this distribution (inverse CDF)."""
-        import numpy as np
-        from scipy import stats
-
-        u = np.asarray(u, dtype=float)
-        if self.distribution == "uniform":
-            return self.low + u * (self.high - self.low)
-        if self.distribution == "loguniform":
-            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
-        if self.distribution == "normal":
-            return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
-        mode = (self.low + self.high) / 2 if self.mode is None else self.mode
-        c = (mode - self.low) / (self.high - self.low)
-        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain TOML-ready dict."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
-
-
-#: Exercise fields that take whole numbers (sampled values are rounded to the nearest allowed integer).
-INTEGER_FIELDS: frozenset[str] = frozenset({"sessions_per_week"})
-
-
-def check_range_names(ranges: tuple[ParameterRange, ...], scenario: "Scenario", *, where: str) -> None:
+def check_range_names(ranges: tuple[ParameterRange, ...], scenario: Scenario, *, where: str) -> None:
     """Every range must name something the scenario has (a patient or exercise field, or a parameter id)."""
     known = parameter_ids(scenario.model)
     regime_fields = {f.name for f in fields(ExerciseRegime)}
@@ -695,13 +563,11 @@ def check_range_names(ranges: tuple[ParameterRange, ...], scenario: "Scenario", 
                              f"the {scenario.model!r} model")
 
 
-def apply_values(scenario: "Scenario", values: Mapping[str, float]) -> "Scenario":
+def apply_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     """A copy of ``scenario`` with sampled values applied (patient fields, exercise fields, parameters).
 
     Integer exercise fields (``sessions_per_week``) are rounded to the nearest whole number within 1-7.
     """
-    from dataclasses import replace
-
     patient = scenario.patient.to_dict()
     regimes = [r for r in scenario.exercise]
     params = dict(scenario.parameters)

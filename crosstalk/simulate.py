@@ -3,39 +3,38 @@
 The schedule's breakpoints are applied between integration segments (``RoadRunner.oneStep`` with an
 integrator restart after each change), parameters are set by index, and every run starts from
 ``reset()`` after all table parameters are restored, so a reused instance gives exactly what a fresh one
-gives (tested). No roadrunner object leaves this module.
+gives (tested). No roadrunner object leaves this module. :func:`simulator_for` keeps one simulator per model and
+tolerance in each process; :func:`simulate` and the study executors share it.
+
+Observables are amounts, concentrations, fractions or percentages, none of which can be negative; the solver can
+leave a cleared amount a hair below zero (within its absolute tolerance). Results report the non-negative part,
+and the provenance records the most negative raw value of each clipped observable (``clipped_below_zero``).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
 import logging
-import os
-import platform
-import shutil
-import tempfile
-from dataclasses import dataclass, field
-from importlib import metadata
-from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import libsbml
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import roadrunner
 
-roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
-
 from crosstalk.errors import InputError, SimulationError
-from crosstalk.observables import compute_endpoints, observables_for
+from crosstalk.introspect import direct_initial_states, init_dependencies, rate_rule_count, species_kinds
+from crosstalk.observables import observables_for
 from crosstalk.parameters import flat_id, model_path, parameter_table
-from crosstalk.scenario import Scenario
-from crosstalk.schedule import Breakpoint, administrations, breakpoints, exercise_sessions
+from crosstalk.result import Result, endpoints_for, versions
+from crosstalk.scenario import DEFAULT_MODEL, Scenario
+from crosstalk.schedule import Breakpoint, breakpoints
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Result", "Simulator", "direct_initial_states", "endpoints_for", "init_dependencies", "simulate", "species_kinds", "versions"]
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Result", "Simulator", "simulate", "simulator_for"]
 
 DEFAULT_RTOL = 1e-8
 #: Absolute tolerance of the dimensionless rate-rule states (glycogen depletion, training, PD-L1 density,
@@ -48,191 +47,14 @@ MOLECULE_ATOL = 1e3
 CELL_ATOL = 1e-6
 
 
-def direct_initial_states(sbml: str) -> dict[str, str]:
-    """Initial assignments ``state = p`` (a species or rate-rule state set to one parameter): parameter -> state.
-
-    The simulator applies these by setting the state after ``reset()`` (cheap), not through ``init(p)``
-    (which regenerates the model: measured 0.2 s for the exercise module, 0.8 s for the composed model).
-    A parameter also used by any other initial assignment is not listed.
-    """
-    import libsbml
-
-    # AST nodes are tested with isName(), never getType() == libsbml.AST_NAME: once python-libsedml is imported
-    # (crosstalk.export, tellurium), libsbml hands out libsedml's ASTNode class whose getType() is an opaque SWIG
-    # pointer, and the comparison is silently False (tests/test_simulate.py)
-    doc = libsbml.readSBMLFromString(sbml)
-    model = doc.getModel()
-    rate_vars = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
-    out: dict[str, str] = {}
-    uses: dict[str, int] = {}
-    for ia in model.getListOfInitialAssignments():
-        stack = [ia.getMath()]
-        while stack:
-            n = stack.pop()
-            if n.isName():
-                uses[n.getName()] = uses.get(n.getName(), 0) + 1
-            stack.extend(n.getChild(i) for i in range(n.getNumChildren()))
-        math = ia.getMath()
-        sym = ia.getSymbol()
-        if math.isName() and model.getParameter(math.getName()) is not None and (
-                model.getSpecies(sym) is not None or sym in rate_vars):
-            out[math.getName()] = sym
-    return {p: x for p, x in out.items() if uses.get(p, 0) == 1}
-
-
-def rate_rule_count(sbml: str) -> int:
-    """Number of rate rules (states that CVODE integrates besides the floating species)."""
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)
-    return sum(1 for r in doc.getModel().getListOfRules() if r.isRate())
-
-
-def species_kinds(sbml: str) -> dict[str, str]:
-    """Species id -> ``"cell"`` (Cell Ontology annotation), ``"input"`` (SBO:0000285) or ``"molecule"``."""
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)
-    kinds = {}
-    for sp in doc.getModel().getListOfSpecies():
-        uris = [cv.getResourceURI(i) for cv in sp.getCVTerms() for i in range(cv.getNumResources())]
-        if sp.getSBOTerm() == 285:
-            kinds[sp.getId()] = "input"
-        elif any("identifiers.org/CL:" in u for u in uris):
-            kinds[sp.getId()] = "cell"
-        else:
-            kinds[sp.getId()] = "molecule"
-    return kinds
-
-
-def init_dependencies(sbml: str) -> set[str]:
-    """Parameters that initial values depend on (through initial assignments and assignment rules).
-
-    RoadRunner evaluates initial assignments at ``reset()`` from parameters' *initial* values, which only
-    ``RoadRunner.setValue("init(p)")`` changes (``setGlobalParameterValues`` does not, and the model-level
-    ``setValue`` is ignored at reset). Only these parameters need that slower path (~0.2 ms per call).
-    """
-    import libsbml
-
-    doc = libsbml.readSBMLFromString(sbml)  # keep the document alive while its model is used
-    model = doc.getModel()
-    rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
-    inits = {ia.getSymbol(): ia.getMath() for ia in model.getListOfInitialAssignments()}
-
-    def names(ast) -> set[str]:
-        out = {ast.getName()} if ast.isName() else set()
-        for i in range(ast.getNumChildren()):
-            out |= names(ast.getChild(i))
-        return out
-
-    direct = direct_initial_states(sbml)
-    seen: set[str] = set()
-    stack = [n for sym, math in inits.items() for n in names(math)
-             if not (sym in direct.values() and math.isName())]
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for table in (rules, inits):
-            if n in table:
-                stack.extend(names(table[n]))
-    return {n for n in seen if model.getParameter(n) is not None}
-
-
-def versions() -> dict[str, str]:
-    """Versions of the packages a result depends on."""
-    return dict(_versions())
-
-
-@functools.cache
-def _versions() -> dict[str, str]:  # package metadata lookups cost ~0.3 ms: once per process
-    out = {"python": platform.python_version()}
-    for pkg in ("crosstalk", "libroadrunner", "antimony", "python-libsbml", "numpy", "pandas"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome of one scenario.
-
-    Attributes
-    ----------
-    scenario : Scenario
-        What was simulated.
-    timeseries : DataFrame
-        ``time_h`` then one column per observable, on the scenario's output grid.
-    endpoints : dict
-        Endpoint name -> value (see :data:`crosstalk.observables.ENDPOINTS`).
-    provenance : dict
-        Model hash, versions, solver settings.
-    """
-
-    scenario: Scenario
-    timeseries: pd.DataFrame
-    endpoints: dict[str, float | bool]
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def write(self, outdir: str | Path, *, force: bool = False, plot: bool = True) -> Path:
-        """Write ``timeseries.csv``, ``endpoints.json``, ``scenario.toml`` and ``summary.png`` atomically.
-
-        The files are written to a temporary directory next to ``outdir`` and moved into place; an existing
-        ``outdir`` that already holds results is only replaced with ``force=True``.
-        """
-        outdir = Path(outdir)
-        if outdir.exists() and any(outdir.iterdir()) and not force:
-            raise InputError("--out", str(outdir), "a new or empty directory (or pass --force to overwrite)")
-        outdir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-        try:
-            self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.10g")
-            payload = {"scenario": self.scenario.name, "endpoints": self.endpoints, "provenance": self.provenance}
-            (tmp / "endpoints.json").write_text(json.dumps(payload, indent=2, default=float), encoding="utf-8")
-            (tmp / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
-            if plot:
-                from crosstalk.report.plots import summary_figure
-
-                summary_figure(self, tmp / "summary.png")
-            if outdir.exists():
-                shutil.rmtree(outdir)
-            os.replace(tmp, outdir)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        return outdir
-
-
-def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario) -> dict[str, float | bool | str]:
-    """Endpoints of a trajectory of ``scenario`` (``time_h`` plus observable columns), from any simulator.
-
-    The schedule facts the endpoints need (first session, exercise totals, end of each drug's first
-    administration) come from the scenario; see :func:`crosstalk.observables.compute_endpoints`.
-    """
-    sessions = exercise_sessions(scenario)
-    first_dose_end: dict[str, float] = {}
-    for a in administrations(scenario):
-        first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
-    return compute_endpoints(
-        trajectory,
-        first_start_h=sessions[0].start_h if sessions else None,
-        first_end_h=sessions[0].end_h if sessions else None,
-        minutes_total=sum(x.minutes for x in sessions),
-        sessions_total=len(sessions),
-        first_dose_end_h=first_dose_end,
-    )
-
-
 class Simulator:
     """A compiled model that runs scenarios.
 
     Parameters
     ----------
     model : str
-        ``"exercise"``, ``"immune"``, ``"anthracycline"`` or ``"crosstalk"`` (the composed model).
+        ``"crosstalk"`` (the composed model, the default) or one of its modules (``"exercise"``, ``"immune"``,
+        ``"anthracycline"``).
     rtol, atol : float
         CVODE relative tolerance and absolute tolerance of dimensionless states.
     atol_molecules, atol_cells : float
@@ -248,7 +70,7 @@ class Simulator:
     180-day composed run ~0.13-0.2 s.
     """
 
-    def __init__(self, model: str = "exercise", *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+    def __init__(self, model: str = DEFAULT_MODEL, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
                  atol_molecules: float = MOLECULE_ATOL, atol_cells: float = CELL_ATOL,
                  sbml: str | None = None) -> None:
         self.model = model
@@ -278,10 +100,8 @@ class Simulator:
         self._defaults = np.array(m.getGlobalParameterValues(self._param_idx), dtype=float)
         deps = init_dependencies(sbml)
         self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
-        import libsbml
-
         doc = libsbml.readSBMLFromString(sbml)
-        self._direct = []  # (table index, state id, is species, hasOnlySubstanceUnits, compartment id)
+        self._direct: list[tuple[int, str, bool, bool, str]] = []  # (table index, state id, is species, hasOnlySubstanceUnits, compartment id)
         for pid, state in direct_initial_states(sbml).items():
             if pid in self._param_ids:
                 sp = doc.getModel().getSpecies(state)
@@ -420,6 +240,10 @@ class Simulator:
                 next_bp = next(bp_iter, None)
         if not np.all(np.isfinite(rows)):
             raise SimulationError(f"scenario {scenario.name!r}: non-finite observable values")
+        observed = rows[:, :n_obs]
+        lowest = observed.min(axis=0)
+        clipped = {self.observable_names[j]: float(lowest[j]) for j in np.flatnonzero(lowest < 0.0)}
+        np.maximum(observed, 0.0, out=observed)
         full = pd.DataFrame(rows, columns=self.observable_names + extra)
         full.insert(0, "time_h", times)
         endpoints = endpoints_for(full, scenario)
@@ -431,9 +255,9 @@ class Simulator:
             "solver": self._settings,
             "versions": versions(),
             "seed": scenario.seed,
+            "clipped_below_zero": clipped,
         }
         return Result(scenario, ts, endpoints, provenance)
-
 
     def _apply_tolerances(self) -> None:
         """Set scalar and per-state absolute tolerances (again after init() writes, which rebuild the vector).
@@ -483,12 +307,19 @@ class Simulator:
             raise SimulationError(f"model {self.model!r} has no input species {species!r}") from None
 
 
-_SIMULATORS: dict[str, Simulator] = {}
+_SIMULATORS: dict[tuple[str, float], Simulator] = {}
+
+
+def simulator_for(model: str, *, rtol: float | None = None) -> Simulator:
+    """This process's simulator of ``model`` at relative tolerance ``rtol`` (default :data:`DEFAULT_RTOL`), built
+    on first use and reused after (compiling the composed model takes ~1 s)."""
+    key = (model, DEFAULT_RTOL if rtol is None else float(rtol))
+    sim = _SIMULATORS.get(key)
+    if sim is None:
+        sim = _SIMULATORS[key] = Simulator(model, rtol=key[1])
+    return sim
 
 
 def simulate(scenario: Scenario) -> Result:
     """Simulate ``scenario`` with this process's cached :class:`Simulator` for its model."""
-    sim = _SIMULATORS.get(scenario.model)
-    if sim is None:
-        sim = _SIMULATORS[scenario.model] = Simulator(scenario.model)
-    return sim.run(scenario)
+    return simulator_for(scenario.model).run(scenario)

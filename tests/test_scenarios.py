@@ -27,7 +27,7 @@ def test_every_builtin_scenario_runs_clean(path):
     assert_no_negative_amounts(sim, scenario)
 
 
-@pytest.mark.parametrize("script", sorted((REPO / "scenarios" / "scripts").glob("*.py")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("script", sorted((REPO / "examples").glob("*.py")), ids=lambda p: p.stem)
 def test_user_scripts_run(script, tmp_path):
     proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, encoding="utf-8", timeout=300)
     assert proc.returncode == 0, proc.stderr

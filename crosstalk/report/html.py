@@ -5,12 +5,9 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 __all__ = ["figure_tag", "page", "table_html"]
 
@@ -25,11 +22,11 @@ img { max-width: 100%; }
 """
 
 
-def figure_tag(fig: plt.Figure, alt: str) -> str:
-    """The figure as an embedded PNG <img> (the figure is closed)."""
+def figure_tag(fig: Figure, alt: str) -> str:
+    """The figure as an embedded PNG <img>. Draw with :class:`matplotlib.figure.Figure` (not pyplot), so no
+    backend or global figure registry is involved."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode()
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 

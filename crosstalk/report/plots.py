@@ -1,19 +1,19 @@
-"""Figures of simulation results (matplotlib, Agg backend; nothing here runs a simulation)."""
+"""Figures of simulation results (nothing here runs a simulation).
+
+Figures are :class:`matplotlib.figure.Figure` objects drawn without pyplot, so importing or using this module
+changes no matplotlib backend or global state (a Jupyter user keeps their own).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from crosstalk.observables import OBSERVABLES  # noqa: E402
-
-if TYPE_CHECKING:
-    from crosstalk.simulate import Result
+from crosstalk.files import write_atomic
+from crosstalk.observables import OBSERVABLES
+from crosstalk.result import Result
+from crosstalk.timeline import administrations, exercise_sessions
 
 __all__ = ["summary_figure"]
 
@@ -41,9 +41,8 @@ MAX_PANELS = 8
 
 
 def summary_figure(result: Result, path: str | Path) -> Path:
-    """Plot the key observables of ``result`` against time with units and shaded exercise sessions."""
-    from crosstalk.schedule import administrations, exercise_sessions
-
+    """Plot the key observables of ``result`` against time with units and shaded exercise sessions (PNG written
+    atomically to ``path``)."""
     meta = {o.name: o for o in OBSERVABLES}
     ts = result.timeseries
     # observables the scenario leaves flat (e.g. doxorubicin without doses) are not worth a panel
@@ -54,7 +53,8 @@ def summary_figure(result: Result, path: str | Path) -> Path:
     x = hours / 24.0 if use_days else hours
     ncols = 2
     nrows = (len(panels) + 1) // 2
-    fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.6 * nrows), sharex=True, squeeze=False)
+    fig = Figure(figsize=(11, 2.6 * nrows))
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
     sessions = exercise_sessions(result.scenario)
     doses = administrations(result.scenario)
     for ax, name in zip(axes.flat, panels):
@@ -78,7 +78,4 @@ def summary_figure(result: Result, path: str | Path) -> Path:
         ax.set_xlabel("time [days]" if use_days else "time [h]")
     fig.suptitle(f"{result.scenario.name}: shaded = exercise sessions, dotted = doses", fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=110, format="png"))

@@ -1,0 +1,64 @@
+"""Checked input fields: the validation every spec shares, with errors that name the field, the value and what is
+allowed (:class:`crosstalk.errors.InputError`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from crosstalk.errors import InputError
+
+__all__ = ["FrozenMapping", "check_choice", "check_keys", "check_number", "check_text"]
+
+
+class FrozenMapping(dict[str, float]):
+    """An immutable, picklable dict (parameter overrides of a frozen scenario)."""
+
+    def _immutable(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("scenario parameters are immutable; use dataclasses.replace or apply_values")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _immutable  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[FrozenMapping], tuple[dict[str, float]]]:  # pickle rebuilds from a plain dict instead of item assignment
+        return (FrozenMapping, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
+def check_number(field_name: str, value: Any, *, low: float, high: float, low_open: bool = False,
+            high_open: bool = False, integer: bool = False, source: str | None = None) -> float:
+    lo = "(" if low_open else "["
+    hi = ")" if high_open else "]"
+    kind = "an integer" if integer else "a number"
+    allowed = f"{kind} in {lo}{low:g}, {high:g}{hi}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(field_name, value, allowed, source=source)
+    if not math.isfinite(value):
+        raise InputError(field_name, value, allowed, source=source)
+    if integer and float(value) != int(value):
+        raise InputError(field_name, value, allowed, source=source)
+    below = value <= low if low_open else value < low
+    above = value >= high if high_open else value > high
+    if below or above:
+        raise InputError(field_name, value, allowed, source=source)
+    return float(value)
+
+
+def check_choice(field_name: str, value: Any, allowed: tuple[str, ...], *, source: str | None = None) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise InputError(field_name, value, "one of " + ", ".join(repr(a) for a in allowed), source=source)
+    return value
+
+
+def check_text(field_name: str, value: Any, *, source: str | None = None, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise InputError(field_name, value, "a non-empty string" if not empty else "a string", source=source)
+    return value
+
+
+def check_keys(where: str, data: Mapping[str, Any], allowed: set[str], *, source: str | None) -> None:
+    for key in data:
+        if key not in allowed:
+            raise InputError(f"{where}{key}", data[key], "a known key: " + ", ".join(sorted(allowed)), source=source)

@@ -1,0 +1,116 @@
+"""Uncertain quantities of cohorts and sensitivity studies: ranges with distributions, read from TOML.
+
+A range names what it varies (``patient.<field>``, ``exercise.<field>`` or a model parameter id); the scenario
+layer checks the name against a scenario (:func:`crosstalk.scenario.check_range_names`) and applies sampled values
+(:func:`crosstalk.scenario.apply_values`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from crosstalk.errors import InputError
+from crosstalk.inputs import check_choice, check_keys, check_number, check_text
+
+__all__ = ["DISTRIBUTIONS", "INTEGER_FIELDS", "ParameterRange", "parse_ranges"]
+
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal", "triangular")
+
+
+def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple[ParameterRange, ...]:
+    """``[[<where>.parameter]]`` tables (or a top-level ``[[parameter]]`` list) -> ParameterRange objects."""
+    if isinstance(section, list):
+        rows = section
+    elif isinstance(section, Mapping):
+        check_keys(f"{where}.", section, {"parameter"}, source=source)
+        rows = section.get("parameter", [])
+    else:
+        raise InputError(where, section, "a table with [[parameter]] entries", source=source)
+    if not isinstance(rows, list):
+        raise InputError(f"{where}.parameter", rows, "an array of [[parameter]] tables", source=source)
+    out = []
+    allowed = {"name", "low", "high", "distribution", "mode"}
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise InputError(f"{where}.parameter[{i}]", row, "a table", source=source)
+        check_keys(f"{where}.parameter[{i}].", row, allowed, source=source)
+        for req in ("name", "low", "high"):
+            if req not in row:
+                raise InputError(f"{where}.parameter[{i}].{req}", None, "a value (required)", source=source)
+        try:
+            out.append(ParameterRange(**row))
+        except InputError as err:
+            raise InputError(err.field, err.value, err.allowed, source=source) from None
+    names = [r.name for r in out]
+    if len(set(names)) != len(names):
+        raise InputError(f"{where}.parameter", names, "each name once", source=source)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    """An uncertain quantity of a cohort or a sensitivity analysis.
+
+    Parameters
+    ----------
+    name : str
+        ``patient.<field>``, ``exercise.<field>`` (every exercise block) or ``exercise[i].<field>``, or a
+        model parameter id.
+    low, high : float
+        Bounds (for ``normal``: mean and standard deviation; for ``triangular``: bounds, ``mode`` the peak).
+    distribution : {"uniform", "loguniform", "normal", "triangular"}
+    mode : float, optional
+        Peak of a triangular distribution (default the middle).
+    """
+
+    name: str
+    low: float
+    high: float
+    distribution: str = "uniform"
+    mode: float | None = None
+
+    def __post_init__(self) -> None:
+        check_text("parameter.name", self.name)
+        check_choice(f"parameter[{self.name}].distribution", self.distribution, DISTRIBUTIONS)
+        check_number(f"parameter[{self.name}].low", self.low, low=-1e300, high=1e300)
+        if self.distribution == "normal":
+            check_number(f"parameter[{self.name}].high", self.high, low=0.0, high=1e300, low_open=True)
+        else:
+            check_number(f"parameter[{self.name}].high", self.high, low=self.low, high=1e300, low_open=True)
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise InputError(f"parameter[{self.name}].low", self.low, "> 0 for a loguniform distribution")
+        if self.mode is not None:
+            check_number(f"parameter[{self.name}].mode", self.mode, low=self.low, high=self.high)
+        object.__setattr__(self, "low", float(self.low))
+        object.__setattr__(self, "high", float(self.high))
+
+    def from_unit(self, u: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Map uniform [0, 1] samples to this distribution (inverse CDF)."""
+        u = np.asarray(u, dtype=float)
+        if self.distribution == "uniform":
+            return self.low + u * (self.high - self.low)
+        if self.distribution == "loguniform":
+            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        if self.distribution == "normal":
+            return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
+        mode = (self.low + self.high) / 2 if self.mode is None else self.mode
+        c = (mode - self.low) / (self.high - self.low)
+        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain TOML-ready dict."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+#: Exercise fields that take whole numbers (sampled values are rounded to the nearest allowed integer).
+INTEGER_FIELDS: frozenset[str] = frozenset({"sessions_per_week"})
+
+
+#: Exercise fields that take whole numbers (sampled values are rounded to the nearest allowed integer).
+INTEGER_FIELDS: frozenset[str] = frozenset({"sessions_per_week"})

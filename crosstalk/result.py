@@ -1,0 +1,106 @@
+"""What a run produced: the trajectory, its endpoints and its provenance; written as data, never drawn."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from crosstalk.errors import InputError
+from crosstalk.files import strict_json
+from crosstalk.observables import compute_endpoints
+from crosstalk.scenario import Scenario
+from crosstalk.timeline import administrations, exercise_sessions
+
+__all__ = ["Result", "endpoints_for", "versions"]
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages a result depends on."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:  # package metadata lookups cost ~0.3 ms: once per process
+    out = {"python": platform.python_version()}
+    for pkg in ("crosstalk", "libroadrunner", "antimony", "python-libsbml", "numpy", "pandas"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one scenario.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        What was simulated.
+    timeseries : DataFrame
+        ``time_h`` then one column per observable, on the scenario's output grid.
+    endpoints : dict
+        Endpoint name -> value (see :data:`crosstalk.observables.ENDPOINTS`).
+    provenance : dict
+        Model hash, versions, solver settings.
+    """
+
+    scenario: Scenario
+    timeseries: pd.DataFrame
+    endpoints: dict[str, float | bool]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, outdir: str | Path, *, force: bool = False) -> Path:
+        """Write ``timeseries.csv``, ``endpoints.json`` (strict JSON: ``null`` for NaN) and ``scenario.toml``.
+
+        The files are written to a temporary directory next to ``outdir`` and moved into place as a whole; an
+        existing ``outdir`` that already holds results is only replaced with ``force=True``. Figures are the
+        report layer's (:func:`crosstalk.report.plots.summary_figure`).
+        """
+        outdir = Path(outdir)
+        if outdir.exists() and any(outdir.iterdir()) and not force:
+            raise InputError("outdir", str(outdir), "a new or empty directory (or force=True to overwrite)")
+        outdir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+        try:
+            self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.10g")
+            payload = {"scenario": self.scenario.name, "endpoints": self.endpoints, "provenance": self.provenance}
+            (tmp / "endpoints.json").write_text(strict_json(payload) + "\n", encoding="utf-8")
+            (tmp / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
+            if outdir.exists():
+                shutil.rmtree(outdir)
+            os.replace(tmp, outdir)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return outdir
+
+
+def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario) -> dict[str, float | bool | str]:
+    """Endpoints of a trajectory of ``scenario`` (``time_h`` plus observable columns), from any simulator.
+
+    The schedule facts the endpoints need (first session, exercise totals, end of each drug's first
+    administration) come from the scenario; see :func:`crosstalk.observables.compute_endpoints`.
+    """
+    sessions = exercise_sessions(scenario)
+    first_dose_end: dict[str, float] = {}
+    for a in administrations(scenario):
+        first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
+    return compute_endpoints(
+        trajectory,
+        first_start_h=sessions[0].start_h if sessions else None,
+        first_end_h=sessions[0].end_h if sessions else None,
+        minutes_total=sum(x.minutes for x in sessions),
+        sessions_total=len(sessions),
+        first_dose_end_h=first_dose_end,
+    )

@@ -1,1 +1,0 @@
-"""Generated SBML models, shipped as package data (crosstalk.sbml)."""
