@@ -16,7 +16,7 @@ from crosstalk.scenario import ExerciseRegime, Scenario
 from crosstalk.schedule import breakpoints, to_sbml_events
 from crosstalk.simulate import Simulator
 
-SCENARIO = Scenario("bench", duration_days=180, output_step_hours=24.0,
+SCENARIO = Scenario("bench", model="exercise", duration_days=180, output_step_hours=24.0,
                     exercise=(ExerciseRegime(intensity=0.7, minutes=60, sessions_per_week=3),))
 
 

@@ -58,8 +58,12 @@ def _defined_units() -> set[str]:
     return set(re.findall(r"^\s*unit\s+(\w+)\s*=", text, flags=re.M)) | {"dimensionless", "item", "second"}
 
 
-@cache
 def _table(module: str) -> tuple[Parameter, ...]:
+    return _read_table(str(models_root()), module)
+
+
+@cache
+def _read_table(root: str, module: str) -> tuple[Parameter, ...]:
     """Read and check a module's parameter table.
 
     Raises
@@ -173,4 +177,4 @@ def model_hash(module: str) -> str:
 
 def clear_cache() -> None:
     """Forget tables read so far (after a table file was edited in this process)."""
-    _table.cache_clear()
+    _read_table.cache_clear()

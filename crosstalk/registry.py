@@ -16,7 +16,8 @@ export, simulator) reads it from here.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -29,7 +30,7 @@ from crosstalk.errors import ModelBuildError
 __all__ = [
     "BlockadeSwitch", "Drug", "ModelInfo", "Observable", "PatientField", "all_blockades", "all_drugs",
     "all_patient_fields", "clear_cache", "composed_models", "model_dir", "model_info", "model_names",
-    "models_root", "module_names", "sbml_dir",
+    "models_from", "models_root", "module_names", "sbml_dir",
 ]
 
 
@@ -175,9 +176,33 @@ class ModelInfo:
         return {p.field: p.parameter for p in self.patient_fields}
 
 
+_ROOT: list[Traversable] = []
+
+
 def models_root() -> Traversable:
-    """The package folder holding one subfolder per model, ``units.ant`` and the generated ``sbml/``."""
-    return resources.files("crosstalk") / "models"
+    """The folder holding one subfolder per model, ``units.ant`` and the generated ``sbml/``: the package's
+    ``crosstalk/models`` unless :func:`models_from` points elsewhere."""
+    return _ROOT[-1] if _ROOT else resources.files("crosstalk") / "models"
+
+
+@contextmanager
+def models_from(root: str | Path) -> Iterator[Path]:
+    """Read models from ``root`` (a copy of ``crosstalk/models`` with edits) inside the ``with`` block.
+
+    For developing a model without touching the installed package, e.g. adding a drug: edit the copy's manifest
+    and model source, then :func:`crosstalk.build.build_sbml` and ``Simulator(model, sbml=...)`` inside the block.
+    Caches are cleared on entry and exit.
+    """
+    path = Path(root)
+    if not (path / "units.ant").is_file():
+        raise ModelBuildError(f"models root {path}: no units.ant (expected a copy of crosstalk/models)")
+    _ROOT.append(path)
+    clear_cache()
+    try:
+        yield path
+    finally:
+        _ROOT.pop()
+        clear_cache()
 
 
 def model_dir(name: str) -> Traversable:
@@ -192,10 +217,14 @@ def sbml_dir() -> Path:
     return Path(str(models_root() / "sbml"))
 
 
-@cache
 def _raw_manifests() -> dict[str, dict[str, Any]]:
+    return _read_manifests(models_root())
+
+
+@cache
+def _read_manifests(root: Traversable) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for entry in sorted(models_root().iterdir(), key=lambda e: e.name):
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
         manifest = entry / "manifest.toml"
         if entry.is_dir() and manifest.is_file():
             try:
@@ -209,10 +238,14 @@ def _raw_manifests() -> dict[str, dict[str, Any]]:
     return out
 
 
-@cache
 def model_names() -> tuple[str, ...]:
     """Every model, modules first (in the build order their composed model gives) and composed models last."""
-    raw = _raw_manifests()
+    return _model_names(models_root())
+
+
+@cache
+def _model_names(root: Traversable) -> tuple[str, ...]:
+    raw = _read_manifests(root)
     composed = [n for n, m in raw.items() if m["model"].get("submodels")]
     ordered: list[str] = []
     for c in composed:
@@ -275,7 +308,6 @@ def _own(name: str, raw: Mapping[str, Any]) -> ModelInfo:
     )
 
 
-@cache
 def model_info(name: str) -> ModelInfo:
     """What the package knows about model ``name`` (a composed model includes its submodels' entries).
 
@@ -284,13 +316,18 @@ def model_info(name: str) -> ModelInfo:
     ModelBuildError
         If the model is unknown or its manifest is inconsistent (a drug or blockade declared twice).
     """
-    raw = _raw_manifests()
+    return _model_info(models_root(), name)
+
+
+@cache
+def _model_info(root: Traversable, name: str) -> ModelInfo:
+    raw = _read_manifests(root)
     if name not in raw:
         raise ModelBuildError(f"model: unknown model {name!r}; allowed: {', '.join(model_names())}")
     own = _own(name, raw[name])
     if not own.submodels:
         return own
-    parts = [model_info(s) for s in own.submodels] + [own]
+    parts = [_model_info(root, s) for s in own.submodels] + [own]
     drugs: dict[str, Drug] = {}
     blockades: dict[str, BlockadeSwitch] = {}
     for part in parts:
@@ -339,6 +376,6 @@ def all_patient_fields() -> dict[str, str]:
 
 def clear_cache() -> None:
     """Forget manifests read so far (after a manifest was edited or a model folder added in this process)."""
-    _raw_manifests.cache_clear()
-    model_names.cache_clear()
-    model_info.cache_clear()
+    _read_manifests.cache_clear()
+    _model_names.cache_clear()
+    _model_info.cache_clear()

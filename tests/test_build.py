@@ -6,28 +6,53 @@ from __future__ import annotations
 import libsbml
 import pytest
 
-from crosstalk.build import build_comp_sbml, build_sbml, validate_sbml
-from crosstalk.parameters import MODELS, MODULES, model_sbml, parameter_table
+from crosstalk.build import build_all, document_names, stale_documents, validate_sbml
+from crosstalk.parameters import model_sbml, parameter_table
+from crosstalk.registry import model_names, sbml_dir
 
 from conftest import REPO, SHARED_TARGETS
 
+MODELS = model_names()
+DOCUMENTS = document_names()
 
-DOCUMENTS = [*MODULES, "crosstalk", "crosstalk_flat"]
+
+def test_documents_cover_modules_composed_and_flattened():
+    assert set(DOCUMENTS) == {"exercise", "immune", "anthracycline", "crosstalk", "crosstalk_flat"}
+    assert (REPO / "models" / "sbml").resolve() == sbml_dir().resolve()  # the top-level path users know
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, str]:
+    return build_all()
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_committed_sbml_is_current(name):
-    """Fails when models/sbml/<name>.xml is stale with respect to its Antimony sources or parameter tables."""
-    built = build_comp_sbml() if name == "crosstalk" else build_sbml(name.removesuffix("_flat"))
-    assert built == (REPO / "models" / "sbml" / f"{name}.xml").read_text(encoding="utf-8"), (
-        f"models/sbml/{name}.xml is stale: run `make models`"
+def test_committed_sbml_is_current(name, built):
+    """Fails when crosstalk/models/sbml/<name>.xml is stale with respect to its sources, tables or manifests."""
+    assert built[name] == (sbml_dir() / f"{name}.xml").read_text(encoding="utf-8"), (
+        f"crosstalk/models/sbml/{name}.xml is stale: run `crosstalk build`"
     )
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_zero_libsbml_errors_and_warnings(name):
-    problems = validate_sbml((REPO / "models" / "sbml" / f"{name}.xml").read_text(encoding="utf-8"))
+    problems = validate_sbml((sbml_dir() / f"{name}.xml").read_text(encoding="utf-8"))
     assert problems == [], "\n".join(problems)
+
+
+def test_build_check_sees_every_document_including_composed_and_flattened(tmp_path):
+    """``crosstalk build --check`` (stale_documents) reports a stale or missing composed and flattened document."""
+    for name in DOCUMENTS:
+        (tmp_path / f"{name}.xml").write_text((sbml_dir() / f"{name}.xml").read_text(encoding="utf-8"),
+                                              encoding="utf-8")
+    assert stale_documents(tmp_path) == {}
+    comp = tmp_path / "crosstalk.xml"
+    comp.write_text(comp.read_text(encoding="utf-8").replace("crosstalk composed model", "edited"), encoding="utf-8")
+    (tmp_path / "crosstalk_flat.xml").unlink()
+    problems = stale_documents(tmp_path)
+    assert set(problems) == {"crosstalk", "crosstalk_flat"}
+    assert "differs from a fresh build" in problems["crosstalk"][0]
+    assert "is missing" in problems["crosstalk_flat"][0]
 
 
 @pytest.mark.parametrize("module", MODELS)

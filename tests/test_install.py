@@ -17,9 +17,11 @@ def test_wheel_ships_models_and_runs_outside_the_source_tree(tmp_path):
     )
     (wheel,) = wheels.glob("crosstalk-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "crosstalk/sbml/exercise.xml" in names
-    assert "crosstalk/scenarios/single_bout.toml" in names
-    assert "crosstalk/modules/exercise_parameters.toml" in names
+    for name in ("crosstalk/models/sbml/exercise.xml", "crosstalk/models/sbml/crosstalk_flat.xml",
+                 "crosstalk/models/exercise/model.ant", "crosstalk/models/exercise/parameters.toml",
+                 "crosstalk/models/exercise/manifest.toml", "crosstalk/models/units.ant",
+                 "crosstalk/scenarios/single_bout.toml", "crosstalk/py.typed"):
+        assert name in names, name
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
@@ -36,3 +38,8 @@ def test_wheel_ships_models_and_runs_outside_the_source_tree(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=run_dir, env=env, capture_output=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stderr
     assert (run_dir / "out" / "timeseries.csv").exists()
+    # the installed package can check (and rebuild) its own models: sources and SBML are one shipped tree
+    check = "from crosstalk.cli import main; raise SystemExit(main(['build', '--check']))"
+    proc = subprocess.run([sys.executable, "-c", check], cwd=run_dir, env=env, capture_output=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "5 documents current and valid" in proc.stdout

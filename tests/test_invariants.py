@@ -12,7 +12,8 @@ import pytest
 
 from crosstalk.parameters import flat_id, model_sbml, parameter_table
 from crosstalk.scenario import load_scenario
-from crosstalk.simulate import Simulator, init_dependencies
+from crosstalk.introspect import init_dependencies
+from crosstalk.simulate import Simulator
 
 from conftest import REPO
 

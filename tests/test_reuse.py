@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 
 from crosstalk.parameters import model_sbml, parameter_table
-from crosstalk.scenario import PATIENT_PARAMETERS, DoseSchedule, ExerciseRegime, Patient, Scenario
-from crosstalk.schedule import DRUG_SPECIES
+from crosstalk.registry import all_drugs, all_patient_fields
+from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.simulate import Simulator
 
-#: parameters the schedule itself reads (mg -> molecules): the override must reach both runs
-SCHEDULE_READS = {d.mw_parameter for d in DRUG_SPECIES.values() if d.mw_parameter}
-PATIENT_FIELD = {pid: field for field, pid in PATIENT_PARAMETERS.items()}
+#: parameters the timeline itself reads (mg -> molecules): the override must reach both runs
+SCHEDULE_READS = {d.mw_parameter for d in all_drugs().values() if d.mw_parameter}
+PATIENT_FIELD = {pid: field for field, pid in all_patient_fields().items()}
 
 SCENARIOS = {
     "exercise": lambda params, patient: Scenario(
-        "p", duration_days=1, output_step_hours=1.0, parameters=params, patient=patient,
+        "p", model="exercise", duration_days=1, output_step_hours=1.0, parameters=params, patient=patient,
         exercise=(ExerciseRegime(modality="resistance", intensity=0.8, session_days=(0,)),)),
     "anthracycline": lambda params, patient: Scenario(
         "p", model="anthracycline", duration_days=30, output_step_hours=12.0, parameters=params, patient=patient,

@@ -16,13 +16,13 @@ from crosstalk.schedule import breakpoints, to_sbml_events
 from crosstalk.simulate import Result, Simulator
 
 SCENARIOS = [
-    Scenario("bout", duration_days=1, output_step_hours=0.25, exercise=(ExerciseRegime(session_days=(0,)),)),
-    Scenario("weeks", duration_days=21, output_step_hours=6.0,
+    Scenario("bout", model="exercise", duration_days=1, output_step_hours=0.25, exercise=(ExerciseRegime(session_days=(0,)),)),
+    Scenario("weeks", model="exercise", duration_days=21, output_step_hours=6.0,
              exercise=(ExerciseRegime(modality="resistance", intensity=0.8, minutes=40, sessions_per_week=3),)),
-    Scenario("hiit-override", duration_days=3, output_step_hours=0.5,
+    Scenario("hiit-override", model="exercise", duration_days=3, output_step_hours=0.5,
              exercise=(ExerciseRegime(modality="hiit", intensity=0.9, minutes=25, session_days=(0, 2)),),
              parameters={"k_il6_clearance": 1.2, "nk_blood_rest_per_ul": 300.0, "initial_training_state": 0.5}),
-    Scenario("rest", duration_days=2, output_step_hours=1.0),
+    Scenario("rest", model="exercise", duration_days=2, output_step_hours=1.0),
 ]
 
 
@@ -78,7 +78,7 @@ def test_breakpoints_match_sbml_events_simulated_by_roadrunner(sim):
 
 def test_overrides_apply_and_do_not_leak(sim):
     base = sim.run(SCENARIOS[0]).endpoints
-    slower = sim.run(Scenario("slow", exercise=SCENARIOS[0].exercise, parameters={"k_il6_clearance": 0.3}))
+    slower = sim.run(Scenario("slow", model="exercise", exercise=SCENARIOS[0].exercise, parameters={"k_il6_clearance": 0.3}))
     assert slower.endpoints["il6_peak_fold"] > base["il6_peak_fold"]
     assert sim.run(SCENARIOS[0]).endpoints == base
 
@@ -99,14 +99,14 @@ def test_no_negative_values_and_nk_cells_conserved(sim):
 def test_training_attenuates_il6_response(sim):
     """Trained state (Fischer 2004): a smaller IL-6 rise to the same bout."""
     bout = SCENARIOS[0].exercise
-    untrained = sim.run(Scenario("u", exercise=bout)).endpoints["il6_peak_fold"]
-    trained = sim.run(Scenario("t", exercise=bout, parameters={"initial_training_state": 1.0})).endpoints
+    untrained = sim.run(Scenario("u", model="exercise", exercise=bout)).endpoints["il6_peak_fold"]
+    trained = sim.run(Scenario("t", model="exercise", exercise=bout, parameters={"initial_training_state": 1.0})).endpoints
     assert trained["il6_peak_fold"] < untrained
 
 
 def test_il15_responds_to_resistance_not_aerobic(sim):
     def il15_fold(modality):
-        ts = sim.run(Scenario("m", exercise=(ExerciseRegime(modality=modality, session_days=(0,)),))).timeseries
+        ts = sim.run(Scenario("m", model="exercise", exercise=(ExerciseRegime(modality=modality, session_days=(0,)),))).timeseries
         return ts["il15_pg_per_ml"].max() / ts["il15_pg_per_ml"].iloc[0]
     assert il15_fold("aerobic") == pytest.approx(1.0, abs=1e-9)
     assert 1.05 < il15_fold("resistance") < 2.0
@@ -153,7 +153,7 @@ def test_model_analysis_is_unchanged_after_libsedml_is_imported():
         "import sys, libsbml\n"
         "if sys.argv[1] == 'sedml':\n    import libsedml\n"
         "from crosstalk.parameters import model_sbml\n"
-        "from crosstalk.simulate import direct_initial_states, init_dependencies\n"
+        "from crosstalk.introspect import direct_initial_states, init_dependencies\n"
         "s = model_sbml('crosstalk')\n"
         "print(sorted(init_dependencies(s)), sorted(direct_initial_states(s).items()))\n"
     )
@@ -176,13 +176,13 @@ def test_files_are_utf8_even_after_copasi_resets_the_locale(tmp_path):
     saved = locale.setlocale(locale.LC_ALL, None)
     path = tmp_path / "bout µ.toml"
     path.write_text('name = "bout"\ndescription = "IL-6 peak after 60 min at 70 % V̇O₂max — a check"\n'
-                    "duration_days = 1\noutput_step_hours = 1.0\n[[exercise]]\nsession_days = [0]\n",
+                    "model = \"exercise\"\nduration_days = 1\noutput_step_hours = 1.0\n[[exercise]]\nsession_days = [0]\n",
                     encoding="utf-8")
     try:
         locale.setlocale(locale.LC_ALL, "C")
         assert locale.getpreferredencoding(False).lower() in ("ansi_x3.4-1968", "ascii", "us-ascii")
         scenario = load_scenario(path)
-        out = Simulator("exercise").run(scenario).write(tmp_path / "résultats", plot=False)
+        out = Simulator("exercise").run(scenario).write(tmp_path / "résultats")
     finally:
         locale.setlocale(locale.LC_ALL, saved)
     assert "V̇O₂max" in (out / "scenario.toml").read_text(encoding="utf-8")
