@@ -3,8 +3,8 @@
 The same list of :class:`Breakpoint` objects is used two ways:
 
 * the :class:`~crosstalk.simulate.Simulator` applies them between integration segments on one compiled
-  model (no recompilation per scenario; measured ~3x faster than the equivalent SBML events, see
-  ``benchmarks/bench_schedule.py``);
+  model (no recompilation per scenario; 1.2-1.9x faster than the equivalent SBML events on the exercise module
+  in ``benchmarks/bench_schedule.py``, see ``benchmarks/RESULTS.md``);
 * :func:`add_sbml_events` writes them into an SBML model as events (trigger ``time >= t``), which is what an
   exported model carries for other tools. A test checks both give the same trajectories.
 

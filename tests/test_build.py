@@ -10,7 +10,7 @@ from crosstalk.build import build_all, document_names, stale_documents, validate
 from crosstalk.parameters import model_sbml, parameter_table
 from crosstalk.registry import model_names, sbml_dir
 
-from conftest import REPO, SHARED_TARGETS
+from conftest import REPO
 
 MODELS = model_names()
 DOCUMENTS = document_names()
@@ -116,19 +116,3 @@ def test_every_parameter_has_value_unit_and_source_in_sbml_notes(module):
         assert "Source:" in sp.getNotesString()
         if p.fit:
             assert "models/fits/" in p.source, f"{p.id} is fitted but its source does not name the fit script"
-
-
-#: SHA-256 of ../shared/reference/targets.toml as copied into crosstalk/data (2026-11-29).
-SHARED_TARGETS_SHA256 = "6e2e28048dcc6df9a6ddfb99b840cac9e1cb36f093d6119b6ff23ef12ebd8a43"
-
-
-def test_packaged_targets_copy_matches_shared_reference():
-    """crosstalk/data/targets.toml is the project's reference file, byte for byte. The pinned hash makes the check
-    run in a clone without ../shared; where the shared file is present it must still have that hash (a changed
-    reference must be copied in and the pin updated)."""
-    import hashlib
-
-    packaged = (REPO / "crosstalk" / "data" / "targets.toml").read_bytes()
-    assert hashlib.sha256(packaged).hexdigest() == SHARED_TARGETS_SHA256
-    if SHARED_TARGETS.exists():
-        assert hashlib.sha256(SHARED_TARGETS.read_bytes()).hexdigest() == SHARED_TARGETS_SHA256

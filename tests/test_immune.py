@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from importlib import resources
+
 import roadrunner
 
 from crosstalk.errors import InputError
@@ -29,7 +31,7 @@ def test_reduces_to_kuznetsov_1994_biomodels(isim):
     sc = Scenario("kuznetsov", model="immune", duration_days=100, output_step_hours=24.0,
                   patient=Patient(tumour_cells=5.0e6), parameters=KUZNETSOV_OFF)
     ours = isim.run(sc).timeseries
-    ref = roadrunner.RoadRunner(str(REPO / "tests" / "data" / "BIOMD0000000762.xml"))  # as published (days)
+    ref = roadrunner.RoadRunner(str(resources.files("crosstalk.validation") / "BIOMD0000000762.xml"))  # as published (days)
     ref.integrator.relative_tolerance = 1e-10
     out = np.asarray(ref.simulate(0, 100, 101, selections=["time", "[E]", "[T]"]))
     for col, j in (("cd8_tumour_cells", 1), ("tumour_cells", 2)):
