@@ -449,7 +449,7 @@ class Scenario:
         for i, block in enumerate(blocks):
             if not isinstance(block, Mapping):
                 raise InputError(f"exercise[{i}]", block, "an [[exercise]] table", source=source)
-            check_keys("exercise.", block, regime_keys, source=source)
+            check_keys(f"exercise[{i}].", block, regime_keys, source=source)
             try:
                 regimes.append(ExerciseRegime(**block))
             except InputError as err:
@@ -465,7 +465,7 @@ class Scenario:
         for i, block in enumerate(dose_blocks):
             if not isinstance(block, Mapping):
                 raise InputError(f"dose[{i}]", block, "a [[dose]] table", source=source)
-            check_keys("dose.", block, {f.name for f in fields(DoseSchedule)}, source=source)
+            check_keys(f"dose[{i}].", block, {f.name for f in fields(DoseSchedule)}, source=source)
             for required in ("drug", "amount", "unit"):
                 if required not in block:
                     raise InputError(f"dose[{i}].{required}", None, "a value (required)", source=source)

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from scipy.linalg import expm
 
-from crosstalk.calibration import _doxorubicin, run_check
 from crosstalk.observables import compute_endpoints
 from crosstalk.parameters import parameter_ids
 from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, Patient, Scenario
 from crosstalk.simulate import Simulator
+from crosstalk.validation import run_check
+from crosstalk.validation.protocols import doxorubicin_course
 
 AVOGADRO = 6.02214076e23
 
@@ -63,18 +64,15 @@ def test_three_phases_have_published_half_lives(asim):
 
 
 def test_auc_equals_dose_over_clearance(asim):
-    """Known answer AUC(0-inf) = dose / CL, for a 15-min infusion (output at a bolus time is the pre-dose state)."""
-    _, _, cl = _pk_matrix()
-    ts = _bolus(asim, 30, 0.01, infusion_minutes=15.0)
-    t, c = ts["time_h"].to_numpy(), ts["doxorubicin_plasma_ng_per_ml"].to_numpy()
-    k = -np.polyfit(t[-5000:], np.log(c[-5000:]), 1)[0]
-    auc = np.trapezoid(c, t) + c[-1] / k  # ng h / mL
-    assert auc == pytest.approx(60.0 * 1.8 * 1e6 / (cl * 1000.0), rel=2e-3)
+    """Known answer AUC(0-inf) = dose / CL for a 15-min infusion (the registered dox_pk_3cmt check; band in
+    crosstalk/validation/bands.toml)."""
+    check = run_check("dox_pk_3cmt", asim)
+    assert check.passed, check.describe()
 
 
 def test_mass_balance_through_repeated_doses(asim):
     """dosed = in body + eliminated (relative error < 1e-6) at every time through 4 infusions."""
-    sc = _doxorubicin(60.0, 4, infusion_minutes=30)
+    sc = doxorubicin_course(60.0, 4, infusion_minutes=30)
     ts = asim.run(sc, extra=("doxorubicin_plasma", "doxorubicin_deep", "doxorubicin_shallow",
                              "doxorubicin_dosed", "doxorubicin_eliminated")).timeseries
     dosed = ts["doxorubicin_dosed"].to_numpy()
@@ -100,8 +98,8 @@ def test_swain_heart_failure_risk(asim):
 
 def test_risk_follows_the_state_not_the_dose(asim):
     """Same cumulative dose, less cardiomyocyte loss (more antioxidant capacity) -> lower risk."""
-    base = asim.run(_doxorubicin(50.0, 14)).endpoints
-    protected = asim.run(_doxorubicin(50.0, 14, parameters={"antioxidant_boost": 0.5})).endpoints
+    base = asim.run(doxorubicin_course(50.0, 14)).endpoints
+    protected = asim.run(doxorubicin_course(50.0, 14, parameters={"antioxidant_boost": 0.5})).endpoints
     assert protected["cumulative_doxorubicin_mg_per_m2"] == pytest.approx(base["cumulative_doxorubicin_mg_per_m2"])
     assert protected["chf_risk_final"] < base["chf_risk_final"]
     assert protected["lvef_drop_points"] < base["lvef_drop_points"]
@@ -126,13 +124,13 @@ def test_high_cumulative_dose_gives_ctrcd(asim):
                       dose=(DoseSchedule("doxorubicin", 75.0, "mg/m2", interval_days=21, count=12),))
     e = asim.run(sc).endpoints
     assert e["ctrcd"] is True and e["lvef_nadir_percent"] < 53.0
-    assert asim.run(_doxorubicin(60.0, 4)).endpoints["ctrcd"] is False
+    assert asim.run(doxorubicin_course(60.0, 4)).endpoints["ctrcd"] is False
 
 
 def test_longer_infusions_are_less_cardiotoxic(asim):
     """Same cumulative dose (4x60 mg/m2): injury falls with infusion length (Legha 1982: 48-96 h infusions)."""
     def loss(minutes, interval=21.0):
-        ts = asim.run(_doxorubicin(60.0, 4, infusion_minutes=minutes, interval_days=interval, follow_days=84)).timeseries
+        ts = asim.run(doxorubicin_course(60.0, 4, infusion_minutes=minutes, interval_days=interval, follow_days=84)).timeseries
         return 1.0 - ts["cardiomyocyte_viable_fraction"].iloc[-1]
     losses = [loss(m) for m in (15.0, 360.0, 2880.0, 5760.0)]
     assert all(b < a for a, b in zip(losses, losses[1:])), losses
@@ -157,7 +155,7 @@ def test_mg_per_m2_scales_with_body_surface_area(asim):
 
 
 def test_kill_rates_follow_exposure(asim):
-    ts = asim.run(_doxorubicin(60.0, 1), extra=("doxorubicin_kill_rate", "doxorubicin_lymphocyte_kill_rate")).timeseries
+    ts = asim.run(doxorubicin_course(60.0, 1), extra=("doxorubicin_kill_rate", "doxorubicin_lymphocyte_kill_rate")).timeseries
     k = ts["doxorubicin_kill_rate"].to_numpy()
     lymph = ts["doxorubicin_lymphocyte_kill_rate"].to_numpy()
     assert k.max() > 0 and k[0] == 0.0 and lymph.max() > 0 and lymph[0] == 0.0

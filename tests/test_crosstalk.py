@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from crosstalk.build import composed_antimony
-from crosstalk.calibration import run_check
-from crosstalk.parameters import MODULES
+from crosstalk.errors import InputError
+from crosstalk.registry import module_names
 from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.simulate import Simulator
+from crosstalk.validation import run_check
 
 from conftest import REPO, assert_no_negative_amounts
 
@@ -32,7 +33,7 @@ def test_hierarchical_model_has_three_submodels():
     doc = libsbml.readSBMLFromFile(str(REPO / "models" / "sbml" / "crosstalk.xml"))
     assert doc.getPackageRequired("comp")
     comp = doc.getModel().getPlugin("comp")
-    assert sorted(comp.getSubmodel(i).getModelRef() for i in range(comp.getNumSubmodels())) == sorted(MODULES)
+    assert sorted(comp.getSubmodel(i).getModelRef() for i in range(comp.getNumSubmodels())) == sorted(module_names())
 
 
 def test_flat_model_equals_antimonys_own_flattening(csim):
@@ -116,8 +117,9 @@ def test_exev_therapy_delivers_vesicles_and_protects_the_heart(csim):
 
 
 def test_blockades_need_a_model_with_the_mechanism():
-    with pytest.raises(Exception, match="blockade.il6"):
+    with pytest.raises(InputError) as info:
         Scenario("x", model="exercise", blockade=Blockade(il6=True))
+    assert info.value.field == "blockade.il6" and "crosstalk" in info.value.allowed
     s = Scenario("x", model="crosstalk", blockade=Blockade(il6=True, nk_depletion=True))
     assert s.parameter_overrides()["il6_blocked"] == 1.0 and s.parameter_overrides()["nk_kill_on"] == 0.0
     assert Scenario.from_toml(s.to_toml()) == s

@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("cli", frozenset({"cli", "__main__"})),
 )
 #: Modules that hold no code of a layer: the package's public face re-exports from every layer; data packages.
-OUTSIDE = frozenset({"__init__", "scenarios", "data"})
+OUTSIDE = frozenset({"__init__", "scenarios"})
 
 
 def _unit(module: str) -> str:

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from crosstalk.files import write_text_atomic
+from crosstalk.files import strict_json, write_csv_atomic, write_text_atomic
 from crosstalk.report.html import Markup, figure_tag, page, table_html
-
-if TYPE_CHECKING:
-    from crosstalk.calibration import Check
-    from crosstalk.validate import Validation
+from crosstalk.validation import Check, Validation, bands_for
 
 __all__ = ["write_validation"]
 
 
 def _plot(check: Check) -> str:
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    fig = Figure(figsize=(6.5, 3.4))
+    ax = fig.subplots()
     for label, x, y in check.curves:
         ax.plot(x, y, lw=1.6, label=label)
     for m in check.marks:
@@ -35,36 +31,47 @@ def _plot(check: Check) -> str:
     return figure_tag(fig, check.target_id)
 
 
+def _verdict(ok: bool, text: str) -> Markup:
+    return Markup(f'<span class="{"pass" if ok else "fail"}">{html.escape(text)}</span>')
+
+
 def write_validation(validation: Validation, outdir: str | Path) -> tuple[Path, Path]:
-    """Write ``validation.csv`` and ``validation.html`` into ``outdir`` (created if needed)."""
+    """Write ``validation.csv`` (one row per criterion) and ``validation.html`` into ``outdir`` (created if needed).
+
+    Both files are written atomically. Returns their paths.
+    """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     table = validation.table()
-    csv_path = outdir / "validation.csv"
-    write_text_atomic(csv_path, table.to_csv(index=False))
+    csv_path = write_csv_atomic(outdir / "validation.csv", table, index=False)
     n_pass = sum(c.passed for c in validation.checks)
     parts = [
-        f"<p>{n_pass} of {len(validation.checks)} covered targets pass every criterion. "
-        f"Each target's published protocol is simulated; values, bands and sources come from "
-        f"<code>targets.toml</code> (and, where marked, assumed calibration points).</p>",
+        f"<p>{n_pass} of {len(validation.checks)} checked targets pass every criterion. "
+        f"Each target's published protocol is simulated; values and sources come from <code>targets.toml</code> "
+        f"(and <code>assumed_targets.toml</code> for assumed calibration points), acceptance bands from "
+        f"<code>bands.toml</code>.</p>",
         "<h2>Summary</h2>",
         table_html(["target", "model", "criteria passed", "source"], [
-            (c.target_id, table.loc[table.target == c.target_id, "model"].iloc[0],
-             Markup(f'<span class="{"pass" if c.passed else "fail"}">'
-                    f'{sum(lo <= v <= hi for v, lo, hi in c.criteria.values())}/{len(c.criteria)}</span>'),
+            (c.target_id, c.model,
+             _verdict(c.passed, f"{sum(lo <= v <= hi for v, lo, hi in c.criteria.values())}/{len(c.criteria)}"),
              c.source) for c in validation.checks]),
         "<h2>Targets not reproduced by a simulation</h2>",
         table_html(["target", "how the model uses it"], sorted(validation.not_simulated.items())),
+        "<h2>Targets not yet modelled</h2>",
+        table_html(["target", "status"], sorted(validation.not_yet_modelled.items())),
     ]
     if validation.uncovered:
         parts.append(f"<p class='fail'>Not covered: {html.escape(', '.join(validation.uncovered))}</p>")
     for c in validation.checks:
-        rows = [(k, v, lo, hi, Markup(f'<span class="{"pass" if lo <= v <= hi else "fail"}">'
-                                      f'{"pass" if lo <= v <= hi else "FAIL"}</span>'))
+        bands = bands_for(c.target_id)
+        rows = [(k, v, lo, hi, bands[k].unit, _verdict(lo <= v <= hi, "pass" if lo <= v <= hi else "FAIL"),
+                 bands[k].why)
                 for k, (v, lo, hi) in c.criteria.items()]
         parts += [f"<h2>{html.escape(c.target_id)}</h2>", f"<p class='small'>{html.escape(c.source)}</p>",
-                  table_html(["criterion", "model", "low", "high", "result"], rows), _plot(c)]
-    parts += ["<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(validation.provenance, indent=2))}</pre>"]
-    html_path = outdir / "validation.html"
-    write_text_atomic(html_path, page("crosstalk validation report", "\n".join(parts)))
+                  table_html(["criterion", "model", "low", "high", "unit", "result", "band from"], rows)]
+        if c.note:
+            parts.append(f"<p class='small'>{html.escape(c.note)}</p>")
+        parts.append(_plot(c))
+    parts += ["<h2>Provenance</h2>", f"<pre>{html.escape(strict_json(validation.provenance))}</pre>"]
+    html_path = write_text_atomic(outdir / "validation.html", page("crosstalk validation report", "\n".join(parts)))
     return csv_path, html_path

@@ -5,17 +5,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crosstalk.calibration import run_check
+from crosstalk import parameters
+from crosstalk.build import write_models
+from crosstalk.registry import model_dir
 from crosstalk.simulate import Simulator
+from crosstalk.validation import run_check
 
-MODULES_DIR = Path(__file__).resolve().parents[2] / "crosstalk" / "modules"
+
+def table_path(model: str) -> Path:
+    """The parameter table of ``model`` (``crosstalk/models/<model>/parameters.toml`` in a checkout)."""
+    return Path(str(model_dir(model))) / "parameters.toml"
 
 
 def write_table(table: Path, values: dict[str, float]) -> None:
     """Replace the ``value =`` line of each fitted parameter (4 significant digits; comments and order kept)."""
     text = table.read_text(encoding="utf-8")
     for pid, v in values.items():
-        text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', lambda m: f"{m.group(1)}{float(f'{v:.4g}')!r}", text)
+        rounded = repr(float(f"{v:.4g}"))
+        text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', rf"\g<1>{rounded}", text)
         if n != 1:
             raise SystemExit(f"could not find {pid} in {table}")
     table.write_text(text, encoding="utf-8")
@@ -28,12 +35,9 @@ def finish(sim: Simulator, values: dict[str, float], target_ids: tuple[str, ...]
         print(f"{k} = {v:.4g}")
     rounded = {k: float(f"{v:.4g}") for k, v in values.items()}
     for target_id in target_ids:
-        print(run_check(target_id, sim, rounded).describe())
+        print(run_check(target_id, sim, parameters=rounded).describe())
     if write:
         write_table(table, values)
-        from crosstalk import parameters
-        from crosstalk.build import write_models
-
         parameters.clear_cache()  # the table was read before it was rewritten
         write_models()
-        print(f"wrote {table} and rebuilt models/sbml")
+        print(f"wrote {table} and rebuilt the SBML")
