@@ -207,7 +207,7 @@ def flatten(comp_sbml: str) -> str:
     if doc.convert(props) != libsbml.LIBSBML_OPERATION_SUCCESS:
         errors = [doc.getError(i).getMessage() for i in range(doc.getNumErrors())]
         raise ModelBuildError("flattening failed: " + "; ".join(errors))
-    return libsbml.writeSBMLToString(doc)
+    return str(libsbml.writeSBMLToString(doc))
 
 
 def _set_notes(element: libsbml.SBase, xhtml: str) -> None:

@@ -142,7 +142,7 @@ def scenario_sbml(scenario: Scenario, *, check: bool = True) -> str:
     model.setName(f"crosstalk {scenario.model} model: scenario {scenario.name}")
     if model.setNotes(_scenario_notes(scenario, len(points))) != libsbml.LIBSBML_OPERATION_SUCCESS:
         raise ModelBuildError("could not write the scenario notes")
-    text = libsbml.writeSBMLToString(doc)
+    text: str = libsbml.writeSBMLToString(doc)
     if check:
         problems = validate_sbml(text)
         if problems:
@@ -259,7 +259,7 @@ def scenario_sedml(scenario: Scenario, *, sbml: str | None = None, source: str =
         curve.setLogX(False)
         curve.setLogY(False)
         curve.setType(libsedml.SEDML_CURVETYPE_POINTS)
-    text = libsedml.writeSedMLToString(doc)
+    text: str = libsedml.writeSedMLToString(doc)
     back = libsedml.readSedMLFromString(text)
     errors = [back.getError(i) for i in range(back.getNumErrors())]
     errors = [e.getMessage() for e in errors if e.getSeverity() >= libsedml.LIBSEDML_SEV_ERROR]
@@ -292,7 +292,7 @@ def scenario_omex(scenario: Scenario, path: str | Path, *, rtol: float = SEDML_R
     creator.setFamilyName("export")
     desc.addCreator(creator)
     when = libcombine.Date()
-    stamp = (created or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (created or _dt.datetime.now(_dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     when.setDateAsString(stamp)
     desc.setCreated(when)
     archive.addMetadata(".", desc)

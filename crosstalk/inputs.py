@@ -20,7 +20,8 @@ class FrozenMapping(dict[str, float]):
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _immutable  # type: ignore[assignment]
 
-    def __reduce__(self) -> tuple[type[FrozenMapping], tuple[dict[str, float]]]:  # pickle rebuilds from a plain dict instead of item assignment
+    # pickle rebuilds from a plain dict instead of item assignment
+    def __reduce__(self) -> tuple[type[FrozenMapping], tuple[dict[str, float]]]:
         return (FrozenMapping, (dict(self),))
 
     def __hash__(self) -> int:  # type: ignore[override]

@@ -12,7 +12,8 @@ import pandas as pd
 
 from crosstalk.registry import Observable, model_info, model_names
 
-__all__ = ["response_class", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable", "compute_endpoints", "observables_for"]
+__all__ = ["CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable",
+           "compute_endpoints", "observables_for", "response_class"]
 
 
 def _all_observables() -> tuple[Observable, ...]:
@@ -97,7 +98,7 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
     Only the endpoints whose observables are in ``traj`` are returned.
     """
     t = traj["time_h"].to_numpy()
-    out: dict[str, float] = {
+    out: dict[str, float | bool | str] = {
         "exercise_minutes_total": float(minutes_total),
         "exercise_sessions_total": float(sessions_total),
     }

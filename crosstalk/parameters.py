@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +19,8 @@ from crosstalk.registry import model_dir, model_info, models_root, module_names,
 __all__ = ["Parameter", "clear_cache", "flat_id", "model_hash", "model_path", "model_sbml", "parameter_ids",
            "parameter_table"]
 
-_SOURCE_RE = re.compile(r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)
+_SOURCE_RE = re.compile(
+    r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)
 
 
 @dataclass(frozen=True)

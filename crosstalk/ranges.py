@@ -92,24 +92,22 @@ class ParameterRange:
 
     def from_unit(self, u: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Map uniform [0, 1] samples to this distribution (inverse CDF)."""
-        u = np.asarray(u, dtype=float)
+        x = np.asarray(u, dtype=np.float64)
         if self.distribution == "uniform":
-            return self.low + u * (self.high - self.low)
-        if self.distribution == "loguniform":
-            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
-        if self.distribution == "normal":
-            return stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
-        mode = (self.low + self.high) / 2 if self.mode is None else self.mode
-        c = (mode - self.low) / (self.high - self.low)
-        return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+            out = self.low + x * (self.high - self.low)
+        elif self.distribution == "loguniform":
+            out = np.exp(np.log(self.low) + x * (np.log(self.high) - np.log(self.low)))
+        elif self.distribution == "normal":
+            out = stats.norm.ppf(np.clip(x, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
+        else:
+            mode = (self.low + self.high) / 2 if self.mode is None else self.mode
+            c = (mode - self.low) / (self.high - self.low)
+            out = stats.triang.ppf(x, c, loc=self.low, scale=self.high - self.low)
+        return np.asarray(out, dtype=np.float64)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain TOML-ready dict."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
-
-
-#: Exercise fields that take whole numbers (sampled values are rounded to the nearest allowed integer).
-INTEGER_FIELDS: frozenset[str] = frozenset({"sessions_per_week"})
 
 
 #: Exercise fields that take whole numbers (sampled values are rounded to the nearest allowed integer).

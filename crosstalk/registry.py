@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -176,13 +175,13 @@ class ModelInfo:
         return {p.field: p.parameter for p in self.patient_fields}
 
 
-_ROOT: list[Traversable] = []
+_ROOT: list[Path] = []
 
 
-def models_root() -> Traversable:
+def models_root() -> Path:
     """The folder holding one subfolder per model, ``units.ant`` and the generated ``sbml/``: the package's
     ``crosstalk/models`` unless :func:`models_from` points elsewhere."""
-    return _ROOT[-1] if _ROOT else resources.files("crosstalk") / "models"
+    return _ROOT[-1] if _ROOT else Path(str(resources.files("crosstalk") / "models"))
 
 
 @contextmanager
@@ -205,7 +204,7 @@ def models_from(root: str | Path) -> Iterator[Path]:
         clear_cache()
 
 
-def model_dir(name: str) -> Traversable:
+def model_dir(name: str) -> Path:
     """Folder of one model (``model.ant``, ``parameters.toml``, ``manifest.toml``)."""
     if name not in model_names():
         raise ModelBuildError(f"model: unknown model {name!r}; allowed: {', '.join(model_names())}")
@@ -214,7 +213,7 @@ def model_dir(name: str) -> Traversable:
 
 def sbml_dir() -> Path:
     """Folder of the generated SBML documents that ship with the package."""
-    return Path(str(models_root() / "sbml"))
+    return models_root() / "sbml"
 
 
 def _raw_manifests() -> dict[str, dict[str, Any]]:
@@ -222,7 +221,7 @@ def _raw_manifests() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def _read_manifests(root: Traversable) -> dict[str, dict[str, Any]]:
+def _read_manifests(root: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         manifest = entry / "manifest.toml"
@@ -244,7 +243,7 @@ def model_names() -> tuple[str, ...]:
 
 
 @cache
-def _model_names(root: Traversable) -> tuple[str, ...]:
+def _model_names(root: Path) -> tuple[str, ...]:
     raw = _read_manifests(root)
     composed = [n for n, m in raw.items() if m["model"].get("submodels")]
     ordered: list[str] = []
@@ -320,7 +319,7 @@ def model_info(name: str) -> ModelInfo:
 
 
 @cache
-def _model_info(root: Traversable, name: str) -> ModelInfo:
+def _model_info(root: Path, name: str) -> ModelInfo:
     raw = _read_manifests(root)
     if name not in raw:
         raise ModelBuildError(f"model: unknown model {name!r}; allowed: {', '.join(model_names())}")

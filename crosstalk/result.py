@@ -57,7 +57,7 @@ class Result:
 
     scenario: Scenario
     timeseries: pd.DataFrame
-    endpoints: dict[str, float | bool]
+    endpoints: dict[str, float | bool | str]
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def write(self, outdir: str | Path, *, force: bool = False) -> Path:

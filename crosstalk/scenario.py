@@ -34,8 +34,19 @@ from crosstalk.parameters import parameter_ids
 from crosstalk.ranges import INTEGER_FIELDS, ParameterRange, parse_ranges
 from crosstalk.registry import all_blockades, all_drugs, model_info, model_names
 
-__all__ = ["Blockade", "CumulativeDoseWarning", "DEFAULT_MODEL", "DoseSchedule", "ExerciseRegime", "MODALITIES",
-           "Patient", "Scenario", "apply_values", "check_range_names", "load_scenario"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODALITIES",
+    "Blockade",
+    "CumulativeDoseWarning",
+    "DoseSchedule",
+    "ExerciseRegime",
+    "Patient",
+    "Scenario",
+    "apply_values",
+    "check_range_names",
+    "load_scenario",
+]
 
 MODALITIES: tuple[str, ...] = ("aerobic", "resistance", "hiit")
 #: The model a scenario runs unless it names another: the composed model.
@@ -125,8 +136,8 @@ class ExerciseRegime:
                 raise InputError("exercise.session_days", self.session_days, "days without repeats")
             object.__setattr__(self, "session_days", tuple(int(d) for d in self.session_days))
         else:
-            check_number("exercise.sessions_per_week", self.sessions_per_week, low=1, high=7, integer=True)
-            object.__setattr__(self, "sessions_per_week", int(self.sessions_per_week))
+            per_week = check_number("exercise.sessions_per_week", self.sessions_per_week, low=1, high=7, integer=True)
+            object.__setattr__(self, "sessions_per_week", int(per_week))
         if self.end_day is not None:
             check_number("exercise.end_day", self.end_day, low=self.start_day, high=MAX_DURATION_DAYS, low_open=True)
         for name in ("intensity", "minutes", "start_hour", "adherence", "start_day"):
@@ -357,7 +368,8 @@ class Scenario:
         check_choice("model", self.model, model_names())
         features = model_info(self.model).features
         check_number("duration_days", self.duration_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
-        check_number("output_step_hours", self.output_step_hours, low=0.0, high=self.duration_days * 24.0, low_open=True)
+        check_number("output_step_hours", self.output_step_hours, low=0.0, high=self.duration_days * 24.0,
+                     low_open=True)
         if self.duration_days * 24.0 / self.output_step_hours > MAX_OUTPUT_POINTS:
             raise InputError(
                 "output_step_hours", self.output_step_hours,
@@ -377,7 +389,8 @@ class Scenario:
                 raise InputError("dose.drug", d.drug, f"a drug of the {self.model!r} model; set model to one of {have}")
         if regimes and "exercise" not in features:
             have = [m for m in model_names() if "exercise" in model_info(m).features]
-            raise InputError("exercise", f"{len(regimes)} block(s)", f"no [[exercise]] in model {self.model!r}; use {have}")
+            raise InputError("exercise", f"{len(regimes)} block(s)",
+                             f"no [[exercise]] in model {self.model!r}; use {have}")
         if not isinstance(self.patient, Patient):
             raise InputError("patient", self.patient, "a Patient")
         if not isinstance(self.blockade, Blockade):
@@ -392,7 +405,8 @@ class Scenario:
             b = float(self.parameters.get("tumour_inverse_capacity", known["tumour_inverse_capacity"].value))
             if b > 0 and self.patient.tumour_cells >= 1.0 / b:
                 raise InputError("patient.tumour_cells", self.patient.tumour_cells,
-                                 f"fewer cells than the tumour carrying capacity 1/tumour_inverse_capacity = {1 / b:.3g}")
+                                 "fewer cells than the tumour carrying capacity 1/tumour_inverse_capacity = "
+                                 f"{1 / b:.3g}")
         overrides: dict[str, float] = {}
         for pid, value in dict(self.parameters).items():
             if pid not in known:
@@ -576,10 +590,11 @@ def apply_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
         if head == "patient":
             patient[tail] = float(value)
         elif head == "exercise" or head.startswith("exercise["):
-            v = int(min(7, max(1, round(value)))) if tail in INTEGER_FIELDS else float(value)
+            v: float = int(min(7, max(1, round(value)))) if tail in INTEGER_FIELDS else float(value)
             targets = range(len(regimes)) if head == "exercise" else [int(head[len("exercise["):-1])]
+            changes: dict[str, Any] = {tail: v}
             for i in targets:
-                regimes[i] = replace(regimes[i], **{tail: v})
+                regimes[i] = replace(regimes[i], **changes)
         else:
             params[name] = float(value)
     return replace(scenario, patient=Patient(**patient), exercise=tuple(regimes), parameters=params)

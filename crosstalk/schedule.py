@@ -83,7 +83,7 @@ def to_sbml_events(sbml: str, points: list[Breakpoint]) -> str:
     """
     doc = libsbml.readSBMLFromString(sbml)
     add_sbml_events(doc.getModel(), points)
-    return libsbml.writeSBMLToString(doc)
+    return str(libsbml.writeSBMLToString(doc))
 
 
 def add_sbml_events(model: libsbml.Model, points: list[Breakpoint]) -> None:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import libsbml
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import roadrunner
 
@@ -101,7 +99,8 @@ class Simulator:
         deps = init_dependencies(sbml)
         self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
         doc = libsbml.readSBMLFromString(sbml)
-        self._direct: list[tuple[int, str, bool, bool, str]] = []  # (table index, state id, is species, hasOnlySubstanceUnits, compartment id)
+        # (table index, state id, is species, hasOnlySubstanceUnits, compartment id)
+        self._direct: list[tuple[int, str, bool, bool, str]] = []
         for pid, state in direct_initial_states(sbml).items():
             if pid in self._param_ids:
                 sp = doc.getModel().getSpecies(state)
@@ -223,7 +222,8 @@ class Simulator:
                 try:
                     rr.oneStep(t, tk - t, restart)
                 except RuntimeError as err:
-                    raise SimulationError(f"scenario {scenario.name!r}: integration failed near t = {t:g} h: {err}")
+                    raise SimulationError(
+                        f"scenario {scenario.name!r}: integration failed near t = {t:g} h: {err}") from err
                 restart = False
                 t = tk
             rows[k, self._obs_param] = m.getGlobalParameterValues(self._obs_param_idx)

@@ -9,6 +9,7 @@ of the scenario, raise :class:`~crosstalk.errors.InputError` here (and so in ``s
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import TypeVar
@@ -59,10 +60,10 @@ def _planned_days(regime: ExerciseRegime, duration_days: float) -> list[int]:
     if regime.before_each_dose is not None:
         raise AssertionError("dose-anchored sessions are placed by exercise_sessions")
     end = duration_days if regime.end_day is None else min(regime.end_day, duration_days)
-    n = int(regime.sessions_per_week)
+    n = int(regime.sessions_per_week or 0)  # set whenever session_days and before_each_dose are not
     offsets = sorted({math.floor(k * 7 / n) for k in range(n)})
     days = []
-    week_start = int(math.floor(regime.start_day))
+    week_start = math.floor(regime.start_day)
     while week_start < end:
         for off in offsets:
             day = week_start + off
@@ -114,7 +115,7 @@ def exercise_sessions(scenario: Scenario) -> list[Session]:
                 )
             sessions.append(Session(start, start + regime.minutes / 60.0, regime.intensity, regime.modality))
     sessions.sort(key=lambda s: s.start_h)
-    for a, b in zip(sessions, sessions[1:]):
+    for a, b in itertools.pairwise(sessions):
         if b.start_h < a.end_h - 1e-9:
             raise InputError(
                 "exercise", f"sessions at {a.start_h:g} h and {b.start_h:g} h",
@@ -157,7 +158,7 @@ def administrations(scenario: Scenario) -> list[Administration]:
     out.sort(key=lambda a: (a.start_h, a.drug))
     for drug in {a.drug for a in out}:
         mine = [a for a in out if a.drug == drug and a.minutes > 0]
-        for a, b in zip(mine, mine[1:]):
+        for a, b in itertools.pairwise(mine):
             if b.start_h < a.start_h + a.minutes / 60.0 - 1e-9:
                 raise InputError("dose", f"{drug} at {a.start_h:g} h and {b.start_h:g} h",
                                  "infusions of one drug that do not overlap")
