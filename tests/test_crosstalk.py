@@ -109,7 +109,8 @@ def test_exev_therapy_delivers_vesicles_and_protects_the_heart(csim):
     none = csim.run(Scenario("ac", dose=AC, **sc))
     exev = (DoseSchedule("exev", 5e13, "particles", interval_days=3.5, count=32, infusion_minutes=30),)
     therapy = csim.run(Scenario("exev", dose=AC + exev, **sc))
-    first = csim.run(Scenario("peak", model="crosstalk", duration_days=0.5, output_step_hours=0.05, dose=(DoseSchedule("exev", 5e13, "particles", count=1, infusion_minutes=30),)))
+    infusion = DoseSchedule("exev", 5e13, "particles", count=1, infusion_minutes=30)
+    first = csim.run(Scenario("peak", model="crosstalk", duration_days=0.5, output_step_hours=0.05, dose=(infusion,)))
     peak = first.timeseries["exev_per_ml"].max()  # ~ infused / (plasma volume x clearance x 0.5 h)
     assert 5e9 < peak < 5e13 / 3000.0
     assert therapy.timeseries["antioxidant_boost"].max() > 0.0

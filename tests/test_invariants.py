@@ -10,9 +10,9 @@ import re
 import numpy as np
 import pytest
 
+from crosstalk.introspect import init_dependencies
 from crosstalk.parameters import flat_id, model_sbml, parameter_table
 from crosstalk.scenario import load_scenario
-from crosstalk.introspect import init_dependencies
 from crosstalk.simulate import Simulator
 
 from conftest import REPO

@@ -29,7 +29,8 @@ def test_every_builtin_scenario_runs_clean(path):
 
 @pytest.mark.parametrize("script", sorted((REPO / "examples").glob("*.py")), ids=lambda p: p.stem)
 def test_user_scripts_run(script, tmp_path):
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, encoding="utf-8", timeout=300)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, encoding="utf-8",
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert list(tmp_path.glob("*.png")) and proc.stdout.strip()
 
@@ -63,7 +64,7 @@ def test_cohort_is_reproducible_across_runs_and_worker_counts(tmp_path):
     pd.testing.assert_frame_equal(ea, eb)
     assert len(ea) == 16 and not ea["failed"].any()
     lo, hi = ea["patient.weight_kg"].min(), ea["patient.weight_kg"].max()
-    assert 50 <= lo and hi <= 100 and hi - lo > 30  # the Latin hypercube spans the range
+    assert lo >= 50 and hi <= 100 and hi - lo > 30  # the Latin hypercube spans the range
     info = json.loads((a / "cohort.json").read_text(encoding="utf-8"))
     assert 0 <= info["fraction_ctrcd"] <= 1 and 0 <= info["fraction_tumour_response"] <= 1
     assert info["provenance"]["seed"] == 3 and (a / "cohort.png").exists() and (a / "summary.md").exists()

@@ -16,7 +16,8 @@ from crosstalk.schedule import breakpoints, to_sbml_events
 from crosstalk.simulate import Result, Simulator
 
 SCENARIOS = [
-    Scenario("bout", model="exercise", duration_days=1, output_step_hours=0.25, exercise=(ExerciseRegime(session_days=(0,)),)),
+    Scenario("bout", model="exercise", duration_days=1, output_step_hours=0.25,
+             exercise=(ExerciseRegime(session_days=(0,)),)),
     Scenario("weeks", model="exercise", duration_days=21, output_step_hours=6.0,
              exercise=(ExerciseRegime(modality="resistance", intensity=0.8, minutes=40, sessions_per_week=3),)),
     Scenario("hiit-override", model="exercise", duration_days=3, output_step_hours=0.5,
@@ -69,7 +70,7 @@ def test_breakpoints_match_sbml_events_simulated_by_roadrunner(sim):
             rr[pid] = v
         rr.reset()
         cols = list(ours.columns[1:])
-        out = rr.simulate(times=ours["time_h"].to_numpy().tolist(), selections=["time"] + cols)
+        out = rr.simulate(times=ours["time_h"].to_numpy().tolist(), selections=["time", *cols])
         theirs = np.asarray(out)[:, 1:]
         a = ours[cols].to_numpy()
         scale = np.abs(theirs).max(axis=0)  # solver noise is relative to each observable's own range
@@ -78,7 +79,8 @@ def test_breakpoints_match_sbml_events_simulated_by_roadrunner(sim):
 
 def test_overrides_apply_and_do_not_leak(sim):
     base = sim.run(SCENARIOS[0]).endpoints
-    slower = sim.run(Scenario("slow", model="exercise", exercise=SCENARIOS[0].exercise, parameters={"k_il6_clearance": 0.3}))
+    slower = sim.run(Scenario("slow", model="exercise", exercise=SCENARIOS[0].exercise,
+                              parameters={"k_il6_clearance": 0.3}))
     assert slower.endpoints["il6_peak_fold"] > base["il6_peak_fold"]
     assert sim.run(SCENARIOS[0]).endpoints == base
 
@@ -100,13 +102,15 @@ def test_training_attenuates_il6_response(sim):
     """Trained state (Fischer 2004): a smaller IL-6 rise to the same bout."""
     bout = SCENARIOS[0].exercise
     untrained = sim.run(Scenario("u", model="exercise", exercise=bout)).endpoints["il6_peak_fold"]
-    trained = sim.run(Scenario("t", model="exercise", exercise=bout, parameters={"initial_training_state": 1.0})).endpoints
+    trained = sim.run(Scenario("t", model="exercise", exercise=bout,
+                               parameters={"initial_training_state": 1.0})).endpoints
     assert trained["il6_peak_fold"] < untrained
 
 
 def test_il15_responds_to_resistance_not_aerobic(sim):
     def il15_fold(modality):
-        ts = sim.run(Scenario("m", model="exercise", exercise=(ExerciseRegime(modality=modality, session_days=(0,)),))).timeseries
+        regime = ExerciseRegime(modality=modality, session_days=(0,))
+        ts = sim.run(Scenario("m", model="exercise", exercise=(regime,))).timeseries
         return ts["il15_pg_per_ml"].max() / ts["il15_pg_per_ml"].iloc[0]
     assert il15_fold("aerobic") == pytest.approx(1.0, abs=1e-9)
     assert 1.05 < il15_fold("resistance") < 2.0
@@ -176,7 +180,8 @@ def test_files_are_utf8_even_after_copasi_resets_the_locale(tmp_path):
     saved = locale.setlocale(locale.LC_ALL, None)
     path = tmp_path / "bout µ.toml"
     path.write_text('name = "bout"\ndescription = "IL-6 peak after 60 min at 70 % V̇O₂max — a check"\n'
-                    "model = \"exercise\"\nduration_days = 1\noutput_step_hours = 1.0\n[[exercise]]\nsession_days = [0]\n",
+                    "model = \"exercise\"\nduration_days = 1\noutput_step_hours = 1.0\n"
+                    "[[exercise]]\nsession_days = [0]\n",
                     encoding="utf-8")
     try:
         locale.setlocale(locale.LC_ALL, "C")

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_TARGETS
 
 from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.validation import (
@@ -27,6 +26,8 @@ from crosstalk.validation import (
 )
 from crosstalk.validation.checks import kuznetsov_reference
 from crosstalk.validation.targets import _parse_band
+
+from conftest import SHARED_TARGETS
 
 #: SHA-256 of ../shared/reference/targets.toml as copied into crosstalk/validation (2026-11-29: pembrolizumab
 #: affinity corrected, label PK added, targets for issues 15 and 16).

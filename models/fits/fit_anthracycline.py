@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import math
 
-from _common import finish, table_path
 from scipy.optimize import brentq
 
 from crosstalk.simulate import Simulator
 from crosstalk.validation import target
 from crosstalk.validation.checks import ac_lvef_decline
 from crosstalk.validation.protocols import swain_loss
+
+from _common import finish, table_path
 
 TABLE = table_path("anthracycline")
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import finish, table_path
 from scipy.optimize import brentq, least_squares
 
 from crosstalk.simulate import Simulator
 from crosstalk.validation import band
 from crosstalk.validation.protocols import cardioprotection_ratios, tumour_benefit
+
+from _common import finish, table_path
 
 TABLE = table_path("crosstalk")
 #: LVEF decline with exercise / sedentary at 10 weeks: the middle of the 0.3-0.6 band.

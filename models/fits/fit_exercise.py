@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from _common import finish, table_path
 from scipy.optimize import brentq, least_squares
 
 from crosstalk.parameters import parameter_ids
 from crosstalk.simulate import Simulator
 from crosstalk.validation import CHECKS, band
 from crosstalk.validation.checks import exev_release_cycling, il6_prolonged_run, nk_mobilisation
+
+from _common import finish, table_path
 
 TABLE = table_path("exercise")
 
