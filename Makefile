@@ -1,13 +1,14 @@
 # Two entry points for a fresh machine with Python 3.11+ and make:
 #   make demo   set up .venv, install crosstalk, run the built-in scenarios into out/
-#   make test   set up .venv, install crosstalk with test extras, run the whole test suite
+#   make test   set up .venv, install crosstalk with test extras, lint (ruff), type-check (mypy --strict on the
+#               package) and run the whole test suite
 #   (make bench runs the benchmarks in benchmarks/, writing benchmarks/results.json)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast models check-models clean bench
+.PHONY: demo test test-fast lint models check-models clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +21,14 @@ $(STAMP): $(PY) pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/crosstalk demo --out out --force --analysis analysis/regimes_during_ac.toml
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(PY) -m ruff check crosstalk tests examples benchmarks models
+	$(PY) -m mypy
+
+test: lint
 	$(PY) -m pytest -m "slow or not slow"
 
-test-fast: $(STAMP)
+test-fast: lint
 	$(PY) -m pytest -m "not slow"
 
 models: $(STAMP)

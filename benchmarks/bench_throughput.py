@@ -109,31 +109,25 @@ def run_crosstalk(sets, scenario, *, rtol: float, atol_tight: bool = False) -> t
 
 
 def _pool_job(args):
-    from crosstalk.sensitivity import _job_fn
+    from crosstalk.sensitivity import SampleJob, _run_sample
 
     scenario, rtol = args
-    return _job_fn((scenario, {}, OUTPUTS, (), None, rtol))
+    return _run_sample(SampleJob(scenario, {}, OUTPUTS, (), None, rtol))
 
 
 def run_crosstalk_pool(sets, scenario, *, rtol: float, workers: int, dask: bool = False) -> tuple[float, list]:
-    """The sensitivity engine's executors, timed after every worker has compiled its model (warm-up map)."""
-    from crosstalk.runner import DaskExecutor, LocalPool
+    """The sensitivity engine's executors (crosstalk.executors.run_many on a local pool or a Dask LocalCluster),
+    timed after every worker has compiled its model (warm-up tasks of one item each)."""
+    from crosstalk.executors import dask_executor, local_executor, run_many
 
     jobs = [(replace(scenario, parameters=p), rtol) for p in sets]
     warm = [(scenario, rtol)] * (2 * workers)
-    if dask:
-        # two batches per worker, as a chunk of 256 samples gives with the default batch of 64 on 2 workers
-        with DaskExecutor(n_workers=workers, progress=False, batch=max(1, -(-len(jobs) // (2 * workers)))) as ex:
-            size, ex.batch = ex.batch, 1
-            ex(warm, _pool_job)  # one item per task, so that every worker compiles its model before timing
-            ex.batch = size
-            t0 = time.perf_counter()
-            res = ex(jobs, _pool_job)
-            return time.perf_counter() - t0, res
-    with LocalPool(workers) as pool:
-        pool.map(_pool_job, warm, progress=False)
+    # Dask: two batches per worker, as a chunk of 256 samples gives on 2 workers; the pool: run_many's default
+    batch = max(1, -(-len(jobs) // (2 * workers))) if dask else None
+    with dask_executor(n_workers=workers) if dask else local_executor(workers) as ex:
+        run_many(warm, _pool_job, executor=ex, batch=1, progress=False)
         t0 = time.perf_counter()
-        res = pool.map(_pool_job, jobs, progress=False)
+        res = run_many(jobs, _pool_job, executor=ex, batch=batch, progress=False)
         return time.perf_counter() - t0, res
 
 
@@ -267,13 +261,13 @@ def run_averaged(sets, scenario) -> tuple[float, list[dict]]:
 # ------------------------------------------------------------------------------------------- memory
 def _memory_worker(n: int) -> tuple[float, float, float]:
     """RSS (MB) after 100 warm-up simulations and after n more (a 7-day composed scenario with a bout and a dose)."""
-    from crosstalk.runner import simulator
     from crosstalk.scenario import DoseSchedule, ExerciseRegime, Scenario
+    from crosstalk.simulate import simulator_for
 
     sc = Scenario("memory", model="crosstalk", duration_days=7, output_step_hours=24.0,
                   exercise=(ExerciseRegime(session_days=(1,)),),
                   dose=(DoseSchedule("doxorubicin", 60.0, "mg/m2", infusion_minutes=15),))
-    sim = simulator("crosstalk", rtol=1e-6)
+    sim = simulator_for("crosstalk", rtol=1e-6)
     rng = np.random.default_rng(0)
     for _ in range(100):
         sim.run(sc)
@@ -285,12 +279,12 @@ def _memory_worker(n: int) -> tuple[float, float, float]:
 
 
 def run_memory(n: int, workers: int) -> list[tuple[float, float, float]]:
-    from crosstalk.runner import LocalPool
+    from crosstalk.executors import local_executor, run_many
 
-    with LocalPool(workers) as pool:
-        if workers == 1:
-            return [_memory_worker(n)]
-        return pool.map(_memory_worker, [n] * workers, progress=False)
+    if workers == 1:
+        return [_memory_worker(n)]
+    with local_executor(workers) as ex:
+        return run_many([n] * workers, _memory_worker, executor=ex, batch=1, progress=False)
 
 
 # ------------------------------------------------------------------------------------------- study
@@ -333,8 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     n = args.samples or (16 if args.quick else 60)
     n_mem = args.memory_sims or (2000 if args.quick else 20000)
     study_n = args.study_n or (32 if args.quick else 256)
+    from crosstalk.executors import default_workers
     from crosstalk.export import scenario_sbml
-    from crosstalk.runner import default_workers
     from crosstalk.schedule import exercise_sessions
 
     workers = default_workers()

@@ -72,6 +72,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    import shutil
+
+    from crosstalk.report.plots import summary_figure
     from crosstalk.report.sensitivity import write_sensitivity_report
     from crosstalk.scenario import load_scenario
     from crosstalk.sensitivity import load_analysis, run_sensitivity
@@ -83,51 +86,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         result = simulate(scenario)
         target = result.write(out / "scenarios" / path.stem, force=args.force)
+        summary_figure(result, target / "summary.png")
         print(f"{path.stem}: {time.perf_counter() - t0:.2f} s -> {target}")
     spec = load_analysis(args.analysis)
     sens_dir = out / "sensitivity" / Path(args.analysis).stem
     if sens_dir.exists() and args.force:
-        import shutil
-
         shutil.rmtree(sens_dir)
-    sens_dir.mkdir(parents=True, exist_ok=True)
-    result = run_sensitivity(spec, sens_dir, workers=args.workers, resume=not args.force)
-    report = write_sensitivity_report(result, sens_dir, base=simulate(spec.scenario_for({})))
+    sens = run_sensitivity(spec, sens_dir, workers=args.workers, resume=not args.force)
+    report = write_sensitivity_report(sens, sens_dir, base=simulate(spec.scenario_for({})))
     print(f"scenario outputs: {(out / 'scenarios').resolve()}")
     print(f"sensitivity report: {report.resolve()}")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from crosstalk.compare import write_comparison
-    from crosstalk.runner import run_many
+    from crosstalk.compare import run_comparison, write_comparison
+    from crosstalk.report.compare import write_compare_figure
     from crosstalk.scenario import load_scenario
-    from crosstalk.simulate import simulate
 
     scenarios = [load_scenario(p) for p in args.scenarios]
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise InputError("scenario names", names, "distinct names (they label the comparison)")
-    results = run_many(scenarios, simulate, workers=min(args.workers or len(scenarios), len(scenarios)),
-                       progress=not args.quiet, desc="scenarios")
-    failed = [r for r in results if not hasattr(r, "timeseries")]
-    if failed:
-        for f in failed:
+    out = _fresh_dir(args.out, args.force)
+    # one process per scenario unless --workers says fewer
+    comparison = run_comparison(scenarios, workers=min(args.workers or len(scenarios), len(scenarios)),
+                                progress=not args.quiet)
+    if len(comparison.failures):
+        for f in comparison.failures.itertuples(index=False):
             print(f"crosstalk: {f.scenario} failed: {f.error}", file=sys.stderr)
         return 1
-    out = write_comparison(results, _fresh_dir(args.out, args.force))
-    print(f"compared {len(results)} scenarios -> {out}/compare.png, endpoints.csv, endpoints.md")
+    write_comparison(comparison.results, out)
+    write_compare_figure(comparison.results, out)
+    print(f"compared {len(comparison.results)} scenarios -> {out}/compare.png, endpoints.csv, endpoints.md")
     return 0
 
 
 def _cmd_cohort(args: argparse.Namespace) -> int:
-    from crosstalk.cohort import run_cohort, write_cohort
+    from crosstalk.cohort import run_cohort
+    from crosstalk.report.cohort import write_cohort_figure
     from crosstalk.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    result = run_cohort(scenario, args.n, seed=args.seed, workers=args.workers, progress=not args.quiet)
-    out = write_cohort(result, _fresh_dir(args.out, args.force))
-    fr = ", ".join(f"{k} = {v:.3f}" for k, v in result.fractions().items())
+    out = _fresh_dir(args.out, args.force)
+    result = run_cohort(scenario, args.n, seed=args.seed, outdir=out, workers=args.workers, progress=not args.quiet)
+    write_cohort_figure(result, out)
+    fr = ", ".join(f"{k} = {v:.3f}" for k, v in result.fractions_dict().items())
     print(f"cohort of {args.n} ({len(result.failures)} failed) in {result.provenance['wall_time_s']} s: {fr} -> {out}")
     return 0
 
@@ -141,7 +142,10 @@ def _fresh_dir(path: str, force: bool) -> Path:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     import shutil
+    from concurrent.futures import Executor
+    from contextlib import AbstractContextManager, nullcontext
 
+    from crosstalk.executors import dask_executor
     from crosstalk.report.sensitivity import write_sensitivity_report
     from crosstalk.sensitivity import load_analysis, run_sensitivity
     from crosstalk.simulate import simulate
@@ -150,23 +154,19 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and args.force and not args.resume:
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    executor = None
+    # one executor for the whole study: a Dask cluster's, or (None) the local pool run_sensitivity makes
+    cluster: AbstractContextManager[Executor | None] = nullcontext()
     if args.scheduler or args.dask_local:
-        from crosstalk.runner import DaskExecutor
-
-        executor = DaskExecutor(args.scheduler, n_workers=args.dask_local, progress=not args.quiet)
+        cluster = dask_executor(args.scheduler, n_workers=args.dask_local)
     try:
-        result = run_sensitivity(spec, out, workers=args.workers, resume=args.resume, progress=not args.quiet,
-                                 executor=executor)
+        with cluster as executor:
+            result = run_sensitivity(spec, out, executor=executor, workers=args.workers, resume=args.resume,
+                                     progress=not args.quiet)
     except KeyboardInterrupt:
         done = len(list((out / "chunks").glob("chunk_*.parquet")))
         print(f"crosstalk: interrupted; {done} completed chunk(s) of {spec.name} are saved in {out}; "
               f"continue with: crosstalk sensitivity {args.spec} --out {out} --resume", file=sys.stderr)
         return 130
-    finally:
-        if executor is not None:
-            executor.close()
     report = write_sensitivity_report(result, out, base=simulate(spec.scenario_for({})))
     p = result.provenance
     print(f"{spec.name}: {p['simulations']} simulations ({p['failed']} failed) in {p['wall_time_s']} s -> {report}")
@@ -175,15 +175,22 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from crosstalk.report.validation import write_validation
-    from crosstalk.validate import run_validation
+    from crosstalk.validation import run_validation
 
-    validation = run_validation(models=("crosstalk",) if args.composed else None)
+    def progress(target_id: str, model: str) -> None:
+        print(f"validating {target_id} on {model}", file=sys.stderr, flush=True)
+
+    validation = run_validation(models=("crosstalk",) if args.composed else None, progress=progress)
     csv_path, html_path = write_validation(validation, args.out)
     n_pass = sum(c.passed for c in validation.checks)
-    print(f"{n_pass}/{len(validation.checks)} targets pass; report: {html_path} (table: {csv_path})")
+    print(f"{n_pass}/{len(validation.checks)} simulated targets pass; report: {html_path} (table: {csv_path})")
     for c in validation.checks:
         if not c.passed:
             print(c.describe())
+    for target_id, status in validation.not_yet_modelled.items():
+        print(f"  {target_id}: {status}")
+    if validation.uncovered:
+        print(f"targets with no check and no explanation: {', '.join(validation.uncovered)}")
     return 0 if validation.passed else 1
 
 

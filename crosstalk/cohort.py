@@ -1,116 +1,195 @@
 """Virtual cohorts: a Latin hypercube (pydoe) over patient and biological parameters, one simulation each.
 
 The ranges come from the scenario's ``[cohort]`` section (``[[cohort.parameter]]``: name, low, high,
-distribution). The same scenario, n and seed give the same patients and the same endpoints.
+distribution). The same scenario, n and seed give the same patients and the same endpoints, whatever runs them.
+
+The study in three steps (:func:`run_cohort` chains them): :func:`sample_cohort` (the patients' values),
+:func:`run_patients` (one simulation each, through any :class:`concurrent.futures.Executor`; a failed one is
+recorded, not fatal) and :func:`summarise_cohort` (distributions and fractions). Results are tidy DataFrames;
+:func:`write_cohort` writes them (the figure, ``cohort.png``, is :mod:`crosstalk.report.cohort`'s).
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pydoe
 
 from crosstalk.errors import InputError
-from crosstalk.runner import RunFailure, run_many
+from crosstalk.executors import RunFailure, endpoints_of, run_many
+from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
+from crosstalk.result import versions
 from crosstalk.scenario import Scenario, apply_values
 
-__all__ = ["CohortResult", "run_cohort", "sample_cohort", "write_cohort"]
+__all__ = ["RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "run_cohort", "run_patients",
+           "sample_cohort", "summarise_cohort", "write_cohort"]
 
+#: Tumour response classes counted as a response (complete or partial).
 RESPONDERS = ("CR", "PR")
+MAX_PATIENTS = 1_000_000
 
 
 def sample_cohort(scenario: Scenario, n: int, *, seed: int) -> pd.DataFrame:
     """n patients' values (one column per cohort parameter) from a seeded Latin hypercube."""
     if not scenario.cohort:
         raise InputError("cohort", None, "a [cohort] section with [[cohort.parameter]] ranges in the scenario")
-    if n < 1 or n > 1_000_000:
-        raise InputError("--n", n, "an integer in [1, 1000000]")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1 or n > MAX_PATIENTS:
+        raise InputError("n", n, f"an integer in [1, {MAX_PATIENTS}]")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError("seed", seed, "an integer")
     unit = pydoe.lhs(len(scenario.cohort), samples=n, seed=seed)
     return pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(scenario.cohort)})
 
 
+def run_patients(scenario: Scenario, values: pd.DataFrame, *, executor: Executor | None = None,
+                 workers: int | None = None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate one patient per row of ``values`` (see :func:`sample_cohort`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What every patient receives; each row's values are applied to it.
+    values : DataFrame
+        One column per cohort parameter.
+    executor : concurrent.futures.Executor, optional
+        Runs the simulations (e.g. ``client.get_executor()``); default: a local pool of ``workers`` processes.
+    workers : int, optional
+        Processes of the local pool (default: all cores; 1: this process).
+    progress : bool
+        A progress bar ("patients").
+
+    Returns
+    -------
+    patients, failures : DataFrame
+        ``patient``, the values and the endpoints (NaN for a failed patient) and ``failed``, one row per patient;
+        and ``patient, scenario, error`` for each failed simulation.
+    """
+    scenarios = [apply_values(scenario, row) for row in _records(values)]
+    results = run_many(scenarios, endpoints_of, executor=executor, workers=workers, progress=progress,
+                       desc="patients")
+    rows = [({} if isinstance(r, RunFailure) else r) for r in results]
+    patients = pd.concat([values.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+    patients.insert(0, "patient", np.arange(len(values)))
+    patients["failed"] = [isinstance(r, RunFailure) for r in results]
+    failures = pd.DataFrame([{"patient": r.index, "scenario": r.scenario, "error": r.error}
+                             for r in results if isinstance(r, RunFailure)],
+                            columns=["patient", "scenario", "error"])
+    return patients, failures
+
+
+def _records(values: pd.DataFrame) -> list[dict[str, float]]:
+    return [{str(k): float(v) for k, v in row.items()} for row in values.to_dict("records")]
+
+
+def cohort_summary(patients: pd.DataFrame) -> pd.DataFrame:
+    """Distribution of every numeric column: ``endpoint, mean, sd, p05, p25, median, p75, p95``."""
+    numeric = patients.select_dtypes(include=[np.number, bool]).astype(float)
+    q = numeric.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).T
+    q.columns = ["p05", "p25", "median", "p75", "p95"]
+    table = pd.concat([numeric.mean().rename("mean"), numeric.std().rename("sd"), q], axis=1)
+    table.index.name = "endpoint"
+    return table.reset_index()
+
+
+def cohort_fractions(patients: pd.DataFrame) -> pd.DataFrame:
+    """``outcome, fraction``: patients with CTRCD and with a tumour response (CR or PR), where the model has them."""
+    rows: list[dict[str, Any]] = []
+    if "ctrcd" in patients:
+        rows.append({"outcome": "ctrcd", "fraction": float(patients["ctrcd"].astype(bool).mean())})
+    if "tumour_response" in patients:
+        rows.append({"outcome": "tumour_response",
+                     "fraction": float(patients["tumour_response"].isin(RESPONDERS).mean())})
+    return pd.DataFrame(rows, columns=["outcome", "fraction"])
+
+
+def summarise_cohort(patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`cohort_summary` and :func:`cohort_fractions` of ``patients``."""
+    return cohort_summary(patients), cohort_fractions(patients)
+
+
 @dataclass(frozen=True)
 class CohortResult:
-    """Per-patient values and endpoints, failures, and provenance."""
+    """A simulated cohort, as tidy DataFrames.
+
+    Attributes
+    ----------
+    patients : DataFrame
+        ``patient``, the sampled values, the endpoints and ``failed``: one row per patient.
+    summary : DataFrame
+        ``endpoint, mean, sd, p05, p25, median, p75, p95``: one row per numeric column of ``patients``.
+    fractions : DataFrame
+        ``outcome, fraction``: CTRCD and tumour response (CR or PR), where the model has them.
+    failures : DataFrame
+        ``patient, scenario, error`` of each failed simulation.
+    provenance : dict
+        Scenario name, n, seed, number of failures, wall time, versions.
+    """
 
     patients: pd.DataFrame
-    failures: tuple[RunFailure, ...]
-    provenance: dict
+    summary: pd.DataFrame
+    fractions: pd.DataFrame
+    failures: pd.DataFrame
+    provenance: dict[str, Any]
 
-    def summary(self) -> pd.DataFrame:
-        """Distribution of every numeric endpoint: mean, sd and quantiles."""
-        numeric = self.patients.select_dtypes(include=[np.number, bool]).astype(float)
-        q = numeric.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).T
-        q.columns = ["p05", "p25", "median", "p75", "p95"]
-        return pd.concat([numeric.mean().rename("mean"), numeric.std().rename("sd"), q], axis=1)
-
-    def fractions(self) -> dict[str, float]:
-        """Fraction of patients with CTRCD and with tumour response (CR or PR), where the model has them."""
-        out = {}
-        if "ctrcd" in self.patients:
-            out["fraction_ctrcd"] = float(self.patients["ctrcd"].astype(bool).mean())
-        if "tumour_response" in self.patients:
-            out["fraction_tumour_response"] = float(self.patients["tumour_response"].isin(RESPONDERS).mean())
-        return out
+    def fractions_dict(self) -> dict[str, float]:
+        """The fractions as ``{"fraction_<outcome>": value}`` (the keys of ``cohort.json``)."""
+        return {f"fraction_{o}": float(f) for o, f in zip(self.fractions["outcome"], self.fractions["fraction"])}
 
 
-def run_cohort(scenario: Scenario, n: int, *, seed: int, workers: int | None = None,
-               progress: bool = True) -> CohortResult:
-    """Simulate a virtual cohort of ``n`` patients around ``scenario``."""
+def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | None = None,
+               executor: Executor | None = None, workers: int | None = None, progress: bool = True) -> CohortResult:
+    """Simulate a virtual cohort of ``n`` patients around ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with a ``[cohort]`` section.
+    n : int
+        Patients.
+    seed : int
+        Seed of the Latin hypercube.
+    outdir : path, optional
+        Where to write the data (:func:`write_cohort`); None: nothing is written.
+    executor, workers, progress
+        See :func:`run_patients`.
+    """
     t0 = time.perf_counter()
     values = sample_cohort(scenario, n, seed=seed)
-    scenarios = [apply_values(scenario, row) for row in values.to_dict("records")]
-    results = run_many(scenarios, workers=workers, progress=progress, desc="patients")
-    failures = tuple(r for r in results if isinstance(r, RunFailure))
-    rows = [({} if isinstance(r, RunFailure) else r) for r in results]
-    patients = pd.concat([values, pd.DataFrame(rows)], axis=1)
-    patients.insert(0, "patient", np.arange(n))
-    patients["failed"] = [isinstance(r, RunFailure) for r in results]
-    from crosstalk.simulate import versions
-
+    patients, failures = run_patients(scenario, values, executor=executor, workers=workers, progress=progress)
+    summary, fractions = summarise_cohort(patients)
     provenance = {"scenario": scenario.name, "n": n, "seed": seed, "failures": len(failures),
                   "wall_time_s": round(time.perf_counter() - t0, 2), "versions": versions()}
-    return CohortResult(patients, failures, provenance)
+    result = CohortResult(patients, summary, fractions, failures, provenance)
+    if outdir is not None:
+        write_cohort(result, outdir)
+    return result
 
 
 def write_cohort(result: CohortResult, outdir: str | Path) -> Path:
-    """Write endpoints.csv, summary.csv, summary.md, cohort.json (fractions, provenance) and cohort.png."""
-    import matplotlib
+    """Write ``endpoints.csv``, ``summary.csv``, ``summary.md`` and ``cohort.json`` (fractions and provenance,
+    strict JSON) into ``outdir``, each file atomically.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    The figure, ``cohort.png``, is :func:`crosstalk.report.cohort.write_cohort_figure`'s.
+    """
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    result.patients.to_csv(outdir / "endpoints.csv", index=False)
-    summary = result.summary()
-    summary.to_csv(outdir / "summary.csv")
-    fractions = result.fractions()
-    lines = ["| endpoint | mean | sd | p05 | median | p95 |", "|---|---|---|---|---|---|"]
-    lines += [f"| {k} | {r['mean']:.4g} | {r['sd']:.4g} | {r['p05']:.4g} | {r['median']:.4g} | {r['p95']:.4g} |"
-              for k, r in summary.iterrows()]
-    lines += ["", *(f"- {k}: {v:.3f}" for k, v in fractions.items())]
-    (outdir / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (outdir / "cohort.json").write_text(json.dumps({**fractions, "provenance": result.provenance}, indent=2),
-                                        encoding="utf-8")
-    cols = [c for c in ("tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "il6_peak_fold",
-                        "nk_tumour_cells_mean", "exev_auc_particles_h_per_ml") if c in result.patients]
-    if cols:
-        fig, axes = plt.subplots(1, len(cols) + 1, figsize=(3.2 * (len(cols) + 1), 3), squeeze=False)
-        for ax, c in zip(axes[0], cols):
-            ax.hist(result.patients[c].dropna(), bins=30, color="tab:blue", alpha=0.8)
-            ax.set_title(c, fontsize=8)
-        ax = axes[0][-1]
-        ax.bar(list(fractions), list(fractions.values()), color="tab:orange")
-        ax.set_ylim(0, 1)
-        ax.set_title("fractions", fontsize=8)
-        ax.tick_params(axis="x", labelsize=6)
-        fig.tight_layout()
-        fig.savefig(outdir / "cohort.png", dpi=100)
-        plt.close(fig)
+    write_csv_atomic(outdir / "endpoints.csv", result.patients, index=False)
+    write_csv_atomic(outdir / "summary.csv", result.summary, index=False)
+    fractions = result.fractions_dict()
+    write_text_atomic(outdir / "summary.md", _markdown(result.summary, fractions))
+    write_json_atomic(outdir / "cohort.json", {**fractions, "provenance": result.provenance})
     return outdir
+
+
+def _markdown(summary: pd.DataFrame, fractions: Mapping[str, float]) -> str:
+    lines = ["| endpoint | mean | sd | p05 | median | p95 |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['endpoint']} | {r['mean']:.4g} | {r['sd']:.4g} | {r['p05']:.4g} | {r['median']:.4g} | "
+              f"{r['p95']:.4g} |" for r in summary.to_dict("records")]
+    lines += ["", *(f"- {k}: {v:.3f}" for k, v in fractions.items())]
+    return "\n".join(lines) + "\n"

@@ -1,23 +1,33 @@
-"""Side-by-side comparison of scenarios: overlaid key observables and an endpoint table with differences."""
+"""Side-by-side comparison of scenarios: their results and an endpoint table with differences.
+
+:func:`run_comparison` simulates the scenarios (through any :class:`concurrent.futures.Executor`) and tabulates
+their endpoints; :func:`write_comparison` writes the table (``endpoints.csv``, ``endpoints.md``). The overlaid
+trajectories (``compare.png``) are :mod:`crosstalk.report.compare`'s.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
-from crosstalk.observables import OBSERVABLES
-from crosstalk.simulate import Result
+from crosstalk.errors import InputError
+from crosstalk.executors import RunFailure, run_many
+from crosstalk.files import write_csv_atomic, write_text_atomic
+from crosstalk.result import Result
+from crosstalk.scenario import Scenario
+from crosstalk.simulate import simulate
 
-__all__ = ["COMPARE_OBSERVABLES", "endpoint_table", "write_comparison"]
-
-COMPARE_OBSERVABLES: tuple[str, ...] = ("tumour_volume_mm3", "lvef_percent", "il6_pg_per_ml", "exev_per_ml",
-                                        "nk_blood_per_ul")
+__all__ = ["Comparison", "endpoint_table", "run_comparison", "write_comparison"]
 
 
 def endpoint_table(results: Sequence[Result]) -> pd.DataFrame:
     """Endpoints (rows) by scenario (columns), plus the numeric difference of each scenario from the first."""
+    if not results:
+        raise InputError("results", [], "at least one result to tabulate")
     table = pd.DataFrame({r.scenario.name: r.endpoints for r in results})
     first = results[0].scenario.name
     for r in results[1:]:
@@ -28,32 +38,63 @@ def endpoint_table(results: Sequence[Result]) -> pd.DataFrame:
     return table
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """Scenarios run side by side.
+
+    Attributes
+    ----------
+    results : tuple of Result
+        The scenarios that ran, in the order given.
+    endpoints : DataFrame
+        :func:`endpoint_table` of ``results`` (index ``endpoint``); empty when none ran.
+    failures : DataFrame
+        ``scenario, error`` of each scenario whose simulation failed (left out of ``results``).
+    """
+
+    results: tuple[Result, ...]
+    endpoints: pd.DataFrame
+    failures: pd.DataFrame
+
+
+def run_comparison(scenarios: Sequence[Scenario], *, outdir: str | Path | None = None,
+                   executor: Executor | None = None, workers: int | None = None,
+                   progress: bool = True) -> Comparison:
+    """Simulate ``scenarios`` (the first is the reference of the differences) and tabulate their endpoints.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        Distinct names (they label the columns).
+    outdir : path, optional
+        Where to write the table (:func:`write_comparison`) when every scenario ran; None: nothing is written.
+    executor : concurrent.futures.Executor, optional
+        Runs the simulations; default: a local pool of ``workers`` processes (at most one per scenario).
+    workers : int, optional
+        Processes of the local pool (default: all cores; 1: this process).
+    progress : bool
+        A progress bar ("scenarios").
+    """
+    names = [s.name for s in scenarios]
+    if not names or len(set(names)) != len(names):
+        raise InputError("scenarios", names, "one or more scenarios with distinct names (they label the comparison)")
+    runs = run_many(list(scenarios), simulate, executor=executor, workers=workers, progress=progress,
+                    desc="scenarios")
+    results = tuple(r for r in runs if isinstance(r, Result))
+    failures = pd.DataFrame([{"scenario": r.scenario, "error": r.error} for r in runs if isinstance(r, RunFailure)],
+                            columns=["scenario", "error"])
+    comparison = Comparison(results, endpoint_table(results) if results else pd.DataFrame(), failures)
+    if outdir is not None and not len(failures):
+        write_comparison(results, outdir)
+    return comparison
+
+
 def write_comparison(results: Sequence[Result], outdir: str | Path) -> Path:
-    """Write compare.png (overlaid observables), endpoints.csv and endpoints.md into ``outdir``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Write ``endpoints.csv`` and ``endpoints.md`` (:func:`endpoint_table`) into ``outdir``, atomically."""
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    meta = {o.name: o for o in OBSERVABLES}
-    panels = [c for c in COMPARE_OBSERVABLES if all(c in r.timeseries for r in results)]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.3 * len(panels)), sharex=True, squeeze=False)
-    for ax, name in zip(axes[:, 0], panels):
-        for r in results:
-            ts = r.timeseries
-            ax.plot(ts["time_h"] / 24.0, ts[name], lw=1.3, label=r.scenario.name)
-        ax.set_ylabel(f"{meta[name].description}\n[{meta[name].unit}]", fontsize=8)
-        ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7)
-    axes[-1, 0].set_xlabel("time [days]")
-    fig.tight_layout()
-    fig.savefig(outdir / "compare.png", dpi=100)
-    plt.close(fig)
     table = endpoint_table(results)
-    table.to_csv(outdir / "endpoints.csv")
-    (outdir / "endpoints.md").write_text(_markdown(table), encoding="utf-8")
+    write_csv_atomic(outdir / "endpoints.csv", table)
+    write_text_atomic(outdir / "endpoints.md", _markdown(table))
     return outdir
 
 

@@ -1,17 +1,26 @@
 """Global sensitivity analysis: analysis spec -> SALib samples -> simulations -> indices.
 
-Sampling and analysis are SALib's (``sample.sobol`` scrambled and seeded, ``analyze.sobol`` with bootstrap
-confidence intervals; ``sample.morris`` / ``analyze.morris``), never re-implemented. SALib samples the unit
-hypercube; each :class:`~crosstalk.scenario.ParameterRange` maps its column through its inverse CDF (uniform,
-log-uniform, normal, triangular). Whole-number regime fields (``exercise.sessions_per_week``) are rounded to the
-nearest allowed value when applied, so their index measures the effect of the rounded, real-world choice.
+The study in three steps, each a function of its own (:func:`run_sensitivity` chains them):
 
-Runs go through :func:`crosstalk.runner.run_many` (one Simulator per worker process) in chunks; each finished
-chunk is written atomically to ``DIR/chunks/`` (Parquet) next to ``DIR/manifest.json`` (spec hash, seed, model
-hash, versions), so ``--resume`` recomputes only missing chunks and gives the same indices as an
-uninterrupted run. A failed simulation is recorded with its parameters; a Sobol group (the N*(D+2) design's rows
-of one base sample) containing a failure is dropped before analysis, so no NaN reaches SALib; above
-``max_failure_fraction`` the analysis stops and names the parameter region where failures concentrate.
+1. :func:`sample_analysis`: the design. Sampling and analysis are SALib's (``sample.sobol`` scrambled and seeded,
+   ``analyze.sobol`` with bootstrap confidence intervals; ``sample.morris`` / ``analyze.morris``), never
+   re-implemented. SALib samples the unit hypercube; each :class:`~crosstalk.ranges.ParameterRange` maps its column
+   through its inverse CDF (uniform, log-uniform, normal, triangular). Whole-number regime fields
+   (``exercise.sessions_per_week``) are rounded to the nearest allowed value when applied, so their index measures
+   the effect of the rounded, real-world choice.
+2. :func:`run_samples`: one simulation per sample, through any :class:`concurrent.futures.Executor` (a local
+   process pool or a Dask client's executor; :mod:`crosstalk.executors`), one executor for the whole study, in
+   chunks of :data:`CHUNK` samples. With an ``outdir``, each finished chunk is written atomically to
+   ``outdir/chunks/`` (Parquet) next to ``outdir/manifest.json`` (spec hash, seed, model hash, versions), so
+   ``resume=True`` recomputes only missing chunks and gives the same indices as an uninterrupted run. Without
+   one, everything stays in memory. A simulation that fails is retried once at ``rtol / 100``; one that fails
+   again is recorded with its parameters, never fatal.
+3. :func:`analyse_samples`: the indices. A Sobol group (the N*(D+2) design's rows of one base sample) containing a
+   failure is dropped before analysis, so no NaN reaches SALib; above ``max_failure_fraction`` the analysis stops
+   and names the parameter region where failures concentrate.
+
+Results are tidy DataFrames (:class:`SensitivityResult`); :func:`write_sensitivity` writes them as CSV (the
+report, figures and HTML, is :mod:`crosstalk.report.sensitivity`'s).
 """
 
 from __future__ import annotations
@@ -22,29 +31,50 @@ import logging
 import math
 import time
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
 
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
-from crosstalk.files import write_atomic, write_text_atomic
-from crosstalk.observables import ENDPOINTS
-from crosstalk.runner import LocalPool, RunFailure
-from crosstalk.scenario import (ParameterRange, Scenario, _number, apply_values, check_range_names, load_scenario,
-                                parse_ranges)
+from crosstalk.executors import RunFailure, local_executor, run_many
+from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
+from crosstalk.inputs import check_number
+from crosstalk.observables import ENDPOINTS, observables_for
+from crosstalk.parameters import model_hash
+from crosstalk.ranges import ParameterRange, parse_ranges
+from crosstalk.result import versions
+from crosstalk.scenario import Scenario, apply_values, check_range_names, load_scenario
+from crosstalk.simulate import simulator_for
 
 log = logging.getLogger(__name__)
 
-__all__ = ["AnalysisSpec", "SensitivityResult", "load_analysis", "run_sensitivity"]
+__all__ = ["CHUNK", "MANIFEST", "STUDY_RTOL", "AnalysisSpec", "Evaluate", "SensitivityResult", "analyse_samples",
+           "load_analysis", "run_samples", "run_sensitivity", "sample_analysis", "write_sensitivity"]
 
 METHODS = ("sobol", "morris")
+#: Samples per chunk: the unit of progress saved to disk (and of work lost to an interruption).
 CHUNK = 256
 #: Default relative tolerance of study runs (see AnalysisSpec.rtol).
 STUDY_RTOL = 1e-6
+#: The file in a study's outdir that identifies its run (spec hash, seed, model hash, versions).
+MANIFEST = "manifest.json"
+
+FloatArray = npt.NDArray[np.float64]
+#: A stand-in for the simulation (known-answer tests of the pipeline): a picklable module-level function of one
+#: sample's values ``{range name: value}`` returning ``{output: value}`` (time-resolved outputs as ``obs@k``).
+Evaluate = Callable[[dict[str, float]], Mapping[str, float]]
 
 
 @dataclass(frozen=True)
@@ -114,17 +144,15 @@ class AnalysisSpec:
         for o in self.outputs:
             if not isinstance(o, str) or o not in numeric:
                 raise InputError("outputs", o, f"numeric endpoint names, e.g. {', '.join(sorted(numeric)[:5])}, ...")
-        from crosstalk.observables import observables_for
-
         names = {o.name for o in observables_for(self.base_scenario.model)}
         for o in self.time_resolved:
             if not isinstance(o, str) or o not in names:
                 raise InputError("time_resolved", o, f"observables of the {self.base_scenario.model!r} model")
-        _number("max_failure_fraction", self.max_failure_fraction, low=0.0, high=1.0, high_open=True)
-        _number("rtol", self.rtol, low=1e-12, high=1e-3)
+        check_number("max_failure_fraction", self.max_failure_fraction, low=0.0, high=1.0, high_open=True)
+        check_number("rtol", self.rtol, low=1e-12, high=1e-3)
         if self.output_step_hours is not None:
-            _number("output_step_hours", self.output_step_hours, low=0.0,
-                    high=self.base_scenario.duration_hours, low_open=True)
+            check_number("output_step_hours", self.output_step_hours, low=0.0,
+                         high=self.base_scenario.duration_hours, low_open=True)
         if not isinstance(self.second_order, bool):
             raise InputError("second_order", self.second_order, "true or false")
         if not isinstance(self.name, str) or not self.name.strip():
@@ -148,16 +176,12 @@ class AnalysisSpec:
         }, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
 
-    def unit_samples(self) -> np.ndarray:
+    def unit_samples(self) -> FloatArray:
         """The SALib design on the unit hypercube (rows in SALib's order)."""
         if self.method == "sobol":
-            from SALib.sample import sobol
-
-            return sobol.sample(self.problem, self.n, calc_second_order=self.second_order, scramble=True,
-                                seed=self.seed)
-        from SALib.sample import morris
-
-        return morris.sample(self.problem, self.n, num_levels=4, seed=self.seed)
+            return np.asarray(sobol_sample.sample(self.problem, self.n, calc_second_order=self.second_order,
+                                                  scramble=True, seed=self.seed), dtype=float)
+        return np.asarray(morris_sample.sample(self.problem, self.n, num_levels=4, seed=self.seed), dtype=float)
 
     def samples(self) -> pd.DataFrame:
         """The design in parameter units, one column per range."""
@@ -166,8 +190,6 @@ class AnalysisSpec:
 
     def scenario_for(self, values: Mapping[str, float]) -> Scenario:
         """The base scenario with one sample's values (and the analysis output grid)."""
-        from dataclasses import replace
-
         sc = apply_values(self.base_scenario, values)
         if self.output_step_hours:
             sc = replace(sc, output_step_hours=self.output_step_hours)
@@ -223,33 +245,56 @@ def _find_scenario(ref: str, spec_path: Path) -> Scenario:
     raise InputError("base_scenario", ref, "a scenario file (relative to the spec) or a built-in scenario name")
 
 
-# ---------------------------------------------------------------------------------------------- evaluation
-def _job_fn(job: tuple) -> dict[str, Any]:
-    """One sample (runs in a worker process): endpoints and time-resolved observables of the scenario, or the
-    outputs of a custom ``evaluate(values)`` (known-answer functions run through the same engine).
+# ---------------------------------------------------------------------------------------------- 1. sampling
+def sample_analysis(spec: AnalysisSpec) -> pd.DataFrame:
+    """The design of ``spec``: one row per simulation in SALib's order, one column per range (parameter units).
 
-    A simulation that fails (CVODE error, non-finite values) is retried once at ``rtol / 100``; the row then
-    carries ``retried = 1``. A second failure propagates (the sample is recorded as failed)."""
-    from crosstalk.runner import simulator
+    Deterministic: the same spec (seed included) gives the same design on any machine.
+    """
+    return spec.samples()
 
-    scenario, values, outputs, series, evaluate, rtol = job
+
+# ---------------------------------------------------------------------------------------------- 2. running
+class SampleJob(NamedTuple):
+    """One sample's work item (sent to a worker)."""
+
+    scenario: Scenario | None       # the base scenario with the sample's values (None with ``evaluate``)
+    values: dict[str, float]        # the sample's values by range name
+    outputs: tuple[str, ...]        # endpoints to return
+    series: tuple[str, ...]         # observables to return at every output time (``obs@k``)
+    evaluate: Evaluate | None       # a stand-in for the simulation (known-answer tests)
+    rtol: float                     # CVODE relative tolerance
+
+
+def _run_sample(job: SampleJob) -> dict[str, float]:
+    """One sample (runs in a worker process): the outputs, and ``retried`` (1.0 when the simulation was rerun).
+
+    A simulation that fails (CVODE error, non-finite endpoints) is retried once at ``rtol / 100``: a stiff corner
+    of the parameter space that the study tolerance cannot step through usually passes at a tighter one. A second
+    failure propagates (the executor records the sample as failed).
+    """
     retried = 0.0
-    if evaluate is not None:
-        row = {k: float(v) for k, v in evaluate(values).items()}
+    if job.evaluate is not None:
+        row = {k: float(v) for k, v in job.evaluate(job.values).items()}
     else:
+        if job.scenario is None:
+            raise ValueError("a sample job needs a scenario or an evaluate function")
         try:
-            res = simulator(scenario.model, rtol=rtol).run(scenario)
-            _check_finite(res.endpoints, outputs)
+            res = simulator_for(job.scenario.model, rtol=job.rtol).run(job.scenario)
+            _check_finite(res.endpoints, job.outputs)
         except (SimulationError, ArithmeticError) as first:
-            log.info("sample %s: %s; retrying at rtol %g", values, first, rtol / 100)
-            res = simulator(scenario.model, rtol=rtol / 100).run(scenario)
+            log.info("sample %s: %s; retrying at rtol %g", job.values, first, job.rtol / 100)
             retried = 1.0
-        row = {o: float(res.endpoints[o]) for o in outputs}
-        for obs in series:
+            try:
+                res = simulator_for(job.scenario.model, rtol=job.rtol / 100).run(job.scenario)
+            except SimulationError as second:
+                raise SimulationError(f"{second} (also at rtol {job.rtol / 100:g}, after: {first})") from None
+        row = {o: float(res.endpoints[o]) for o in job.outputs}
+        for obs in job.series:
             for k, v in enumerate(res.timeseries[obs].to_numpy()):
                 row[f"{obs}@{k}"] = float(v)
     if not all(math.isfinite(v) for v in row.values()):
-        raise ArithmeticError("non-finite output")
+        raise ArithmeticError("non-finite output" + (" after a retry at rtol/100" if retried else ""))
     row["retried"] = retried
     return row
 
@@ -260,119 +305,171 @@ def _check_finite(endpoints: Mapping[str, Any], outputs: tuple[str, ...]) -> Non
         raise ArithmeticError(f"non-finite endpoints {bad}")
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
-    """Indices and everything the report needs."""
-
-    spec: AnalysisSpec
-    indices: pd.DataFrame          # output, parameter, S1, S1_conf, ST, ST_conf (Morris: mu_star, sigma, ...)
-    second_order: pd.DataFrame     # output, parameter_1, parameter_2, S2, S2_conf
-    time_resolved: pd.DataFrame    # observable, time_h, parameter, S1, S1_conf, ST, ST_conf
-    convergence: pd.DataFrame      # output, n, parameter, S1, ST
-    samples: pd.DataFrame          # design + outputs + failed
-    failures: pd.DataFrame         # sample, error, parameters
-    constant_outputs: tuple[str, ...]
-    provenance: dict
-
-
 def _manifest(spec: AnalysisSpec, n_samples: int) -> dict[str, Any]:
-    from crosstalk.parameters import model_hash
-    from crosstalk.simulate import versions
-
     return {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "n": spec.n,
             "method": spec.method, "samples": n_samples, "chunk": CHUNK,
             "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
             "versions": versions()}
 
 
-def run_samples(spec: AnalysisSpec, outdir: str | Path, *, workers: int | None = None, resume: bool = False,
-                progress: bool = True, executor: Any = None, evaluate: Any = None) -> pd.DataFrame:
-    """Run (or resume) every sample of ``spec``, chunk by chunk, into ``outdir/chunks``.
+def _prepare_outdir(spec: AnalysisSpec, outdir: Path, n_samples: int, *, resume: bool) -> Path:
+    """Check that ``outdir`` may take this run (new, or resuming the same spec); write its manifest."""
+    manifest_path = outdir / MANIFEST
+    manifest = _manifest(spec, n_samples)
+    if manifest_path.exists():
+        if not resume:
+            raise InputError("outdir", str(outdir), "a directory without a run in it (it holds one: resume it "
+                                                    "with resume=True, or choose a new outdir)")
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            old = {}
+        if not isinstance(old, dict) or old.get("spec_hash") != manifest["spec_hash"]:
+            raise InputError("outdir", str(outdir), "a directory holding a run of the same spec to resume "
+                                                    "(its spec hash differs)")
+    chunks_dir = outdir / "chunks"
+    chunks_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(manifest_path, manifest)
+    return chunks_dir
+
+
+def run_samples(spec: AnalysisSpec, outdir: str | Path | None = None, *, executor: Executor | None = None,
+                workers: int | None = None, resume: bool = False, progress: bool = True,
+                evaluate: Evaluate | None = None) -> pd.DataFrame:
+    """Run every sample of ``spec`` (or, with ``resume``, the ones an interrupted run left), chunk by chunk.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    outdir : path, optional
+        Where chunks and the manifest are saved as they finish (needed to resume). None: memory only.
+    executor : concurrent.futures.Executor, optional
+        Runs the simulations (e.g. ``client.get_executor()`` of a Dask client); default: a local pool of
+        ``workers`` processes made for this study (:func:`crosstalk.executors.local_executor`).
+    workers : int, optional
+        Processes of the local pool (default: all cores; 1: this process).
+    resume : bool
+        Continue the run saved in ``outdir`` (same spec): complete chunks are read back, the rest recomputed.
+    progress : bool
+        A progress bar per chunk.
+    evaluate : callable, optional
+        Replaces the simulation (see :data:`Evaluate`).
 
     Returns
     -------
     DataFrame
-        The design (parameter columns), the outputs, ``failed`` and ``error``, in SALib's sample order.
+        ``sample``, the design (one column per range), the outputs, ``retried`` (1.0: rerun at rtol/100),
+        ``failed`` and ``error``, in SALib's sample order.
+
+    Raises
+    ------
+    InputError
+        ``resume`` without an ``outdir``; an ``outdir`` that holds a run and no ``resume``; resuming a run of
+        another spec.
     """
-    outdir = Path(outdir)
-    design = spec.samples()
+    if resume and outdir is None:
+        raise InputError("outdir", None, "the directory of the run to resume (resume=True needs one)")
+    design = sample_analysis(spec)
     n = len(design)
-    chunks_dir = outdir / "chunks"
-    manifest_path = outdir / "manifest.json"
-    manifest = _manifest(spec, n)
-    if manifest_path.exists():
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if not resume:
-            raise InputError("--out", str(outdir), "a new directory, or --resume to continue this run, or --force")
-        if old.get("spec_hash") != manifest["spec_hash"]:
-            raise InputError("--resume", str(outdir), "a directory holding a run of the same spec (spec hash differs)")
-    chunks_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(manifest_path, json.dumps(manifest, indent=2))
-    series = spec.time_resolved
-    parts = []
+    chunks_dir = None if outdir is None else _prepare_outdir(spec, Path(outdir), n, resume=resume)
     starts = range(0, n, CHUNK)
-    with LocalPool(workers if executor is None else 1) as pool:
-        for c, start in enumerate(starts):
-            part = _chunk(spec, design, c, start, n, chunks_dir, pool, executor, evaluate, series, progress, len(starts))
-            parts.append(part)
+    # one executor for the whole study: a pool's workers compile their models once, not once per chunk
+    with local_executor(workers) if executor is None else nullcontext(executor) as ex:
+        parts = [_chunk(spec, design, c, start, chunks_dir, ex, workers, evaluate, progress, len(starts))
+                 for c, start in enumerate(starts)]
     return pd.concat(parts, ignore_index=True)
 
 
-def _chunk(spec: AnalysisSpec, design: pd.DataFrame, c: int, start: int, n: int, chunks_dir: Path,
-           pool: LocalPool, executor: Any, evaluate: Any, series: tuple[str, ...], progress: bool,
+def _chunk(spec: AnalysisSpec, design: pd.DataFrame, c: int, start: int, chunks_dir: Path | None,
+           executor: Executor, workers: int | None, evaluate: Evaluate | None, progress: bool,
            n_chunks: int) -> pd.DataFrame:
-    """One chunk: read it back when complete, else run it and write it atomically."""
-    path = chunks_dir / f"chunk_{c:05d}.parquet"
-    if path.exists():
+    """One chunk: read it back when saved and complete, else run it (and save it atomically)."""
+    rows = design.iloc[start:start + CHUNK]
+    path = None if chunks_dir is None else chunks_dir / f"chunk_{c:05d}.parquet"
+    if path is not None and path.exists():
         try:
             part = pd.read_parquet(path)
-            if len(part) == min(CHUNK, n - start):
+            if len(part) == len(rows):
                 return part
-        except Exception:  # a half-written or corrupt chunk is recomputed  # noqa: BLE001
+        except Exception:  # a half-written or corrupt chunk is recomputed
             log.warning("recomputing unreadable chunk %s", path)
-    rows = design.iloc[start:start + CHUNK]
-    jobs = [(None if evaluate else spec.scenario_for(r), r, spec.outputs, series, evaluate, spec.rtol)
-            for r in rows.to_dict("records")]
-    desc = f"{spec.name} chunk {c + 1}/{n_chunks}"
-    if executor is not None:
-        results = executor(jobs, _job_fn)
-    else:
-        results = pool.map(_job_fn, jobs, progress=progress, desc=desc)
-    out_rows = []
+    jobs = [SampleJob(None if evaluate else spec.scenario_for(r), r, spec.outputs, spec.time_resolved, evaluate,
+                      spec.rtol) for r in rows.to_dict("records")]
+    results = run_many(jobs, _run_sample, executor=executor, workers=workers, progress=progress,
+                       desc=f"{spec.name} chunk {c + 1}/{n_chunks}")
+    out_rows: list[dict[str, Any]] = []
     for r in results:
         if isinstance(r, RunFailure):
+            # a numerical failure has been retried once before it was given up (a bad input is not retried)
             numerical = r.error.startswith(("SimulationError", "ArithmeticError"))
             out_rows.append({"failed": True, "error": r.error, "retried": 1.0 if numerical else 0.0})
         else:
             out_rows.append({**r, "failed": False, "error": ""})
     part = pd.concat([rows.reset_index(drop=True), pd.DataFrame(out_rows)], axis=1)
     part.insert(0, "sample", np.arange(start, start + len(rows)))
-    write_atomic(path, lambda tmp: part.to_parquet(tmp, index=False))
+    if path is not None:
+        write_atomic(path, lambda tmp: part.to_parquet(tmp, index=False))
     return part
 
 
-# ---------------------------------------------------------------------------------------------- analysis
+# ---------------------------------------------------------------------------------------------- 3. analysing
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Indices and everything the report needs, as tidy DataFrames.
+
+    Attributes
+    ----------
+    spec : AnalysisSpec
+    indices : DataFrame
+        ``output, parameter, S1, S1_conf, ST, ST_conf`` (Morris: ``mu, mu_star, sigma, mu_star_conf``).
+    second_order : DataFrame
+        ``output, parameter_1, parameter_2, S2, S2_conf`` (Sobol with ``second_order``).
+    time_resolved : DataFrame
+        ``observable, time_h, parameter, S1, S1_conf, ST, ST_conf``.
+    convergence : DataFrame
+        ``output, n, parameter, S1, ST``: the indices from the first n/8, n/4, n/2 and n base samples.
+    samples : DataFrame
+        The design, the outputs, ``retried``, ``failed`` and ``error`` (see :func:`run_samples`).
+    failures : DataFrame
+        ``sample, error, retried`` and the range values of each failed simulation.
+    constant_outputs : tuple of str
+        Outputs that did not vary (not analysed).
+    provenance : dict
+        Spec hash, seed, model hash, versions, counts of simulations, failures and retries, rtol, wall time.
+    """
+
+    spec: AnalysisSpec
+    indices: pd.DataFrame
+    second_order: pd.DataFrame
+    time_resolved: pd.DataFrame
+    convergence: pd.DataFrame
+    samples: pd.DataFrame
+    failures: pd.DataFrame
+    constant_outputs: tuple[str, ...]
+    provenance: dict[str, Any]
+
+
 def _groups(spec: AnalysisSpec) -> int:
     d = len(spec.parameters)
     return 2 * d + 2 if (spec.method == "sobol" and spec.second_order) else d + 2
 
 
-def _analyse(spec: AnalysisSpec, y: np.ndarray, x_unit: np.ndarray | None) -> dict[str, np.ndarray]:
+def _analyse(spec: AnalysisSpec, y: FloatArray, x_unit: FloatArray | None) -> Mapping[str, Any]:
+    res: Mapping[str, Any]
     if spec.method == "sobol":
-        from SALib.analyze import sobol
+        res = sobol_analyze.analyze(spec.problem, y, calc_second_order=spec.second_order, num_resamples=200,
+                                    conf_level=0.95, seed=spec.seed)
+    else:
+        res = morris_analyze.analyze(spec.problem, x_unit, y, num_resamples=200, conf_level=0.95, num_levels=4,
+                                     seed=spec.seed)
+    return res
 
-        return sobol.analyze(spec.problem, y, calc_second_order=spec.second_order, num_resamples=200,
-                             conf_level=0.95, seed=spec.seed)
-    from SALib.analyze import morris
 
-    return morris.analyze(spec.problem, x_unit, y, num_resamples=200, conf_level=0.95, num_levels=4, seed=spec.seed)
-
-
-def _failure_region(spec: AnalysisSpec, samples: pd.DataFrame, unit: np.ndarray) -> str:
-    failed = samples["failed"].to_numpy()
+def _failure_region(spec: AnalysisSpec, samples: pd.DataFrame, unit: FloatArray) -> str:
+    failed = samples["failed"].to_numpy(dtype=bool)
     parts = []
     for j, p in enumerate(spec.parameters):
-        q = unit[failed, j].mean()
+        q = float(unit[failed, j].mean())
         parts.append((abs(q - 0.5), p.name, q))
     parts.sort(reverse=True)
     return "; ".join(f"{name}: failures at mean quantile {q:.2f}" for _, name, q in parts[:3])
@@ -380,26 +477,46 @@ def _failure_region(spec: AnalysisSpec, samples: pd.DataFrame, unit: np.ndarray)
 
 def analyse_samples(spec: AnalysisSpec, samples: pd.DataFrame, *, wall_time_s: float = 0.0,
                     workers: int | None = None) -> SensitivityResult:
-    """Indices from run samples (failed groups dropped; constant outputs flagged, not analysed)."""
+    """Indices from run samples (failed groups dropped; constant outputs flagged, not analysed).
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    samples : DataFrame
+        What :func:`run_samples` returned for ``spec``.
+    wall_time_s, workers
+        Recorded in the provenance.
+
+    Raises
+    ------
+    CrosstalkError
+        When more than ``spec.max_failure_fraction`` of the simulations failed (naming where they concentrate).
+    """
     unit = spec.unit_samples()
     n_rows = len(samples)
+    if n_rows != len(unit):
+        raise InputError("samples", f"{n_rows} rows", f"the {len(unit)} rows of this spec's design (run_samples)")
     failed = samples["failed"].to_numpy(dtype=bool)
-    fraction = failed.mean() if n_rows else 0.0
+    fraction = float(failed.mean()) if n_rows else 0.0
     if fraction > spec.max_failure_fraction:
         raise CrosstalkError(
             f"{failed.sum()} of {n_rows} simulations failed ({fraction:.1%} > {spec.max_failure_fraction:.1%}); "
-            f"region: {_failure_region(spec, samples, unit)}. See failures.csv; narrow the ranges or raise "
-            "max_failure_fraction.")
+            f"region: {_failure_region(spec, samples, unit)}. See the failed samples (failures.csv in the outdir); "
+            "narrow the ranges or raise max_failure_fraction.")
     g = _groups(spec) if spec.method == "sobol" else len(spec.parameters) + 1
     n_groups = n_rows // g
     keep_group = ~failed.reshape(n_groups, g).any(axis=1)
     keep_rows = np.repeat(keep_group, g)
 
-    def y_of(col: str, rows: np.ndarray = keep_rows) -> np.ndarray:
-        return samples[col].to_numpy(dtype=float)[rows]
+    def y_of(col: str, rows: npt.NDArray[np.bool_] = keep_rows) -> FloatArray:
+        y: FloatArray = samples[col].to_numpy(dtype=float)[rows]
+        return y
 
     names = [p.name for p in spec.parameters]
-    indices, second, conv, constant = [], [], [], []
+    indices: list[pd.DataFrame] = []
+    second: list[dict[str, Any]] = []
+    conv: list[dict[str, Any]] = []
+    constant: list[str] = []
     for out in spec.outputs:
         y = y_of(out)
         if np.ptp(y) == 0:
@@ -423,12 +540,11 @@ def analyse_samples(spec: AnalysisSpec, samples: pd.DataFrame, *, wall_time_s: f
                 rm = _analyse(spec, ym, None)
                 for k, name in enumerate(names):
                     conv.append({"output": out, "n": m, "parameter": name, "S1": rm["S1"][k], "ST": rm["ST"][k]})
-    tr = []
+    tr: list[dict[str, Any]] = []
     if spec.method == "sobol":
+        times = _output_times(spec)
         for obs in spec.time_resolved:
-            cols = [c for c in samples.columns if c.startswith(f"{obs}@")]
-            times = _output_times(spec)
-            for c in cols:
+            for c in [c for c in samples.columns if c.startswith(f"{obs}@")]:
                 k = int(c.split("@")[1])
                 y = y_of(c)
                 if np.ptp(y) == 0:
@@ -437,9 +553,10 @@ def analyse_samples(spec: AnalysisSpec, samples: pd.DataFrame, *, wall_time_s: f
                 for j, name in enumerate(names):
                     tr.append({"observable": obs, "time_h": times[k], "parameter": name, "S1": res["S1"][j],
                                "S1_conf": res["S1_conf"][j], "ST": res["ST"][j], "ST_conf": res["ST_conf"][j]})
-    fails = samples.loc[failed, ["sample", "error", *names]].reset_index(drop=True)
+    fail_cols = ["sample", "error", *(["retried"] if "retried" in samples else []), *names]
+    fails = samples.loc[failed, fail_cols].reset_index(drop=True)
     provenance = {**_manifest(spec, n_rows), "simulations": int(n_rows), "failed": int(failed.sum()),
-                  "failure_fraction": float(fraction), "groups_dropped": int((~keep_group).sum()),
+                  "failure_fraction": fraction, "groups_dropped": int((~keep_group).sum()),
                   "retried": int(samples["retried"].fillna(0).sum()) if "retried" in samples else 0,
                   "rtol": spec.rtol, "wall_time_s": round(wall_time_s, 2), "workers": workers}
     return SensitivityResult(spec, pd.concat(indices, ignore_index=True) if indices else pd.DataFrame(),
@@ -455,25 +572,69 @@ def _tidy(res: Mapping[str, Any], names: list[str], output: str, method: str) ->
                          "sigma": res["sigma"], "mu_star_conf": res["mu_star_conf"]})
 
 
-def _output_times(spec: AnalysisSpec) -> np.ndarray:
+def _output_times(spec: AnalysisSpec) -> FloatArray:
     sc = spec.scenario_for({})
     n = int(np.floor(sc.duration_hours / sc.output_step_hours + 1e-9)) + 1
     t = np.round(np.arange(n) * sc.output_step_hours, 9)
-    return t if t[-1] >= sc.duration_hours - 1e-9 else np.append(t, sc.duration_hours)
+    return t if t[-1] >= sc.duration_hours - 1e-9 else np.asarray(np.append(t, sc.duration_hours), dtype=float)
 
 
-def run_sensitivity(spec: AnalysisSpec, outdir: str | Path, *, workers: int | None = None, resume: bool = False,
-                    progress: bool = True, executor: Any = None, evaluate: Any = None) -> SensitivityResult:
-    """Run (or resume) and analyse; writes chunks and ``failures.csv`` into ``outdir``.
+# ---------------------------------------------------------------------------------------------- the study
+def _write_failures(samples: pd.DataFrame, outdir: str | Path) -> Path | None:
+    """Write the failed samples (every column) to ``outdir/failures.csv`` atomically; None when none failed."""
+    fails = samples[samples["failed"]]
+    if not len(fails):
+        return None
+    return write_csv_atomic(Path(outdir) / "failures.csv", fails, index=False)
 
-    ``evaluate``, a picklable module-level function of the sample's values returning ``{output: value}``,
-    replaces the simulation (for known-answer tests of the pipeline).
+
+def write_sensitivity(result: SensitivityResult, outdir: str | Path) -> Path:
+    """Write the result's data into ``outdir``, each file atomically: ``indices.csv``, and where not empty
+    ``time_resolved.csv``, ``convergence.csv``, ``second_order.csv`` and ``failures.csv``."""
+    outdir = Path(outdir)
+    write_csv_atomic(outdir / "indices.csv", result.indices, index=False)
+    for name, df in (("time_resolved", result.time_resolved), ("convergence", result.convergence),
+                     ("second_order", result.second_order)):
+        if len(df):
+            write_csv_atomic(outdir / f"{name}.csv", df, index=False)
+    _write_failures(result.samples, outdir)
+    return outdir
+
+
+def run_sensitivity(spec: AnalysisSpec, outdir: str | Path | None = None, *, executor: Executor | None = None,
+                    workers: int | None = None, resume: bool = False, progress: bool = True,
+                    evaluate: Evaluate | None = None) -> SensitivityResult:
+    """Sample, run (or resume) and analyse ``spec``: :func:`sample_analysis`, :func:`run_samples`,
+    :func:`analyse_samples`.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+    outdir : path, optional
+        Where the run is saved as it goes (chunks, manifest) and its data written at the end (see
+        :func:`write_sensitivity`). None: nothing is written; the result is in memory.
+    executor, workers, resume, progress, evaluate
+        See :func:`run_samples`.
+
+    Returns
+    -------
+    SensitivityResult
+        Tidy DataFrames: ``.indices``, ``.samples``, ``.failures``, ``.time_resolved``, ``.convergence``, ...
+
+    Examples
+    --------
+    With a Dask cluster::
+
+        from distributed import Client
+        with Client("tcp://scheduler:8786") as client:
+            result = run_sensitivity(spec, executor=client.get_executor())
     """
     t0 = time.perf_counter()
-    samples = run_samples(spec, outdir, workers=workers, resume=resume, progress=progress, executor=executor,
+    samples = run_samples(spec, outdir, executor=executor, workers=workers, resume=resume, progress=progress,
                           evaluate=evaluate)
-    outdir = Path(outdir)
-    fails = samples[samples["failed"]]
-    if len(fails):
-        fails.to_csv(outdir / "failures.csv", index=False)
-    return analyse_samples(spec, samples, wall_time_s=time.perf_counter() - t0, workers=workers)
+    if outdir is not None:  # before the analysis, which may stop on too many failures and points to this file
+        _write_failures(samples, outdir)
+    result = analyse_samples(spec, samples, wall_time_s=time.perf_counter() - t0, workers=workers)
+    if outdir is not None:
+        write_sensitivity(result, outdir)
+    return result

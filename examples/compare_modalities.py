@@ -1,6 +1,6 @@
 """Aerobic, HIIT and resistance training during AC against sedentary AC, through the public API.
 
-Usage: python scenarios/scripts/compare_modalities.py [OUTDIR]
+Usage: python examples/compare_modalities.py [OUTDIR]
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from pathlib import Path
 
 from crosstalk import load_scenario, simulate
 from crosstalk.compare import write_comparison
+from crosstalk.report.compare import write_compare_figure
 
 
 def main(outdir: Path) -> None:
     names = ("ac_sedentary", "aerobic_during_ac", "hiit_during_ac", "resistance_during_ac")
     results = [simulate(load_scenario(resources.files("crosstalk.scenarios") / f"{n}.toml")) for n in names]
     write_comparison(results, outdir)
+    write_compare_figure(results, outdir)
     for r in results:
         e = r.endpoints
         print(f"{r.scenario.name:22s} tumour {e['tumour_volume_change_percent']:+7.1f}%  "

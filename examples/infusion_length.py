@@ -1,6 +1,6 @@
 """Does a longer doxorubicin infusion spare the heart? Same cumulative dose, infusions of 15 min to 96 h.
 
-Usage: python scenarios/scripts/infusion_length.py [OUTDIR]
+Usage: python examples/infusion_length.py [OUTDIR]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How many aerobic sessions a week during AC? Vary one thing, simulate, plot.
 
-Usage: python scenarios/scripts/vary_sessions_per_week.py [OUTDIR]
+Usage: python examples/vary_sessions_per_week.py [OUTDIR]
 """
 
 from __future__ import annotations

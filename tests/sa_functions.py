@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 NAMES = ("k_il6_clearance", "k_il15_clearance", "k_irisin_clearance")
 N_TIMES = 5  # the test spec's output grid: 1 day at 6 h
@@ -35,3 +36,23 @@ def failing_often(v: dict) -> dict:
     if v[NAMES[0]] > 0.8:
         raise RuntimeError("CVODE Error: CV_CONV_FAILURE (simulated)")
     return {"il6_peak_fold": linear(v)["il6_peak_fold"]}
+
+
+def ishigami_slowly(v: dict) -> dict:
+    """Ishigami, taking 2 ms (a study long enough to lose a worker in the middle of it)."""
+    time.sleep(0.002)
+    return ishigami(v)
+
+
+def square_or_fail(x: float) -> float:
+    """x squared; a negative x fails as a solver would (RuntimeError), a NaN as a bad input would (ValueError)."""
+    if x != x:
+        raise ValueError("not a number")
+    if x < 0:
+        raise RuntimeError(f"CVODE Error: CV_CONV_FAILURE at x = {x}")
+    return x * x
+
+
+def not_a_run_failure(x: float) -> float:
+    """A programming error (TypeError), which must not be mistaken for a failed simulation."""
+    raise TypeError("bug")

@@ -10,12 +10,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sa_functions as saf
-from crosstalk.errors import CrosstalkError, InputError
-from crosstalk.scenario import ExerciseRegime, ParameterRange, Scenario
-from crosstalk.sensitivity import AnalysisSpec, load_analysis, run_sensitivity
+from crosstalk import sensitivity
+from crosstalk.errors import CrosstalkError, InputError, SimulationError
+from crosstalk.executors import dask_executor
+from crosstalk.ranges import ParameterRange
+from crosstalk.scenario import ExerciseRegime, Scenario, load_scenario
+from crosstalk.sensitivity import (
+    AnalysisSpec,
+    analyse_samples,
+    load_analysis,
+    run_samples,
+    run_sensitivity,
+    sample_analysis,
+)
+from crosstalk.simulate import simulator_for
 
+import sa_functions as saf
 from conftest import REPO, small_spec
+
 
 def spec(lo: float, hi: float, *, n: int = 1024, time_resolved=(), seed: int = 11, **kw) -> AnalysisSpec:
     ranges = tuple(ParameterRange(name, lo, hi) for name in saf.NAMES)
@@ -55,14 +67,45 @@ def test_resume_after_interruption_gives_identical_indices(tmp_path):
     chunks = sorted((part_dir / "chunks").glob("chunk_*.parquet"))
     chunks[3].unlink()
     chunks[5].write_bytes(chunks[5].read_bytes()[:200])  # half-written
-    with pytest.raises(InputError, match="--resume"):
+    with pytest.raises(InputError, match="resume=True") as info:  # no silent overwrite of a saved run
         run_sensitivity(spec(0, 1, n=512), part_dir, workers=1, evaluate=saf.linear, progress=False)
+    assert info.value.field == "outdir"
     resumed = run_sensitivity(spec(0, 1, n=512), part_dir, workers=1, evaluate=saf.linear, progress=False,
                               resume=True)
     pd.testing.assert_frame_equal(full.indices, resumed.indices)
-    with pytest.raises(InputError, match="spec hash"):
+    with pytest.raises(InputError, match="spec hash") as info:
         run_sensitivity(spec(0, 1, n=512, seed=12), part_dir, workers=1, evaluate=saf.linear, progress=False,
                         resume=True)
+    assert info.value.field == "outdir"
+
+
+def test_in_memory_study_writes_nothing_and_equals_the_saved_one(tmp_path, monkeypatch):
+    """No outdir: tidy DataFrames in memory, no file anywhere; the same numbers as a run saved to disk. The split
+    points (sample_analysis, run_samples, analyse_samples) chain to the same result."""
+    monkeypatch.chdir(tmp_path)
+    s = spec(0, 1, n=256, max_failure_fraction=0.05)
+    mem = run_sensitivity(s, workers=1, evaluate=saf.failing, progress=False)
+    assert list(tmp_path.iterdir()) == []
+    assert isinstance(mem.indices, pd.DataFrame) and isinstance(mem.samples, pd.DataFrame)
+    assert list(mem.indices.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(mem.failures) == mem.provenance["failed"] > 0
+    assert {"sample", "error", *saf.NAMES} <= set(mem.failures.columns)
+    saved = run_sensitivity(s, tmp_path / "saved", workers=1, evaluate=saf.failing, progress=False)
+    pd.testing.assert_frame_equal(mem.indices, saved.indices)
+    pd.testing.assert_frame_equal(mem.samples, saved.samples)
+    for name in ("indices.csv", "convergence.csv", "failures.csv", "manifest.json"):
+        assert (tmp_path / "saved" / name).exists(), name
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "saved" / "indices.csv"), saved.indices)
+    design = sample_analysis(s)
+    assert list(design.columns) == list(saf.NAMES) and len(design) == 256 * 5
+    samples = run_samples(s, workers=1, evaluate=saf.failing, progress=False)
+    pd.testing.assert_frame_equal(analyse_samples(s, samples).indices, mem.indices)
+
+
+def test_resume_needs_an_outdir():
+    with pytest.raises(InputError, match="resume") as info:
+        run_sensitivity(spec(0, 1, n=64), workers=1, evaluate=saf.linear, progress=False, resume=True)
+    assert info.value.field == "outdir"
 
 
 def test_same_seed_same_samples_and_outputs_across_worker_counts(tmp_path):
@@ -75,14 +118,14 @@ def test_same_seed_same_samples_and_outputs_across_worker_counts(tmp_path):
 def test_failures_are_recorded_and_their_groups_dropped(tmp_path):
     res = run_sensitivity(spec(0, 1, n=512, max_failure_fraction=0.05), tmp_path, workers=1,
                           evaluate=saf.failing, progress=False)
-    assert 0 < res.provenance["failed"] and res.provenance["groups_dropped"] > 0
+    assert res.provenance["failed"] > 0 and res.provenance["groups_dropped"] > 0
     assert np.isfinite(res.indices[["S1", "ST"]].to_numpy()).all()
     assert (tmp_path / "failures.csv").exists()
     assert res.failures["error"].str.contains("CV_CONV_FAILURE").all()
 
 
 def test_too_many_failures_stop_with_the_failing_region(tmp_path):
-    with pytest.raises(CrosstalkError, match="k_il6_clearance: failures at mean quantile 0.9"):
+    with pytest.raises(CrosstalkError, match=r"k_il6_clearance: failures at mean quantile 0\.9"):
         run_sensitivity(spec(0, 1, n=128), tmp_path, workers=1, evaluate=saf.failing_often, progress=False)
 
 
@@ -95,26 +138,27 @@ def test_constant_outputs_are_flagged_not_analysed(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("old", "new", "field"),
     [
-        ("n = 128", "n = 100"),
-        ("seed = 20261129", "seed = 0"),
-        ('method = "sobol"', 'method = "fast"'),
+        ("n = 128", "n = 100", "n"),
+        ("seed = 20261129", "seed = 0", "seed"),
+        ('method = "sobol"', 'method = "fast"', "method"),
         ('outputs = ["tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "nk_tumour_cells_mean"]',
-         'outputs = ["tumour_size"]'),
-        ('name = "exercise.intensity"', 'name = "exercise.speed"'),
+         'outputs = ["tumour_size"]', "outputs"),
+        ('name = "exercise.intensity"', 'name = "exercise.speed"', "parameter.name"),
         ('distribution = "loguniform"\n\n[[parameter]]\nname = "nk_homing_gain"',
-         'distribution = "lognormal"\n\n[[parameter]]\nname = "nk_homing_gain"'),
+         'distribution = "lognormal"\n\n[[parameter]]\nname = "nk_homing_gain"',
+         "parameter[exev_release_per_intensity].distribution"),
     ],
 )
-def test_bad_spec_fields_get_clear_errors(tmp_path, change, field):
+def test_bad_spec_fields_get_clear_errors(tmp_path, old, new, field):
     text = (REPO / "analysis" / "regimes_during_ac.toml").read_text(encoding="utf-8")
-    old, new = change, field
     assert old in text
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_analysis(bad)
+    assert info.value.field == field
     assert "bad.toml" in str(info.value) and "allowed" in str(info.value)
 
 
@@ -136,10 +180,8 @@ def test_cli_sensitivity_on_the_model(tmp_path):
 
 
 def test_dask_local_cluster_gives_the_same_outputs_as_the_pool(tmp_path):
-    from crosstalk.runner import DaskExecutor
-
     local = run_sensitivity(spec(0, 1, n=128), tmp_path / "pool", workers=2, evaluate=saf.ishigami, progress=False)
-    with DaskExecutor(n_workers=2, progress=False) as ex:
+    with dask_executor(n_workers=2) as ex:
         dask = run_sensitivity(spec(0, 1, n=128), tmp_path / "dask", executor=ex, evaluate=saf.ishigami,
                                progress=False)
     pd.testing.assert_frame_equal(local.samples, dask.samples)
@@ -189,24 +231,58 @@ def test_real_dask_scheduler_and_two_workers(tmp_path):
                 p.kill()
 
 
-def test_a_solver_failure_is_retried_once_at_tighter_tolerance_and_counted(tmp_path):
-    """epinephrine_gain = 1.5e9 (1e8x the table value) makes CVODE's error test fail at rtol 1e-6 but not at 1e-8
-    (measured); the sample is rerun at rtol/100, marked retried, and equals a direct rtol-1e-8 run."""
-    from crosstalk.scenario import load_scenario
-    from crosstalk.sensitivity import _job_fn
-    from crosstalk.simulate import Simulator
-    from crosstalk.errors import SimulationError
+class _FailingAtStudyTolerance:
+    """A simulator whose runs of intense sessions (intensity > 0.7) fail at the study tolerance with a CVODE error;
+    ``always`` makes them fail at every tolerance. Everything else is the real simulator's."""
 
+    def __init__(self, model: str, rtol: float | None, *, always: bool, calls: list) -> None:
+        self.real, self.rtol, self.always, self.calls = simulator_for(model, rtol=rtol), rtol, always, calls
+
+    def run(self, scenario):
+        self.calls.append(self.rtol)
+        if scenario.exercise[0].intensity > 0.7 and (self.always or self.rtol == sensitivity.STUDY_RTOL):
+            raise SimulationError("CVODE error: CV_ERR_FAILURE at t = 9.6 (injected)")
+        return self.real.run(scenario)
+
+
+def _small_model_spec(**kw) -> AnalysisSpec:
     base = load_scenario(REPO / "scenarios" / "single_bout.toml")
-    corner = base.__class__.from_dict({**base.to_dict(), "parameters": {"epinephrine_gain": 1.5e9}})
-    with pytest.raises(SimulationError, match="CVODE"):
-        Simulator("exercise", rtol=1e-6).run(corner)
-    row = _job_fn((corner, {}, ("il6_peak_fold", "nk_blood_peak_fold"), (), None, 1e-6))
-    assert row["retried"] == 1.0
-    direct = Simulator("exercise", rtol=1e-8).run(corner).endpoints
-    assert row["nk_blood_peak_fold"] == direct["nk_blood_peak_fold"]
-    ordinary = _job_fn((base, {}, ("il6_peak_fold",), (), None, 1e-6))
-    assert ordinary["retried"] == 0.0
+    ranges = (ParameterRange("exercise.intensity", 0.5, 0.9), ParameterRange("exercise.minutes", 30, 90))
+    return AnalysisSpec("retry", base, ranges, n=4, seed=5, outputs=("il6_peak_fold", "nk_blood_peak_fold"), **kw)
+
+
+def test_a_solver_failure_is_retried_once_at_tighter_tolerance_and_marked(monkeypatch):
+    """A sample whose first run fails (CVODE error at rtol 1e-6) is rerun at rtol/100 and kept: marked
+    ``retried``, counted in the provenance, and equal to a direct run at 1e-8. The other samples run once."""
+    calls: list = []
+    monkeypatch.setattr(sensitivity, "simulator_for",
+                        lambda model, *, rtol=None: _FailingAtStudyTolerance(model, rtol, always=False, calls=calls))
+    s = _small_model_spec()
+    res = run_sensitivity(s, workers=1, progress=False)  # in this process, so the patched simulator is used
+    samples = res.samples
+    intense = samples["exercise.intensity"] > 0.7
+    assert 0 < intense.sum() < len(samples)
+    assert not samples["failed"].any() and res.failures.empty
+    assert (samples.loc[intense, "retried"] == 1.0).all() and (samples.loc[~intense, "retried"] == 0.0).all()
+    assert res.provenance["retried"] == intense.sum()
+    assert calls.count(1e-6) == len(samples) and calls.count(1e-8) == intense.sum()
+    row = samples[intense].iloc[0]
+    direct = simulator_for("exercise", rtol=1e-8).run(s.scenario_for(row[["exercise.intensity",
+                                                                         "exercise.minutes"]].to_dict())).endpoints
+    assert row["il6_peak_fold"] == direct["il6_peak_fold"] and row["nk_blood_peak_fold"] == direct["nk_blood_peak_fold"]
+
+
+def test_a_sample_failing_again_after_its_retry_is_recorded_as_failed_and_retried(monkeypatch):
+    monkeypatch.setattr(sensitivity, "simulator_for",
+                        lambda model, *, rtol=None: _FailingAtStudyTolerance(model, rtol, always=True, calls=[]))
+    samples = run_samples(_small_model_spec(), workers=1, progress=False)
+    intense = samples["exercise.intensity"] > 0.7
+    assert samples["failed"].eq(intense).all()
+    assert (samples.loc[intense, "retried"] == 1.0).all()
+    assert samples.loc[intense, "error"].str.contains("SimulationError: CVODE error.*also at rtol 1e-08").all()
+    assert samples.loc[intense, "il6_peak_fold"].isna().all()
+    with pytest.raises(CrosstalkError, match=r"exercise\.intensity: failures at mean quantile"):
+        analyse_samples(_small_model_spec(), samples)  # above max_failure_fraction: stops, naming the region
 
 
 def test_a_run_records_its_retries_and_tolerance(tmp_path):

@@ -1,22 +1,22 @@
-"""The sensitivity report: one self-contained HTML page and the indices as CSV."""
+"""The sensitivity report: one self-contained HTML page (``report.html``) with its figures embedded.
+
+Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot, no backend change). The data files
+(``indices.csv`` and the other CSVs) are written by :func:`crosstalk.sensitivity.write_sensitivity`.
+"""
 
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from crosstalk.files import write_text_atomic
+from crosstalk.files import strict_json, write_text_atomic
 from crosstalk.report.html import figure_tag, page, table_html
-
-if TYPE_CHECKING:
-    from crosstalk.sensitivity import SensitivityResult
-    from crosstalk.simulate import Result
+from crosstalk.result import Result
+from crosstalk.sensitivity import SensitivityResult
 
 __all__ = ["write_sensitivity_report"]
 
@@ -24,7 +24,8 @@ __all__ = ["write_sensitivity_report"]
 def _bars(ind: pd.DataFrame, output: str) -> str:
     d = ind[ind.output == output]
     x = np.arange(len(d))
-    fig, ax = plt.subplots(figsize=(7, 2.8 + 0.1 * len(d)))
+    fig = Figure(figsize=(7, 2.8 + 0.1 * len(d)))
+    ax = fig.subplots()
     ax.bar(x - 0.2, d.S1, 0.4, yerr=d.S1_conf, capsize=3, label="S1 (first order)")
     ax.bar(x + 0.2, d.ST, 0.4, yerr=d.ST_conf, capsize=3, label="ST (total)")
     ax.set_xticks(x, d.parameter, rotation=30, ha="right", fontsize=8)
@@ -38,7 +39,8 @@ def _bars(ind: pd.DataFrame, output: str) -> str:
 
 def _morris(ind: pd.DataFrame, output: str) -> str:
     d = ind[ind.output == output]
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig = Figure(figsize=(5.5, 4))
+    ax = fig.subplots()
     ax.scatter(d.mu_star, d.sigma)
     for _, r in d.iterrows():
         ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=7)
@@ -55,7 +57,8 @@ def _heatmap(s2: pd.DataFrame, output: str, names: list[str]) -> str:
     for _, r in d.iterrows():
         i, j = names.index(r.parameter_1), names.index(r.parameter_2)
         m[i, j] = m[j, i] = r.S2
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.subplots()
     im = ax.imshow(m, cmap="viridis")
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=7)
     ax.set_yticks(range(len(names)), names, fontsize=7)
@@ -66,7 +69,8 @@ def _heatmap(s2: pd.DataFrame, output: str, names: list[str]) -> str:
 
 def _time_resolved(tr: pd.DataFrame, observable: str) -> str:
     d = tr[tr.observable == observable]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.3), sharey=True)
+    fig = Figure(figsize=(11, 3.3))
+    axes = fig.subplots(1, 2, sharey=True)
     for ax, idx in zip(axes, ("S1", "ST")):
         for name, g in d.groupby("parameter"):
             ax.plot(g.time_h / 24.0, g[idx], label=name, lw=1.3)
@@ -80,7 +84,8 @@ def _time_resolved(tr: pd.DataFrame, observable: str) -> str:
 
 def _convergence(conv: pd.DataFrame, output: str) -> str:
     d = conv[conv.output == output]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3), sharey=True)
+    fig = Figure(figsize=(11, 3))
+    axes = fig.subplots(1, 2, sharey=True)
     for ax, idx in zip(axes, ("S1", "ST")):
         for name, g in d.groupby("parameter"):
             ax.plot(g.n, g[idx], "o-", label=name, lw=1.2, ms=3)
@@ -96,7 +101,10 @@ def _trajectories(base: Result) -> str:
     ts = base.timeseries
     cols = [c for c in ("tumour_volume_mm3", "lvef_percent", "il6_pg_per_ml", "nk_tumour_cells", "chf_risk",
                         "antioxidant_capacity") if c in ts]
-    fig, axes = plt.subplots(1, len(cols), figsize=(3.2 * len(cols), 2.6), squeeze=False)
+    if not cols:
+        return "<p>none of the usual observables in this model</p>"
+    fig = Figure(figsize=(3.2 * len(cols), 2.6))
+    axes = fig.subplots(1, len(cols), squeeze=False)
     for ax, c in zip(axes[0], cols):
         ax.plot(ts.time_h / 24.0, ts[c], lw=1.2)
         ax.set_title(c, fontsize=8)
@@ -107,16 +115,12 @@ def _trajectories(base: Result) -> str:
 
 
 def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, base: Result | None = None) -> Path:
-    """Write report.html, indices.csv, time_resolved.csv, convergence.csv, second_order.csv into ``outdir``."""
+    """Write ``report.html`` into ``outdir`` (atomically); ``base``, the base scenario's result, adds its
+    trajectories."""
     outdir = Path(outdir)
     spec = result.spec
     names = [p.name for p in spec.parameters]
     ind = result.indices
-    ind.to_csv(outdir / "indices.csv", index=False)
-    for name, df in (("time_resolved", result.time_resolved), ("convergence", result.convergence),
-                     ("second_order", result.second_order)):
-        if len(df):
-            df.to_csv(outdir / f"{name}.csv", index=False)
     prov = result.provenance
     parts = [
         f"<p><b>Question.</b> {html.escape(spec.question or spec.name)}</p>",
@@ -154,6 +158,6 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
         parts += ["<h2>Failed simulations</h2>", table_html(list(result.failures.columns),
                                                            result.failures.head(50).itertuples(index=False))]
     parts += ["<h2>Spec</h2>", f"<pre>{html.escape(spec.source_text or repr(spec))}</pre>",
-              "<h2>Provenance</h2>", f"<pre>{html.escape(json.dumps(prov, indent=2, default=str))}</pre>"]
+              "<h2>Provenance</h2>", f"<pre>{html.escape(strict_json(prov))}</pre>"]
     path = outdir / "report.html"
     return write_text_atomic(path, page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)))

@@ -1,0 +1,123 @@
+"""Cohort and compare as a Python API: tidy DataFrames in memory, files only when asked (atomic, strict JSON),
+figures from the report layer, failures recorded in place."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crosstalk import cohort
+from crosstalk.cohort import run_cohort, sample_cohort, write_cohort
+from crosstalk.compare import run_comparison
+from crosstalk.errors import InputError, SimulationError
+from crosstalk.executors import endpoints_of
+from crosstalk.report.cohort import write_cohort_figure
+from crosstalk.report.compare import write_compare_figure
+from crosstalk.scenario import ExerciseRegime, Scenario, load_scenario
+
+from conftest import REPO
+
+COHORT = load_scenario(REPO / "scenarios" / "cohort_aerobic_during_ac.toml")
+
+
+def _no_nan_literal(text: str) -> object:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.fixture(scope="module")
+def small_cohort() -> cohort.CohortResult:
+    return run_cohort(COHORT, 4, seed=3, workers=1, progress=False)
+
+
+def test_a_cohort_in_memory_is_tidy_frames(small_cohort, tmp_path, monkeypatch):
+    res = small_cohort
+    assert list(res.patients["patient"]) == [0, 1, 2, 3] and not res.patients["failed"].any()
+    assert {"patient.weight_kg", "lvef_drop_points", "ctrcd", "tumour_response"} <= set(res.patients.columns)
+    assert list(res.summary.columns) == ["endpoint", "mean", "sd", "p05", "p25", "median", "p75", "p95"]
+    assert "lvef_drop_points" in set(res.summary["endpoint"])
+    assert list(res.fractions["outcome"]) == ["ctrcd", "tumour_response"]
+    assert res.fractions["fraction"].between(0, 1).all()
+    assert res.failures.empty and list(res.failures.columns) == ["patient", "scenario", "error"]
+    assert res.provenance["n"] == 4 and res.provenance["seed"] == 3
+    pd.testing.assert_frame_equal(res.patients.iloc[:, 1:len(COHORT.cohort) + 1], sample_cohort(COHORT, 4, seed=3))
+
+
+def test_cohort_files_only_when_asked_atomic_and_strict(small_cohort, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    again = run_cohort(COHORT, 4, seed=3, workers=1, progress=False, outdir=tmp_path / "out")
+    pd.testing.assert_frame_equal(again.patients, small_cohort.patients)  # same seed, same patients
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["cohort.json", "endpoints.csv", "summary.csv", "summary.md"]
+    assert write_cohort_figure(again, out) == out / "cohort.png" and (out / "cohort.png").stat().st_size > 5000
+    info = _no_nan_literal((out / "cohort.json").read_text(encoding="utf-8"))
+    assert info["provenance"]["seed"] == 3 and set(info) >= {"fraction_ctrcd", "fraction_tumour_response"}
+    pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), again.summary, check_dtype=False)
+    assert not list(tmp_path.glob("*.png")) and not list(out.glob(".*"))  # no stray or temporary files
+
+
+def test_a_failed_patient_is_recorded_not_fatal(tmp_path, monkeypatch):
+    def heavy_patients_fail(scenario: Scenario) -> dict:
+        if scenario.patient.weight_kg > 75:
+            raise SimulationError("CVODE error: CV_CONV_FAILURE (injected)")
+        return endpoints_of(scenario)
+
+    monkeypatch.setattr(cohort, "endpoints_of", heavy_patients_fail)
+    res = run_cohort(COHORT, 4, seed=3, workers=1, progress=False)  # in this process: the patch applies
+    heavy = res.patients["patient.weight_kg"] > 75
+    assert 0 < heavy.sum() < 4
+    assert res.patients["failed"].eq(heavy).all()
+    assert res.patients.loc[heavy, "lvef_drop_points"].isna().all()
+    assert list(res.failures["patient"]) == list(res.patients.index[heavy])
+    assert res.failures["error"].str.startswith("SimulationError: CVODE").all()
+    assert res.provenance["failures"] == heavy.sum()
+    write_cohort(res, tmp_path)
+    info = _no_nan_literal((tmp_path / "cohort.json").read_text(encoding="utf-8"))
+    assert info["provenance"]["failures"] == heavy.sum()
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"n": 0}, "n"), ({"n": 2.5}, "n"), ({"n": 10**7}, "n"),
+                                               ({"seed": "x"}, "seed")])
+def test_bad_cohort_options_name_the_field(kwargs, field):
+    args = {"n": 4, "seed": 1, **kwargs}
+    with pytest.raises(InputError) as info:
+        run_cohort(COHORT, args["n"], seed=args["seed"], workers=1, progress=False)
+    assert info.value.field == field
+
+
+def test_a_scenario_without_a_cohort_section_is_refused():
+    with pytest.raises(InputError) as info:
+        sample_cohort(replace(COHORT, cohort=()), 4, seed=1)
+    assert info.value.field == "cohort"
+
+
+def _bout(name: str, intensity: float) -> Scenario:
+    return Scenario(name, model="exercise", duration_days=1.0, output_step_hours=1.0,
+                    exercise=(ExerciseRegime(intensity=intensity, session_days=(0,)),))
+
+
+def test_a_comparison_in_memory_then_written(tmp_path):
+    comp = run_comparison([_bout("easy", 0.5), _bout("hard", 0.85)], workers=1, progress=False)
+    assert [r.scenario.name for r in comp.results] == ["easy", "hard"] and comp.failures.empty
+    table = comp.endpoints
+    assert list(table.columns) == ["easy", "hard", "hard - easy"]
+    il6 = table.loc["il6_peak_fold"].astype(float)
+    assert il6["hard"] > il6["easy"] and il6["hard - easy"] == pytest.approx(il6["hard"] - il6["easy"])
+    out = tmp_path / "cmp"
+    run_comparison([_bout("easy", 0.5), _bout("hard", 0.85)], workers=1, progress=False, outdir=out)
+    assert sorted(p.name for p in out.iterdir()) == ["endpoints.csv", "endpoints.md"]  # data only
+    assert write_compare_figure(comp.results, out) == out / "compare.png"
+    np.testing.assert_allclose(pd.read_csv(out / "endpoints.csv", index_col=0).loc["il6_peak_fold"].astype(float),
+                               il6.to_numpy())
+
+
+def test_compared_scenarios_need_distinct_names():
+    with pytest.raises(InputError) as info:
+        run_comparison([_bout("same", 0.5), _bout("same", 0.8)], workers=1, progress=False)
+    assert info.value.field == "scenarios"
