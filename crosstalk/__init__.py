@@ -9,21 +9,45 @@ The public face: the names a scenario script needs, and the study functions with
 True
 """
 
-from crosstalk.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
-from crosstalk.compare import Comparison, run_comparison
+from typing import TYPE_CHECKING, Any
+
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
 from crosstalk.result import Result
 from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
-from crosstalk.sensitivity import (
-    AnalysisSpec,
-    SensitivityResult,
-    analyse_samples,
-    load_analysis,
-    run_samples,
-    run_sensitivity,
-    sample_analysis,
-)
 from crosstalk.simulate import Simulator, simulate
+
+if TYPE_CHECKING:
+    from crosstalk.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
+    from crosstalk.compare import Comparison, run_comparison
+    from crosstalk.sensitivity import (
+        AnalysisSpec,
+        SensitivityResult,
+        analyse_samples,
+        load_analysis,
+        run_samples,
+        run_sensitivity,
+        sample_analysis,
+    )
+
+#: Study names, imported on first use: the study layer loads SALib, pydoe and the executors (about a second),
+#: which a script that only simulates, and every CLI command, should not pay for.
+_STUDIES: dict[str, str] = {
+    **dict.fromkeys(("CohortResult", "run_cohort", "run_patients", "sample_cohort", "summarise_cohort"),
+                    "crosstalk.cohort"),
+    **dict.fromkeys(("Comparison", "run_comparison"), "crosstalk.compare"),
+    **dict.fromkeys(("AnalysisSpec", "SensitivityResult", "analyse_samples", "load_analysis", "run_samples",
+                     "run_sensitivity", "sample_analysis"), "crosstalk.sensitivity"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _STUDIES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crosstalk' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "AnalysisSpec",
@@ -53,4 +77,4 @@ __all__ = [
     "simulate",
     "summarise_cohort",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

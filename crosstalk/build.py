@@ -9,8 +9,8 @@ the table stays the single truth for numbers and their provenance. This module m
 SBML with antimony, adds each parameter's description and source as SBML notes with libSBML, and checks
 the result with libSBML's full consistency check including units.
 
-Run ``crosstalk build`` (or ``python -m crosstalk.build``) to regenerate ``crosstalk/models/sbml/`` (top-level
-``models/sbml`` in a source checkout), also from an installed package; ``crosstalk build --check`` compares every
+Run ``crosstalk build`` (or ``python -m crosstalk.build``) to regenerate ``crosstalk/models/sbml/`` (a source
+checkout links it as ``models/sbml``), also from an installed package; ``crosstalk build --check`` compares every
 document, the composed and flattened ones included, with a fresh build.
 """
 
@@ -27,12 +27,13 @@ import libsbml
 from crosstalk.errors import ModelBuildError
 from crosstalk.files import write_text_atomic
 from crosstalk.observables import observables_for
-from crosstalk.parameters import Parameter, parameter_table
-from crosstalk.registry import composed_models, model_dir, model_info, models_root, module_names, sbml_dir
+from crosstalk.parameters import Parameter, flat_id, parameter_table
+from crosstalk.registry import composed_models, model_dir, model_ids, model_info, models_root, module_names, sbml_dir
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_all", "build_comp_sbml", "build_sbml", "composed_antimony", "document_names", "flatten",
+__all__ = ["build_all", "build_comp_sbml", "build_sbml", "check_manifest", "composed_antimony", "document_names",
+           "flatten",
            "stale_documents", "validate_sbml", "write_models"]
 
 
@@ -244,6 +245,37 @@ def validate_sbml(sbml: str) -> list[str]:
     return out
 
 
+def check_manifest(model: str, sbml: str) -> list[str]:
+    """Every id the model's manifest names (drug input and dosed species, molecular-weight, patient and blockade
+    parameters, observables) exists in ``sbml`` with the right kind: one line per problem (empty when sound)."""
+    doc = libsbml.readSBMLFromString(sbml)
+    m = doc.getModel()
+    species = {s.getId() for s in m.getListOfSpecies()}
+    params = {p.getId() for p in m.getListOfParameters()}
+    table = {p.id for p in parameter_table(model)}
+    ids = species | params
+    problems = []
+    named = model_ids(model_info(model))
+    for sid in named["species"]:
+        if flat_id(sid, ids) not in species:
+            problems.append(f"{model}/manifest.toml names species {sid!r}, which the model does not have")
+    for pid in named["parameter"]:
+        if pid not in table:
+            problems.append(f"{model}/manifest.toml names parameter {pid!r}, which is not in its parameter table")
+    for oid in named["observable"]:
+        if flat_id(oid, ids) not in ids:
+            problems.append(f"{model}/manifest.toml names observable {oid!r}, which the model does not define")
+    return problems
+
+
+def _manifest_problems(document: str, sbml: str) -> list[str]:
+    """Manifest check of a simulated document (modules and flattened composed models; the comp form is skipped)."""
+    model = document.removesuffix("_flat")
+    if model in composed_models() and not document.endswith("_flat"):
+        return []
+    return check_manifest(model, sbml)
+
+
 def document_names() -> tuple[str, ...]:
     """Every generated document: each module, each composed model (comp) and its flattened form."""
     return module_names() + tuple(x for c in composed_models() for x in (c, f"{c}_flat"))
@@ -266,7 +298,7 @@ def stale_documents(outdir: Path | None = None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, sbml in build_all().items():
         path = outdir / f"{name}.xml"
-        problems = validate_sbml(sbml)
+        problems = validate_sbml(sbml) + _manifest_problems(name, sbml)
         if not path.is_file():
             problems.insert(0, f"{path} is missing")
         elif path.read_text(encoding="utf-8") != sbml:
@@ -288,7 +320,7 @@ def write_models(outdir: Path | None = None) -> list[Path]:
     outdir = sbml_dir() if outdir is None else outdir
     documents = build_all()
     for name, sbml in documents.items():
-        problems = validate_sbml(sbml)
+        problems = validate_sbml(sbml) + _manifest_problems(name, sbml)
         if problems:
             raise ModelBuildError(f"{name}: libSBML reports {len(problems)} problems:\n" + "\n".join(problems))
     written = []

@@ -154,6 +154,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and args.force and not args.resume:
         shutil.rmtree(out)
+    if (out / "manifest.json").exists() and not args.resume:
+        raise InputError("--out", str(out), "a new directory, or --resume to continue this run, or --force")
     # one executor for the whole study: a Dask cluster's, or (None) the local pool run_sensitivity makes
     cluster: AbstractContextManager[Executor | None] = nullcontext()
     if args.scheduler or args.dask_local:
@@ -180,7 +182,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     def progress(target_id: str, model: str) -> None:
         print(f"validating {target_id} on {model}", file=sys.stderr, flush=True)
 
-    validation = run_validation(models=("crosstalk",) if args.composed else None, progress=progress)
+    validation = run_validation(models=("crosstalk",) if args.composed else None,
+                                progress=progress if args.verbose else None)
     csv_path, html_path = write_validation(validation, args.out)
     n_pass = sum(c.passed for c in validation.checks)
     print(f"{n_pass}/{len(validation.checks)} simulated targets pass; report: {html_path} (table: {csv_path})")
@@ -331,8 +334,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _quiet_solver() -> None:
-    """Show roadrunner's errors only: SUNDIALS warns "t + h = t" at every schedule restart, which is expected
-    (a library user keeps roadrunner's own setting; the command line owns its terminal)."""
+    """Show roadrunner's errors only, whatever its default: the command line owns its terminal, and solver
+    warnings a study may raise per sample (e.g. at a retried sample) would bury the progress bar. A library user
+    keeps roadrunner's own setting."""
     import roadrunner
 
     roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)

@@ -20,7 +20,7 @@ __all__ = ["Parameter", "clear_cache", "flat_id", "model_hash", "model_path", "m
            "parameter_table"]
 
 _SOURCE_RE = re.compile(
-    r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|assumed: \S|fit: \S)", re.I)
+    r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|label: \S|assumed: \S|fit: \S)", re.I)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Parameter:
     description : str
         What the parameter means.
     source : str
-        A citation (DOI, PMID, PMC, database accession) or ``assumed: <reason>`` or ``fit: <script>``.
+        A citation (DOI, PMID, PMC, database accession), ``label: <drug> prescribing information ...``,
+        ``assumed: <reason>`` or ``fit: <script>``.
     sbo : int
         SBO term (default 2, quantitative systems description parameter).
     fit : str | None

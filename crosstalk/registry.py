@@ -28,7 +28,7 @@ from crosstalk.errors import ModelBuildError
 
 __all__ = [
     "BlockadeSwitch", "Drug", "ModelInfo", "Observable", "PatientField", "all_blockades", "all_drugs",
-    "all_patient_fields", "clear_cache", "composed_models", "model_dir", "model_info", "model_names",
+    "all_patient_fields", "clear_cache", "composed_models", "model_dir", "model_ids", "model_info", "model_names",
     "models_from", "models_root", "module_names", "sbml_dir",
 ]
 
@@ -123,8 +123,9 @@ class ModelInfo:
         Submodel instance name in a composed model (flattened ids of unlifted elements start ``<alias>__``).
     submodels : tuple of str
         Models this one composes (empty for a module).
-    exercise_inputs : tuple of str
-        Input species set by the exercise schedule (empty: the model has no exercise).
+    exercise_inputs : mapping of str to str
+        Input species set by the exercise schedule, by role: ``on``, ``intensity`` and one flag per modality other
+        than aerobic (``resistance``, ``hiit``). Empty: the model has no exercise.
     tumour : bool
         Whether the model simulates a tumour.
     drugs : mapping of str to Drug
@@ -145,7 +146,7 @@ class ModelInfo:
     description: str
     alias: str | None
     submodels: tuple[str, ...]
-    exercise_inputs: tuple[str, ...]
+    exercise_inputs: Mapping[str, str]
     tumour: bool
     drugs: Mapping[str, Drug]
     patient_fields: tuple[PatientField, ...]
@@ -263,48 +264,103 @@ def composed_models() -> tuple[str, ...]:
     return tuple(n for n in model_names() if model_info(n).composed)
 
 
+#: Roles of the exercise input species (see ModelInfo.exercise_inputs).
+EXERCISE_ROLES: frozenset[str] = frozenset({"on", "intensity", "resistance", "hiit"})
+
+
+def _roles(where: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ModelBuildError(f"{where}: expected a table of role = species id, got {value!r}")
+    if value and set(value) != EXERCISE_ROLES:
+        raise ModelBuildError(f"{where}: roles {sorted(value)}; expected {sorted(EXERCISE_ROLES)}")
+    return dict(value)
+
+
 def _strings(where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ModelBuildError(f"{where}: expected a list of strings, got {value!r}")
     return tuple(value)
 
 
+#: Keys each kind of manifest entry must have (a missing one is a ModelBuildError naming the file and entry).
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "drug": ("name", "units", "infusion_input", "bolus_species"),
+    "patient": ("field", "parameter"),
+    "blockade": ("name", "set"),
+    "observable": ("name", "unit", "description"),
+}
+#: Dose units that are masses: a drug dosed in them needs a molecular weight to become molecules.
+MASS_UNITS: frozenset[str] = frozenset({"mg", "mg/kg", "mg/m2"})
+#: Dose units the timeline knows how to convert.
+DOSE_UNITS: frozenset[str] = MASS_UNITS | {"particles"}
+
+
+def _entries(where: str, raw: Mapping[str, Any], kind: str) -> list[Mapping[str, Any]]:
+    rows = raw.get(kind, [])
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        raise ModelBuildError(f"{where}: [[{kind}]] must be an array of tables")
+    for i, row in enumerate(rows):
+        missing = [k for k in _REQUIRED[kind] if k not in row]
+        if missing:
+            raise ModelBuildError(f"{where}: [[{kind}]] entry {row.get('name', row.get('field', i))!r} "
+                                  f"lacks {', '.join(missing)}")
+    return rows
+
+
 def _own(name: str, raw: Mapping[str, Any]) -> ModelInfo:
-    """A model's own entries (before inheriting from submodels)."""
+    """A model's own entries (before inheriting from submodels), checked for missing keys and unit sense."""
     head = raw["model"]
     where = f"{name}/manifest.toml"
     drugs: dict[str, Drug] = {}
-    for d in raw.get("drug", []):
+    for d in _entries(where, raw, "drug"):
         cap = d.get("cumulative_cap_mg_per_m2")
+        units = _strings(f"{where} drug {d['name']} units", d["units"])
+        unknown = set(units) - DOSE_UNITS
+        if unknown:
+            raise ModelBuildError(f"{where}: drug {d['name']!r} has units {sorted(unknown)}; allowed: "
+                                  f"{', '.join(sorted(DOSE_UNITS))}")
+        mw = d.get("mw_parameter") or None
+        if mw is None and set(units) & MASS_UNITS:
+            raise ModelBuildError(f"{where}: drug {d['name']!r} is dosed by mass but has no mw_parameter")
         drugs[d["name"]] = Drug(
-            name=d["name"], units=_strings(f"{where} drug {d['name']} units", d["units"]),
-            infusion_input=d["infusion_input"],
+            name=d["name"], units=units, infusion_input=d["infusion_input"],
             bolus_species=_strings(f"{where} drug {d['name']} bolus_species", d["bolus_species"]),
-            mw_parameter=d.get("mw_parameter") or None,
-            cumulative_cap_mg_per_m2=None if cap is None else float(cap),
+            mw_parameter=mw, cumulative_cap_mg_per_m2=None if cap is None else float(cap),
             description=d.get("description", ""), model=name,
         )
     blockades = {
         b["name"]: BlockadeSwitch(b["name"], {k: float(v) for k, v in b["set"].items()}, b.get("description", ""))
-        for b in raw.get("blockade", [])
+        for b in _entries(where, raw, "blockade")
     }
     return ModelInfo(
         name=name,
         description=head.get("description", ""),
         alias=head.get("alias"),
         submodels=_strings(f"{where} submodels", head.get("submodels", [])),
-        exercise_inputs=_strings(f"{where} exercise_inputs", head.get("exercise_inputs", [])),
+        exercise_inputs=_roles(f"{where} exercise_inputs", head.get("exercise_inputs", {})),
         tumour=bool(head.get("tumour", False)),
         drugs=drugs,
-        patient_fields=tuple(PatientField(p["field"], p["parameter"]) for p in raw.get("patient", [])),
+        patient_fields=tuple(PatientField(p["field"], p["parameter"]) for p in _entries(where, raw, "patient")),
         blockades=blockades,
         coupled_inputs=frozenset(_strings(f"{where} coupled_inputs", head.get("coupled_inputs", []))),
         coupling_sources=_strings(f"{where} coupling_sources", head.get("coupling_sources", [])),
         observables=tuple(
             Observable(o["name"], o["unit"], o["description"], name, bool(o.get("log_scale", False)))
-            for o in raw.get("observable", [])
+            for o in _entries(where, raw, "observable")
         ),
     )
+
+
+def model_ids(info: ModelInfo) -> dict[str, tuple[str, ...]]:
+    """Every id the manifest of ``info`` names, by role: the build checks each exists in the model."""
+    return {
+        "species": tuple(info.exercise_inputs.values()) + tuple(
+            x for d in info.drugs.values() for x in (d.infusion_input, *d.bolus_species)),
+        "parameter": tuple(d.mw_parameter for d in info.drugs.values() if d.mw_parameter)
+        + tuple(f.parameter for f in info.patient_fields)
+        + tuple(k for b in info.blockades.values() for k in b.values),
+        "observable": tuple(o.name for o in info.observables),
+    }
 
 
 def model_info(name: str) -> ModelInfo:
@@ -340,7 +396,7 @@ def _model_info(root: Path, name: str) -> ModelInfo:
             blockades[key] = switch
     return ModelInfo(
         name=name, description=own.description, alias=None, submodels=own.submodels,
-        exercise_inputs=tuple(x for p in parts for x in p.exercise_inputs),
+        exercise_inputs={role: x for p in parts for role, x in p.exercise_inputs.items()},
         tumour=any(p.tumour for p in parts), drugs=drugs,
         patient_fields=tuple(f for p in parts for f in p.patient_fields),
         blockades=blockades, coupled_inputs=own.coupled_inputs,

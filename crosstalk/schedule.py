@@ -47,13 +47,14 @@ def breakpoints(scenario: Scenario) -> list[Breakpoint]:
 
     info = model_info(scenario.model)
     for s in exercise_sessions(scenario):
+        roles = info.exercise_inputs
         on = {
-            "exercise_on": 1.0,
-            "exercise_intensity": s.intensity,
-            "modality_resistance": 1.0 if s.modality == "resistance" else 0.0,
-            "modality_hiit": 1.0 if s.modality == "hiit" else 0.0,
+            roles["on"]: 1.0,
+            roles["intensity"]: s.intensity,
+            roles["resistance"]: 1.0 if s.modality == "resistance" else 0.0,
+            roles["hiit"]: 1.0 if s.modality == "hiit" else 0.0,
         }
-        start_and_stop(s.start_h, s.end_h, on, dict.fromkeys(info.exercise_inputs, 0.0))
+        start_and_stop(s.start_h, s.end_h, on, dict.fromkeys(roles.values(), 0.0))
     for a in administrations(scenario):
         spec = info.drugs[a.drug]
         if a.minutes > 0:

@@ -318,15 +318,13 @@ def _prepare_outdir(spec: AnalysisSpec, outdir: Path, n_samples: int, *, resume:
     manifest = _manifest(spec, n_samples)
     if manifest_path.exists():
         if not resume:
-            raise InputError("outdir", str(outdir), "a directory without a run in it (it holds one: resume it "
-                                                    "with resume=True, or choose a new outdir)")
+            raise InputError("outdir", str(outdir), "a new directory, or resume=True to continue this run")
         try:
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             old = {}
         if not isinstance(old, dict) or old.get("spec_hash") != manifest["spec_hash"]:
-            raise InputError("outdir", str(outdir), "a directory holding a run of the same spec to resume "
-                                                    "(its spec hash differs)")
+            raise InputError("resume", str(outdir), "a directory holding a run of the same spec (spec hash differs)")
     chunks_dir = outdir / "chunks"
     chunks_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(manifest_path, manifest)

@@ -26,6 +26,7 @@ from crosstalk.errors import InputError, SimulationError
 from crosstalk.introspect import direct_initial_states, init_dependencies, rate_rule_count, species_kinds
 from crosstalk.observables import observables_for
 from crosstalk.parameters import flat_id, model_path, parameter_table
+from crosstalk.registry import models_root
 from crosstalk.result import Result, endpoints_for, versions
 from crosstalk.scenario import DEFAULT_MODEL, Scenario
 from crosstalk.schedule import Breakpoint, breakpoints
@@ -307,16 +308,22 @@ class Simulator:
             raise SimulationError(f"model {self.model!r} has no input species {species!r}") from None
 
 
-_SIMULATORS: dict[tuple[str, float], Simulator] = {}
+_SIMULATORS: dict[tuple[str, str, float], Simulator] = {}
 
 
 def simulator_for(model: str, *, rtol: float | None = None) -> Simulator:
     """This process's simulator of ``model`` at relative tolerance ``rtol`` (default :data:`DEFAULT_RTOL`), built
-    on first use and reused after (compiling the composed model takes ~1 s)."""
-    key = (model, DEFAULT_RTOL if rtol is None else float(rtol))
+    on first use and reused after (compiling the composed model takes ~1 s).
+
+    Keyed by the models folder too, so inside :func:`crosstalk.registry.models_from` a model is compiled from that
+    folder's SBML. Worker processes of a study read the package's models: ``models_from`` is for developing a model
+    in one process.
+    """
+    tol = DEFAULT_RTOL if rtol is None else float(rtol)
+    key = (str(models_root()), model, tol)
     sim = _SIMULATORS.get(key)
     if sim is None:
-        sim = _SIMULATORS[key] = Simulator(model, rtol=key[1])
+        sim = _SIMULATORS[key] = Simulator(model, rtol=tol)
     return sim
 
 

@@ -127,14 +127,17 @@ def exercise_sessions(scenario: Scenario) -> list[Session]:
 def dose_items(dose: DoseSchedule, scenario: Scenario) -> float:
     """Molecules (or particles) in one administration of ``dose``: mg (per kg or per m2 of body size as the model
     sees it) converted with the drug's molecular weight parameter."""
-    drug = model_info(scenario.model).drugs[dose.drug]
+    info = model_info(scenario.model)
+    drug = info.drugs[dose.drug]
     if dose.unit == "particles" or drug.mw_parameter is None:
         return dose.amount
     params = {p: v.value for p, v in parameter_ids(scenario.model).items()}
     params.update(scenario.parameter_overrides())
-    # body size as the model sees it: an explicit [parameters] override wins over the [patient] value
-    weight = params.get("body_weight_kg", scenario.patient.weight_kg)
-    bsa = params.get("body_surface_area_m2", scenario.patient.body_surface_area_m2)
+    # body size as the model sees it: an explicit [parameters] override of the parameter a [patient] field sets
+    # (the manifest says which) wins over the field
+    body = info.patient_parameters
+    weight = params.get(body.get("weight_kg", ""), scenario.patient.weight_kg)
+    bsa = params.get(body.get("body_surface_area_m2", ""), scenario.patient.body_surface_area_m2)
     per = {"mg": 1.0, "mg/kg": weight, "mg/m2": bsa}
     mg = dose.amount * per[dose.unit]
     return mg * 1e-3 / params[drug.mw_parameter] * AVOGADRO

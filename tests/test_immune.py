@@ -44,11 +44,15 @@ def _pk(weight_kg: float = 76.8) -> dict[str, float]:
     }
 
 
-def _single_dose(isim, days: float, step_h: float, weight_kg: float = 76.8):
+#: Clearance held at its first-dose value: the two-compartment structure alone has closed-form answers.
+CONSTANT_CLEARANCE = {"pembrolizumab_cl_max_fall": 0.0}
+
+
+def _single_dose(isim, days: float, step_h: float, weight_kg: float = 76.8, parameters=CONSTANT_CLEARANCE):
     sc = Scenario("pk", model="immune", duration_days=days, output_step_hours=step_h,
-                  patient=Patient(weight_kg=weight_kg),
+                  patient=Patient(weight_kg=weight_kg), parameters=parameters,
                   dose=(DoseSchedule("pembrolizumab", 200.0, "mg", count=1, infusion_minutes=30),))
-    return isim.run(sc).timeseries
+    return isim.run(sc, extra=("pembrolizumab_cl_ml_h",)).timeseries
 
 
 def test_pembrolizumab_terminal_half_life_follows_from_pk_parameters(isim):
@@ -61,6 +65,35 @@ def test_pembrolizumab_terminal_half_life_follows_from_pk_parameters(isim):
     slope = np.polyfit(late["time_h"] / 24.0, np.log(late["pembrolizumab_plasma_ug_per_ml"]), 1)[0]
     assert -slope == pytest.approx(beta, rel=1e-3)
     assert 20 < math.log(2) / beta < 30  # published terminal half-life ~ 22-26 days
+
+
+def test_clearance_falls_with_time_on_treatment_to_the_label_steady_state(isim):
+    """Clearance is the label's 252 mL/day until the first dose, then falls monotonically (sigmoid in time on
+    treatment, half of the fall at pembrolizumab_cl_t50_days) towards 252 x (1 - 0.2262) = 195 mL/day."""
+    p = {k: v.value for k, v in parameter_ids("immune").items()}
+    sc = Scenario("tv", model="immune", duration_days=400, output_step_hours=24.0, patient=Patient(weight_kg=76.8),
+                  dose=(DoseSchedule("pembrolizumab", 200.0, "mg", start_day=10.0, count=1),))
+    ts = isim.run(sc, extra=("pembrolizumab_cl_ml_h",)).timeseries
+    cl = ts["pembrolizumab_cl_ml_h"].to_numpy() * 24.0
+    days = ts["time_h"].to_numpy() / 24.0
+    assert cl[days <= 10] == pytest.approx(252.0, rel=1e-9)  # no treatment yet: no fall
+    assert np.all(np.diff(cl) <= 1e-9)
+    t50 = p["pembrolizumab_cl_t50_days"]
+    half = 252.0 * (1.0 - p["pembrolizumab_cl_max_fall"] / 2.0)
+    assert np.interp(10.0 + t50, days, cl) == pytest.approx(half, rel=1e-3)
+    assert cl[-1] == pytest.approx(195.0, rel=0.01)
+
+
+def test_blood_occupancy_is_the_binding_equilibrium_at_27_pm(isim):
+    """Known answer: occupancy = C / (C + Kd) with C the molar plasma concentration (MW 146,286 g/mol)."""
+    ts = _single_dose(isim, 120, 24.0, parameters={})
+    p = {k: v.value for k, v in parameter_ids("immune").items()}
+    c_nm = ts["pembrolizumab_plasma_ug_per_ml"].to_numpy() * 1e-3 / p["pembrolizumab_mw"] * 1e9  # ug/mL -> nM
+    expected = c_nm / (c_nm + p["anti_pd1_kd_nm"])
+    assert ts["pd1_occupancy_blood"].to_numpy()[1:] == pytest.approx(expected[1:], rel=1e-6)
+    assert p["anti_pd1_kd_nm"] == pytest.approx(0.027)
+    day60 = ts.loc[ts["time_h"] == 60 * 24]
+    assert float(day60["pd1_occupancy_blood"].iloc[0]) > 0.99  # picomolar binding: still saturated at 2 months
 
 
 def test_pembrolizumab_auc_equals_dose_over_clearance(isim):

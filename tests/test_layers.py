@@ -61,9 +61,16 @@ def _modules() -> dict[str, Path]:
     return out
 
 
-def _imports(path: Path) -> list[tuple[str, bool, int]]:
-    """(imported crosstalk module, inside a function?, line) for every import of the package in ``path``."""
+def _package_of(path: Path) -> str:
+    """Dotted package that contains ``path`` (for resolving relative imports)."""
+    return ".".join(path.resolve().parent.relative_to(PACKAGE.parent).parts)
+
+
+def _imports(path: Path, package: str | None = None) -> list[tuple[str, bool, int]]:
+    """(imported crosstalk module, inside a function?, line) for every import of the package in ``path``;
+    relative imports (``from . import x``, ``from ..report import y``) are resolved against ``package``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = _package_of(path) if package is None else package
     found: list[tuple[str, bool, int]] = []
 
     def visit(node: ast.AST, in_function: bool) -> None:
@@ -71,6 +78,13 @@ def _imports(path: Path) -> list[tuple[str, bool, int]]:
             nested = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             if isinstance(child, ast.Import):
                 found.extend((a.name, in_function, child.lineno) for a in child.names if a.name.startswith("crosstalk"))
+            elif isinstance(child, ast.ImportFrom) and child.level > 0:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (child.level - 1)])
+                if child.module:
+                    found.append((f"{base}.{child.module}", in_function, child.lineno))
+                else:
+                    found.extend((f"{base}.{a.name}", in_function, child.lineno) for a in child.names)
             elif isinstance(child, ast.ImportFrom) and child.module and child.module.startswith("crosstalk"):
                 found.append((child.module, in_function, child.lineno))
             visit(child, nested)
@@ -127,9 +141,11 @@ def test_no_cycles() -> None:
 def test_the_checker_finds_an_upward_import(tmp_path: Path) -> None:
     """The parser sees an upward import hidden in a function behind TYPE_CHECKING-style indirection."""
     src = tmp_path / "probe.py"
-    src.write_text("def f():\n    from crosstalk.report.plots import summary_figure\n    return summary_figure\n",
-                   encoding="utf-8")
-    assert _imports(src) == [("crosstalk.report.plots", True, 2)]
+    src.write_text("def f():\n    from crosstalk.report.plots import summary_figure\n    return summary_figure\n"
+                   "from ..report import plots\nfrom . import executors\n", encoding="utf-8")
+    assert _imports(src, package="crosstalk.validation") == [
+        ("crosstalk.report.plots", True, 2), ("crosstalk.report", False, 4),
+        ("crosstalk.validation.executors", False, 5)]
     assert _layer(_unit("crosstalk.report.plots")) > _layer(_unit("crosstalk.simulate"))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosstalk.build import build_sbml, validate_sbml
+from crosstalk.build import build_sbml, check_manifest, validate_sbml
 from crosstalk.errors import InputError, ModelBuildError
 from crosstalk.registry import all_drugs, model_info, model_names, models_from, models_root, module_names
 from crosstalk.scenario import Blockade, DoseSchedule, Scenario
@@ -24,7 +24,7 @@ def test_composed_model_inherits_its_modules():
     assert set(composed.blockades) == {"beta_adrenergic", "exev_release", "nk_depletion", "il6"}
     assert composed.features == {"exercise", "tumour", "exev", "pembrolizumab", "doxorubicin"}
     assert [o.name for o in composed.observables][:2] == ["epinephrine_pg_per_ml", "il6_pg_per_ml"]
-    assert len({o.name for o in composed.observables}) == len(composed.observables) == 30
+    assert len({o.name for o in composed.observables}) == len(composed.observables) == 31
     assert model_info("immune").features == {"tumour", "pembrolizumab"}
     assert model_info("anthracycline").drugs["doxorubicin"].cumulative_cap_mg_per_m2 == 550.0
 
@@ -104,12 +104,18 @@ def test_a_new_drug_is_one_manifest_entry_plus_the_model_source(tmp_path: Path):
         dose = DoseSchedule("toyab", 100.0, "mg", infusion_minutes=0.0)
         scenario = Scenario("toy", model="immune", duration_days=4.0, output_step_hours=24.0, dose=(dose,))
         result = Simulator("immune", sbml=sbml).run(scenario, extra=("toyab_plasma",))
+        # the composed model inherits the drug: built, checked and simulated from the same two edits
+        composed = build_sbml("crosstalk")
+        assert check_manifest("crosstalk", composed) == []
+        in_composed = Simulator("crosstalk", sbml=composed).run(
+            Scenario("toy", duration_days=4.0, output_step_hours=24.0, dose=(dose,)), extra=("toyab_plasma",))
     assert "toyab" not in all_drugs()  # the package's own models again
     items = 100.0 * 1e-3 / 150000.0 * AVOGADRO
     hours = result.timeseries["time_h"].to_numpy()
     amounts = result.timeseries["toyab_plasma"].to_numpy()
     assert amounts[0] == 0.0  # outputs at a schedule change report the state just before it (the bolus)
     assert amounts[1:] == pytest.approx(items * np.exp(-0.01 * hours[1:]), rel=1e-5)  # one-compartment decay
+    assert in_composed.timeseries["toyab_plasma"].to_numpy() == pytest.approx(amounts, rel=1e-6)
 
 
 def test_a_manifest_must_name_its_folder(tmp_path: Path):
@@ -120,3 +126,36 @@ def test_a_manifest_must_name_its_folder(tmp_path: Path):
                         encoding="utf-8")
     with models_from(root), pytest.raises(ModelBuildError, match="not the folder name"):
         model_names()
+
+
+def _copy_models(tmp_path: Path) -> Path:
+    root = tmp_path / "models"
+    shutil.copytree(Path(str(models_root())), root, ignore=shutil.ignore_patterns("sbml"))
+    return root
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ('[[drug]]\nname = "x"\nunits = ["mg"]\nbolus_species = ["x"]\n', "lacks infusion_input"),
+    ('[[drug]]\nname = "x"\nunits = ["mg"]\ninfusion_input = "a"\nbolus_species = ["x"]\n',
+     "dosed by mass but has no mw_parameter"),
+    ('[[drug]]\nname = "x"\nunits = ["grains"]\ninfusion_input = "a"\nbolus_species = ["x"]\n', "has units"),
+    ('[[observable]]\nname = "x"\nunit = "1"\n', "lacks description"),
+])
+def test_a_broken_manifest_entry_is_named(tmp_path: Path, entry: str, message: str):
+    root = _copy_models(tmp_path)
+    manifest = root / "immune" / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n" + entry, encoding="utf-8")
+    with models_from(root), pytest.raises(ModelBuildError, match=message) as err:
+        model_info("immune")
+    assert "immune/manifest.toml" in str(err.value)
+
+
+def test_the_build_checks_every_id_a_manifest_names(tmp_path: Path):
+    """A drug whose species the model lacks fails `crosstalk build --check`, not a simulation later."""
+    root = _copy_models(tmp_path)
+    manifest = root / "immune" / "manifest.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'infusion_input = "pembrolizumab_infusion"', 'infusion_input = "pembrolizumab_infusoin"'), encoding="utf-8")
+    with models_from(root):
+        problems = check_manifest("immune", build_sbml("immune"))
+    assert problems == ["immune/manifest.toml names species 'pembrolizumab_infusoin', which the model does not have"]
