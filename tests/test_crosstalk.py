@@ -117,6 +117,19 @@ def test_exev_therapy_delivers_vesicles_and_protects_the_heart(csim):
     assert therapy.endpoints["lvef_drop_points"] < none.endpoints["lvef_drop_points"]
 
 
+def test_exev_cargo_per_tumour_cell_does_not_depend_on_tumour_size(csim):
+    """Tumour uptake of ExEVs scales with tumour mass, so the miRNA copies per cell (and the growth modifier they
+    set) are the same in a small and a large tumour, and do not rise as a tumour shrinks (the feedback of a fixed
+    share of uptake divided by a shrinking cell count is gone)."""
+    def modifier(cells: float) -> np.ndarray:
+        sc = Scenario("m", duration_days=28, output_step_hours=6.0, exercise=RUN, patient=Patient(tumour_cells=cells))
+        return csim.run(sc).timeseries["tumour_growth_modifier"].to_numpy()
+
+    small, large = modifier(1.0e7), modifier(3.0e8)
+    assert small.min() < 1.0  # the cargo acts
+    assert small == pytest.approx(large, rel=1e-9, abs=1e-12)
+
+
 def test_blockades_need_a_model_with_the_mechanism():
     with pytest.raises(InputError) as info:
         Scenario("x", model="exercise", blockade=Blockade(il6=True))
