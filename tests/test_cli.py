@@ -109,4 +109,5 @@ def test_build_check_reports_current_models() -> None:
     proc = crosstalk("build", "--check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     checked = proc.stdout.strip().rpartition(": ")[2].split(", ")
-    assert {"exercise", "immune", "anthracycline", "crosstalk", "crosstalk_flat"} <= set(checked), proc.stdout
+    assert {"exercise", "immune", "anthracycline", "cyclophosphamide", "crosstalk", "crosstalk_flat"} <= set(checked), \
+        proc.stdout

@@ -29,7 +29,7 @@ def csim() -> Simulator:
     return Simulator("crosstalk")
 
 
-def test_hierarchical_model_has_three_submodels():
+def test_hierarchical_model_has_one_submodel_per_module():
     doc = libsbml.readSBMLFromFile(str(REPO / "models" / "sbml" / "crosstalk.xml"))
     assert doc.getPackageRequired("comp")
     comp = doc.getModel().getPlugin("comp")

@@ -198,6 +198,7 @@ def test_cli_export_writes_each_format_and_refuses_to_overwrite(tmp_path, capsys
 
 def test_export_to_a_sedml_named_like_its_model_is_refused(tmp_path):
     scenario = scenario_of("single_bout")
-    with pytest.raises(InputError, match="--out"):
+    with pytest.raises(InputError) as err:
         export(scenario, tmp_path / "model.xml", format="sedml")
+    assert err.value.field == "out" and "SED-ML file name not ending in .xml" in err.value.allowed
     assert not list(Path(tmp_path).iterdir())

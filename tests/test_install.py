@@ -42,4 +42,4 @@ def test_wheel_ships_models_and_runs_outside_the_source_tree(tmp_path):
     check = "from crosstalk.cli import main; raise SystemExit(main(['build', '--check']))"
     proc = subprocess.run([sys.executable, "-c", check], cwd=run_dir, env=env, capture_output=True, encoding="utf-8")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "5 documents current and valid" in proc.stdout
+    assert "6 documents current and valid" in proc.stdout
