@@ -182,7 +182,13 @@ _ROOT: list[Path] = []
 def models_root() -> Path:
     """The folder holding one subfolder per model, ``units.ant`` and the generated ``sbml/``: the package's
     ``crosstalk/models`` unless :func:`models_from` points elsewhere."""
-    return _ROOT[-1] if _ROOT else Path(str(resources.files("crosstalk") / "models"))
+    return _ROOT[-1] if _ROOT else _package_models()
+
+
+@cache
+def _package_models() -> Path:
+    # importlib.resources.files costs ~50 us; the simulator's hot path asks for the root on every lookup
+    return Path(str(resources.files("crosstalk") / "models"))
 
 
 @contextmanager

@@ -81,6 +81,7 @@ class Simulator:
         self._fids = list(self._rr.model.getFloatingSpeciesIds())
         self._gids = list(self._rr.model.getGlobalParameterIds())
         self._idset = frozenset(self._fids) | frozenset(self._gids)
+        self._resolved: dict[str, str] = {}
         self._n_rate_states = rate_rule_count(sbml)
         self._apply_tolerances()
         integ = self._rr.integrator
@@ -126,8 +127,12 @@ class Simulator:
                           "initial_step_h": 1e-12, "integrator": "cvode"}
 
     def _resolve(self, name: str) -> str:
-        """Model id of a contract name: itself, or the flattened id of a submodel element (``<alias>__name``)."""
-        return flat_id(name, self._idset)
+        """Model id of a contract name: itself, or the flattened id of a submodel element (``<alias>__name``);
+        memoised, as every breakpoint of every run resolves its input species."""
+        found = self._resolved.get(name)
+        if found is None:
+            found = self._resolved[name] = flat_id(name, self._idset)
+        return found
 
     @property
     def species_ids(self) -> list[str]:
