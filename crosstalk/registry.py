@@ -223,10 +223,6 @@ def sbml_dir() -> Path:
     return models_root() / "sbml"
 
 
-def _raw_manifests() -> dict[str, dict[str, Any]]:
-    return _read_manifests(models_root())
-
-
 @cache
 def _read_manifests(root: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
