@@ -11,6 +11,7 @@ recorded, not fatal) and :func:`summarise_cohort` (distributions and fractions).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor
@@ -25,6 +26,7 @@ import pydoe
 from crosstalk.errors import InputError
 from crosstalk.executors import RunFailure, endpoints_of, run_many
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
+from crosstalk.population import DEFAULT_POPULATION
 from crosstalk.result import versions
 from crosstalk.scenario import Scenario, apply_values
 
@@ -36,16 +38,26 @@ RESPONDERS = ("CR", "PR")
 MAX_PATIENTS = 1_000_000
 
 
+def cohort_scenario(scenario: Scenario) -> Scenario:
+    """``scenario`` as a cohort samples it: with its species' default population when it has no ``[cohort]``."""
+    if scenario.cohort_ranges or scenario.species not in DEFAULT_POPULATION:
+        return scenario
+    return dataclasses.replace(scenario, population=DEFAULT_POPULATION[scenario.species])
+
+
 def sample_cohort(scenario: Scenario, n: int, *, seed: int) -> pd.DataFrame:
-    """n patients' values (one column per cohort parameter) from a seeded Latin hypercube."""
-    if not scenario.cohort:
-        raise InputError("cohort", None, "a [cohort] section with [[cohort.parameter]] ranges in the scenario")
+    """n patients' values (one column per cohort parameter) from a seeded Latin hypercube (the scenario's
+    ``[cohort]``, or its species' default population)."""
+    ranges = cohort_scenario(scenario).cohort_ranges
+    if not ranges:
+        raise InputError("cohort", None, 'a [cohort] section (population = "<name>" or [[cohort.parameter]] ranges) '
+                                         "in the scenario")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1 or n > MAX_PATIENTS:
         raise InputError("n", n, f"an integer in [1, {MAX_PATIENTS}]")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError("seed", seed, "an integer")
-    unit = pydoe.lhs(len(scenario.cohort), samples=n, seed=seed)
-    return pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(scenario.cohort)})
+    unit = pydoe.lhs(len(ranges), samples=n, seed=seed)
+    return pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(ranges)})
 
 
 def run_patients(scenario: Scenario, values: pd.DataFrame, *, executor: Executor | None = None,
@@ -99,13 +111,15 @@ def cohort_summary(patients: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohort_fractions(patients: pd.DataFrame) -> pd.DataFrame:
-    """``outcome, fraction``: patients with CTRCD and with a tumour response (CR or PR), where the model has them."""
+    """``outcome, fraction``: patients with CTRCD, with a tumour response (CR or PR) and with a complete response
+    (CR), where the model has them."""
     rows: list[dict[str, Any]] = []
     if "ctrcd" in patients:
         rows.append({"outcome": "ctrcd", "fraction": float(patients["ctrcd"].astype(bool).mean())})
     if "tumour_response" in patients:
         rows.append({"outcome": "tumour_response",
                      "fraction": float(patients["tumour_response"].isin(RESPONDERS).mean())})
+        rows.append({"outcome": "complete_response", "fraction": float((patients["tumour_response"] == "CR").mean())})
     return pd.DataFrame(rows, columns=["outcome", "fraction"])
 
 
@@ -150,7 +164,8 @@ def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | No
     Parameters
     ----------
     scenario : Scenario
-        A scenario with a ``[cohort]`` section.
+        A scenario with a ``[cohort]`` section (without one: its species' default population, see
+        :data:`crosstalk.population.DEFAULT_POPULATION`).
     n : int
         Patients.
     seed : int
@@ -161,10 +176,12 @@ def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | No
         See :func:`run_patients`.
     """
     t0 = time.perf_counter()
+    scenario = cohort_scenario(scenario)
     values = sample_cohort(scenario, n, seed=seed)
     patients, failures = run_patients(scenario, values, executor=executor, workers=workers, progress=progress)
     summary, fractions = summarise_cohort(patients)
-    provenance = {"scenario": scenario.name, "n": n, "seed": seed, "failures": len(failures),
+    provenance = {"scenario": scenario.name, "species": scenario.species, "population": scenario.population,
+                  "n": n, "seed": seed, "failures": len(failures),
                   "wall_time_s": round(time.perf_counter() - t0, 2), "versions": versions()}
     result = CohortResult(patients, summary, fractions, failures, provenance)
     if outdir is not None:

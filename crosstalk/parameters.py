@@ -8,16 +8,24 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from crosstalk.errors import ModelBuildError
+from crosstalk.inputs import check_choice
 from crosstalk.registry import model_dir, model_info, models_root, module_names, sbml_dir
 
-__all__ = ["Parameter", "clear_cache", "flat_id", "model_hash", "model_path", "model_sbml", "parameter_ids",
-           "parameter_table"]
+__all__ = ["DEFAULT_SPECIES", "SPECIES", "Parameter", "clear_cache", "flat_id", "model_hash", "model_path",
+           "model_sbml", "parameter_ids", "parameter_set", "parameter_table", "species_overrides"]
+
+#: Parameter sets every table may carry. The model's own values (the SBML defaults) are the human set; a row gives
+#: another species' value in a sub-table named after it (``mouse = { value = ..., source = "..." }``) together with
+#: a ``translation`` that says how the effect carries over between species. A row without one holds in every species.
+SPECIES: tuple[str, ...] = ("human", "mouse")
+DEFAULT_SPECIES = "human"
 
 _SOURCE_RE = re.compile(
     r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|label: \S|assumed: \S|fit: \S)", re.I)
@@ -53,6 +61,50 @@ class Parameter:
     source: str
     sbo: int = 2
     fit: str | None = None
+    other_species: tuple[tuple[str, float, str], ...] = ()
+    translation: str | None = None
+
+    def value_for(self, species: str) -> float:
+        """The value in ``species``' parameter set (the table's own value where the row names no other)."""
+        for name, value, _ in self.other_species:
+            if name == species:
+                return value
+        return self.value
+
+
+def _row(module: str, row: Mapping[str, Any], units: set[str]) -> Parameter:
+    """One checked table row (see :class:`Parameter`)."""
+    missing = {"id", "value", "unit", "description", "source"} - row.keys()
+    if missing:
+        raise ModelBuildError(f"{module} parameter table: entry {row.get('id', '?')} lacks {sorted(missing)}")
+    pid = str(row["id"])
+    others: list[tuple[str, float, str]] = []
+    for species in SPECIES[1:]:
+        alt = row.get(species)
+        if alt is None:
+            continue
+        if not isinstance(alt, dict) or set(alt) != {"value", "source"}:
+            raise ModelBuildError(f"{module} parameter table: {pid}.{species} must be {{ value = ..., source = ... }}")
+        if not _SOURCE_RE.search(str(alt["source"])):
+            raise ModelBuildError(f"{module} parameter table: {pid}.{species} source {alt['source']!r} is neither a "
+                                  "citation nor 'assumed: reason'")
+        others.append((species, float(alt["value"]), str(alt["source"])))
+    unknown = set(row) - {"id", "value", "unit", "description", "source", "sbo", "fit", "translation", *SPECIES[1:]}
+    if unknown:
+        raise ModelBuildError(f"{module} parameter table: {pid} has unknown keys {sorted(unknown)}")
+    if others and not row.get("translation"):
+        raise ModelBuildError(f"{module} parameter table: {pid} has a {others[0][0]} value but no 'translation' "
+                              "(how the effect carries over between species)")
+    p = Parameter(id=pid, value=float(row["value"]), unit=str(row["unit"]), description=str(row["description"]),
+                  source=str(row["source"]), sbo=int(row.get("sbo", 2)), fit=row.get("fit"),
+                  other_species=tuple(others), translation=row.get("translation"))
+    if p.unit not in units:
+        raise ModelBuildError(f"{module} parameter table: {p.id} has unit {p.unit!r}, not defined in units.ant")
+    if not _SOURCE_RE.search(p.source):
+        raise ModelBuildError(
+            f"{module} parameter table: {p.id} source {p.source!r} is neither a citation nor 'assumed: reason'"
+        )
+    return p
 
 
 def _defined_units() -> set[str]:
@@ -80,26 +132,9 @@ def _read_table(root: str, module: str) -> tuple[Parameter, ...]:
     seen: set[str] = set()
     table: list[Parameter] = []
     for row in raw.get("parameter", []):
-        missing = {"id", "value", "unit", "description", "source"} - row.keys()
-        if missing:
-            raise ModelBuildError(f"{module} parameter table: entry {row.get('id', '?')} lacks {sorted(missing)}")
-        p = Parameter(
-            id=row["id"],
-            value=float(row["value"]),
-            unit=row["unit"],
-            description=row["description"],
-            source=row["source"],
-            sbo=int(row.get("sbo", 2)),
-            fit=row.get("fit"),
-        )
+        p = _row(module, row, units)
         if p.id in seen:
             raise ModelBuildError(f"{module} parameter table: id {p.id!r} appears twice")
-        if p.unit not in units:
-            raise ModelBuildError(f"{module} parameter table: {p.id} has unit {p.unit!r}, not defined in units.ant")
-        if not _SOURCE_RE.search(p.source):
-            raise ModelBuildError(
-                f"{module} parameter table: {p.id} source {p.source!r} is neither a citation nor 'assumed: reason'"
-            )
         seen.add(p.id)
         table.append(p)
     return tuple(table)
@@ -118,13 +153,11 @@ def _composed_table(composed: str) -> tuple[Parameter, ...]:
                 raise ModelBuildError(f"parameter {p.id} differs between modules: {merged[p.id]} vs {p}")
             merged.setdefault(p.id, p)
     raw = tomllib.loads((model_dir(composed) / "parameters.toml").read_text(encoding="utf-8"))
+    units = _defined_units()
     for row in raw.get("parameter", []):
-        p = Parameter(id=row["id"], value=float(row["value"]), unit=row["unit"], description=row["description"],
-                      source=row["source"], sbo=int(row.get("sbo", 2)), fit=row.get("fit"))
+        p = _row(composed, row, units)
         if p.id in merged:
             raise ModelBuildError(f"coupling parameter {p.id} repeats a module parameter")
-        if not _SOURCE_RE.search(p.source):
-            raise ModelBuildError(f"{composed} parameter table: {p.id} has no usable source")
         merged[p.id] = p
     return tuple(merged.values())
 
@@ -143,6 +176,24 @@ def parameter_table(module: str) -> list[Parameter]:
 def parameter_ids(module: str) -> dict[str, Parameter]:
     """The table's parameters keyed by id."""
     return {p.id: p for p in _table(module)}
+
+
+def species_overrides(module: str, species: str) -> dict[str, float]:
+    """Parameter values of ``species`` that differ from the model's own (human) values, by id.
+
+    Raises
+    ------
+    InputError
+        If ``species`` is not one of :data:`SPECIES`.
+    """
+    check_choice("species", species, SPECIES)
+    return {p.id: p.value_for(species) for p in _table(module) if p.value_for(species) != p.value}
+
+
+def parameter_set(module: str, species: str = DEFAULT_SPECIES) -> dict[str, float]:
+    """Every parameter of ``module`` in ``species``' set: value by id (a complete set, not a difference)."""
+    check_choice("species", species, SPECIES)
+    return {p.id: p.value_for(species) for p in _table(module)}
 
 
 def flat_id(name: str, ids: Collection[str]) -> str:

@@ -20,7 +20,7 @@ from crosstalk.inputs import check_choice, check_keys, check_number, check_text
 
 __all__ = ["DISTRIBUTIONS", "INTEGER_FIELDS", "ParameterRange", "parse_ranges"]
 
-DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal", "triangular")
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal", "lognormal", "triangular")
 
 
 def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple[ParameterRange, ...]:
@@ -63,8 +63,9 @@ class ParameterRange:
         ``patient.<field>``, ``exercise.<field>`` (every exercise block) or ``exercise[i].<field>``, or a
         model parameter id.
     low, high : float
-        Bounds (for ``normal``: mean and standard deviation; for ``triangular``: bounds, ``mode`` the peak).
-    distribution : {"uniform", "loguniform", "normal", "triangular"}
+        Bounds (for ``normal``: mean and standard deviation; for ``lognormal``: median and the standard
+        deviation of the logarithm; for ``triangular``: bounds, ``mode`` the peak).
+    distribution : {"uniform", "loguniform", "normal", "lognormal", "triangular"}
     mode : float, optional
         Peak of a triangular distribution (default the middle).
     """
@@ -79,12 +80,12 @@ class ParameterRange:
         check_text("parameter.name", self.name)
         check_choice(f"parameter[{self.name}].distribution", self.distribution, DISTRIBUTIONS)
         check_number(f"parameter[{self.name}].low", self.low, low=-1e300, high=1e300)
-        if self.distribution == "normal":
+        if self.distribution in ("normal", "lognormal"):
             check_number(f"parameter[{self.name}].high", self.high, low=0.0, high=1e300, low_open=True)
         else:
             check_number(f"parameter[{self.name}].high", self.high, low=self.low, high=1e300, low_open=True)
-        if self.distribution == "loguniform" and self.low <= 0:
-            raise InputError(f"parameter[{self.name}].low", self.low, "> 0 for a loguniform distribution")
+        if self.distribution in ("loguniform", "lognormal") and self.low <= 0:
+            raise InputError(f"parameter[{self.name}].low", self.low, f"> 0 for a {self.distribution} distribution")
         if self.mode is not None:
             check_number(f"parameter[{self.name}].mode", self.mode, low=self.low, high=self.high)
         object.__setattr__(self, "low", float(self.low))
@@ -99,6 +100,8 @@ class ParameterRange:
             out = np.exp(np.log(self.low) + x * (np.log(self.high) - np.log(self.low)))
         elif self.distribution == "normal":
             out = stats.norm.ppf(np.clip(x, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
+        elif self.distribution == "lognormal":
+            out = self.low * np.exp(self.high * stats.norm.ppf(np.clip(x, 1e-12, 1 - 1e-12)))
         else:
             mode = (self.low + self.high) / 2 if self.mode is None else self.mode
             c = (mode - self.low) / (self.high - self.low)

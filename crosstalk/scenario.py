@@ -30,7 +30,8 @@ import tomli_w
 
 from crosstalk.errors import InputError
 from crosstalk.inputs import FrozenMapping, check_choice, check_keys, check_number, check_text
-from crosstalk.parameters import parameter_ids
+from crosstalk.parameters import DEFAULT_SPECIES, SPECIES, parameter_ids, species_overrides
+from crosstalk.population import load_population, population_names
 from crosstalk.ranges import INTEGER_FIELDS, ParameterRange, parse_ranges
 from crosstalk.registry import all_blockades, all_drugs, model_info, model_names
 
@@ -286,18 +287,22 @@ class Patient:
     body_surface_area_m2 : float
         Body-surface area (0.5-3.0 m2); scales mg/m2 doses.
     tumour_cells : float
-        Tumour cells at the start (0-1e13).
+        Tumour cells at the start (0-1e13); 1e8 cells per cm3 (default 1.4e9: a 3 cm primary breast cancer).
     baseline_lvef_percent : float
         Left-ventricular ejection fraction before treatment (20-80 %).
     fitness : float
         Training state at the start, 0 (untrained) to 1 (fully adapted).
+    chemosensitivity : float
+        The tumour's sensitivity to chemotherapy relative to the median patient (0-100; multiplies the drugs'
+        tumour kill rates).
     """
 
     weight_kg: float = 70.0
     body_surface_area_m2: float = 1.8
-    tumour_cells: float = 1.0e8
+    tumour_cells: float = 1.4e9
     baseline_lvef_percent: float = 62.0
     fitness: float = 0.0
+    chemosensitivity: float = 1.0
 
     def __post_init__(self) -> None:
         check_number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
@@ -305,6 +310,7 @@ class Patient:
         check_number("patient.tumour_cells", self.tumour_cells, low=0.0, high=1e13)
         check_number("patient.baseline_lvef_percent", self.baseline_lvef_percent, low=20.0, high=80.0)
         check_number("patient.fitness", self.fitness, low=0.0, high=1.0)
+        check_number("patient.chemosensitivity", self.chemosensitivity, low=0.0, high=100.0)
         for f in fields(self):
             object.__setattr__(self, f.name, float(getattr(self, f.name)))
 
@@ -347,6 +353,14 @@ class Scenario:
         Weight, body-surface area, initial tumour, baseline LVEF, fitness.
     blockade : Blockade
         Mechanism blockades (beta-adrenergic, IL-6, NK depletion, ExEV release).
+    cohort : tuple of ParameterRange
+        Variation across the patients of a cohort (``[[cohort.parameter]]``), added to the population's.
+    population : str, optional
+        A built-in virtual population (``[cohort] population``; :mod:`crosstalk.population`) whose ranges the
+        cohort samples; a ``cohort`` range of the same name replaces the population's.
+    species : {"human", "mouse"}
+        Parameter set: ``human`` (the default) or ``mouse`` (the animal experiments the exercise evidence comes
+        from); see each parameter table's ``translation`` for how an effect carries over.
     """
 
     name: str
@@ -361,11 +375,14 @@ class Scenario:
     patient: Patient = field(default_factory=Patient)
     blockade: Blockade = field(default_factory=Blockade)
     cohort: tuple[ParameterRange, ...] = ()
+    species: str = DEFAULT_SPECIES
+    population: str | None = None
 
     def __post_init__(self) -> None:
         check_text("name", self.name)
         check_text("description", self.description, empty=True)
         check_choice("model", self.model, model_names())
+        check_choice("species", self.species, SPECIES)
         features = model_info(self.model).features
         check_number("duration_days", self.duration_days, low=0.0, high=MAX_DURATION_DAYS, low_open=True)
         check_number("output_step_hours", self.output_step_hours, low=0.0, high=self.duration_days * 24.0,
@@ -399,10 +416,18 @@ class Scenario:
         object.__setattr__(self, "dose", doses)
         object.__setattr__(self, "cohort", tuple(self.cohort))
         check_range_names(self.cohort, self, where="cohort.parameter")
+        if self.population is not None:
+            pop = load_population(self.population)
+            if pop.species != self.species:
+                raise InputError("cohort.population", self.population,
+                                 f"a population of the scenario's species {self.species!r} "
+                                 f"(this one is {pop.species!r})")
+            check_range_names(pop.parameters, self, where="cohort.population")
         self._warn_cumulative(doses)
         known = parameter_ids(self.model)
         if "tumour_inverse_capacity" in known:
-            b = float(self.parameters.get("tumour_inverse_capacity", known["tumour_inverse_capacity"].value))
+            b = float(self.parameters.get("tumour_inverse_capacity",
+                                          known["tumour_inverse_capacity"].value_for(self.species)))
             if b > 0 and self.patient.tumour_cells >= 1.0 / b:
                 raise InputError("patient.tumour_cells", self.patient.tumour_cells,
                                  "fewer cells than the tumour carrying capacity 1/tumour_inverse_capacity = "
@@ -451,7 +476,7 @@ class Scenario:
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
         top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
-               "dose", "patient", "blockade", "cohort"}
+               "dose", "patient", "blockade", "cohort", "species"}
         check_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
@@ -500,13 +525,20 @@ class Scenario:
         if not isinstance(blockade_data, Mapping):
             raise InputError("blockade", blockade_data, "a [blockade] table of switch = true/false", source=source)
         check_keys("blockade.", blockade_data, set(all_blockades()), source=source)
-        cohort = parse_ranges(data.get("cohort", {}), where="cohort", source=source)
+        cohort_data = data.get("cohort", {})
+        population = None
+        if isinstance(cohort_data, Mapping) and "population" in cohort_data:
+            population = cohort_data["population"]
+            if not isinstance(population, str):
+                raise InputError("cohort.population", population, f"one of {population_names()}", source=source)
+            cohort_data = {k: v for k, v in cohort_data.items() if k != "population"}
+        cohort = parse_ranges(cohort_data, where="cohort", source=source)
         kwargs = {k: v for k, v in data.items()
                   if k not in ("exercise", "parameters", "dose", "patient", "blockade", "cohort")}
         try:
             blockade = Blockade(**blockade_data)
             return cls(exercise=tuple(regimes), parameters=dict(params), dose=tuple(doses), patient=patient,
-                       blockade=blockade, cohort=cohort, **kwargs)
+                       blockade=blockade, cohort=cohort, population=population, **kwargs)
         except InputError as err:
             raise InputError(err.field, err.value, err.allowed, source=source) from None
 
@@ -525,6 +557,7 @@ class Scenario:
             "name": self.name,
             "description": self.description,
             "model": self.model,
+            "species": self.species,
             "duration_days": self.duration_days,
             "output_step_hours": self.output_step_hours,
             "seed": self.seed,
@@ -538,14 +571,25 @@ class Scenario:
             out["dose"] = [d.to_dict() for d in self.dose]
         if self.parameters:
             out["parameters"] = dict(self.parameters)
-        if self.cohort:
-            out["cohort"] = {"parameter": [r.to_dict() for r in self.cohort]}
+        if self.cohort or self.population is not None:
+            cohort: dict[str, Any] = {"parameter": [r.to_dict() for r in self.cohort]}
+            if self.population is not None:
+                cohort["population"] = self.population
+            out["cohort"] = cohort
         return out
 
+    @property
+    def cohort_ranges(self) -> tuple[ParameterRange, ...]:
+        """What a cohort varies: the population's ranges (those not replaced by name), then the scenario's own."""
+        own = {r.name for r in self.cohort}
+        base = load_population(self.population).parameters if self.population is not None else ()
+        return tuple(r for r in base if r.name not in own) + self.cohort
+
     def parameter_overrides(self) -> dict[str, float]:
-        """Patient-derived parameters, then blockades, then the explicit [parameters] (which win)."""
-        return {**self.patient.parameter_overrides(self.model), **self.blockade.parameter_overrides(self.model),
-                **self.parameters}
+        """The species' parameter set, then patient-derived parameters, then blockades, then the explicit
+        [parameters] (which win)."""
+        return {**species_overrides(self.model, self.species), **self.patient.parameter_overrides(self.model),
+                **self.blockade.parameter_overrides(self.model), **self.parameters}
 
     def to_toml(self) -> str:
         """TOML text that :meth:`from_toml` reads back to an equal scenario."""

@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("registry", frozenset({"registry"})),
     ("model data", frozenset({"parameters", "observables"})),
     ("build", frozenset({"introspect", "build"})),
-    ("spec: ranges", frozenset({"ranges"})),
+    ("spec: ranges", frozenset({"ranges", "population"})),
     ("spec: scenario", frozenset({"scenario"})),
     ("timeline", frozenset({"timeline"})),
     ("schedule", frozenset({"schedule", "export"})),
@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("cli", frozenset({"cli", "__main__"})),
 )
 #: Modules that hold no code of a layer: the package's public face re-exports from every layer; data packages.
-OUTSIDE = frozenset({"__init__", "scenarios"})
+OUTSIDE = frozenset({"__init__", "scenarios", "populations"})
 
 
 def _unit(module: str) -> str:

@@ -64,7 +64,10 @@ def write_validation(validation: Validation, outdir: str | Path) -> tuple[Path, 
         parts.append(f"<p class='fail'>Not covered: {html.escape(', '.join(validation.uncovered))}</p>")
     for c in validation.checks:
         bands = bands_for(c.target_id)
-        rows = [(k, v, lo, hi, bands[k].unit, _verdict(lo <= v <= hi, "pass" if lo <= v <= hi else "FAIL"),
+        known = c.known_deviations
+        rows = [(k, v, lo, hi, bands[k].unit,
+                 _verdict(lo <= v <= hi, "pass" if lo <= v <= hi else
+                          ("known deviation: " + known[k] if k in known else "FAIL")),
                  bands[k].why)
                 for k, (v, lo, hi) in c.criteria.items()]
         parts += [f"<h2>{html.escape(c.target_id)}</h2>", f"<p class='small'>{html.escape(c.source)}</p>",

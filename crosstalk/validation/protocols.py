@@ -12,14 +12,15 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from crosstalk.scenario import Blockade, CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Scenario
+from crosstalk.scenario import Blockade, CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.simulate import Simulator
 from crosstalk.validation.targets import target
 
 __all__ = [
-    "CYCLING_STAGES", "CYCLING_STAGE_MIN", "START_H", "SWAIN_DOSE_MG_M2", "TUMOUR_WEEKS", "WHEEL_RUNNING",
-    "cardioprotection_ratios", "doxorubicin_course", "exercise_bout", "incremental_cycling", "swain_loss",
-    "tumour_benefit",
+    "CYCLING_STAGES", "CYCLING_STAGE_MIN", "MOUSE_INOCULUM_CELLS", "START_H", "SWAIN_DOSE_MG_M2",
+    "TRAINING_START_CELLS", "TRAINING_WEEKS", "TREADMILL_TRAINING", "TUMOUR_WEEKS", "WHEEL_RUNNING", "ac_course",
+    "cardioprotection_ratios", "cd8_fold_with_training", "doxorubicin_course", "exercise_bout", "incremental_cycling",
+    "swain_loss", "training_benefit", "tumour_benefit",
 ]
 
 #: Every exercise protocol starts its exercise at 01:00, after an hour of rest.
@@ -32,10 +33,19 @@ CYCLING_STAGE_MIN = 4.0
 #: Swain protocol: 50 mg/m2 every 3 weeks until the cumulative dose; risk read 3 weeks after the last dose.
 SWAIN_DOSE_MG_M2 = 50.0
 
-#: Human analogue of voluntary wheel running: aerobic 45 min at 65% VO2max, 5 sessions a week.
+#: Analogue of voluntary wheel running: aerobic 45 min at 65% VO2max, 5 sessions a week.
 WHEEL_RUNNING = ExerciseRegime(modality="aerobic", intensity=0.65, minutes=45.0, sessions_per_week=5, start_hour=8.0)
-#: Length of the tumour-growth comparison (Pedersen 2016 ran mice for several weeks).
-TUMOUR_WEEKS = 8
+#: Length of the tumour-growth comparison (Pedersen 2016 followed inoculated tumours for a few weeks; by 5 weeks the
+#: mouse set's sedentary tumours reach their capacity, which would hide any effect).
+TUMOUR_WEEKS = 4
+#: Tumour cells inoculated in the mouse experiments (assumed: subcutaneous inocula of ~1e5-1e6 cells are usual).
+MOUSE_INOCULUM_CELLS = 1.0e6
+#: Gomes-Santos 2021: intensity-controlled treadmill training (45 min a day at 60 % of maximal velocity, here 5 days
+#: a week at 60 % VO2max) from a tumour volume of ~100 mm3 (1e7 cells at 1e8 cells/cm3), followed for 3 weeks.
+TREADMILL_TRAINING = ExerciseRegime(modality="aerobic", intensity=0.6, minutes=45.0, sessions_per_week=5,
+                                    start_hour=8.0)
+TRAINING_START_CELLS = 1.0e7
+TRAINING_WEEKS = 3
 
 
 def exercise_bout(name: str, *, hours: float, intensity: float, model: str, duration_days: float = 1.0,
@@ -92,20 +102,57 @@ def swain_loss(sim: Simulator, cumulative: float, *,
     return 1.0 - float(ts["cardiomyocyte_viable_fraction"].iloc[-1]), float(res.endpoints["chf_risk_final"])
 
 
+def ac_course(*, duration_days: float = 84.0, step_hours: float = 24.0, model: str = "crosstalk",
+              parameters: Mapping[str, float] | None = None, population: str | None = None) -> Scenario:
+    """Four cycles of preoperative AC (doxorubicin 60 + cyclophosphamide 600 mg/m2 every 21 days, NSABP B-18), to
+    day 84 (3 weeks after the fourth dose, when response is assessed before surgery)."""
+    ac = target("ac_regimen")
+    dose = (DoseSchedule("doxorubicin", ac.number("dose_mg_per_m2"), "mg/m2", interval_days=21.0, count=4,
+                         infusion_minutes=15.0),
+            DoseSchedule("cyclophosphamide", 600.0, "mg/m2", interval_days=21.0, count=4, infusion_minutes=15.0))
+    return Scenario("ac-course", model=model, duration_days=duration_days, output_step_hours=step_hours, dose=dose,
+                    parameters=parameters or {}, population=population)
+
+
 def tumour_benefit(sim: Simulator, *, parameters: Mapping[str, float] | None = None,
                    blockade: Blockade | None = None) -> float:
-    """1 - final tumour volume with :data:`WHEEL_RUNNING` / without, over :data:`TUMOUR_WEEKS`, no drugs.
+    """Pedersen 2016 in the mouse set: 1 - final tumour volume with :data:`WHEEL_RUNNING` / without, from an
+    inoculum of :data:`MOUSE_INOCULUM_CELLS`, over :data:`TUMOUR_WEEKS`, no drugs. Both arms carry ``blockade``."""
+    return _benefit(sim, WHEEL_RUNNING, MOUSE_INOCULUM_CELLS, TUMOUR_WEEKS, parameters, blockade)
 
-    Both arms carry the same ``blockade``.
-    """
-    block = blockade or Blockade()
 
+def training_benefit(sim: Simulator, *, parameters: Mapping[str, float] | None = None,
+                     blockade: Blockade | None = None, anti_pd1: bool = False) -> float:
+    """Gomes-Santos 2021 in the mouse set: 1 - final tumour volume with :data:`TREADMILL_TRAINING` / without, from
+    :data:`TRAINING_START_CELLS`, over :data:`TRAINING_WEEKS`; ``anti_pd1`` gives both arms anti-PD-1 (200 mg of
+    the model's antibody every 3 weeks from the start: near-complete PD-1 occupancy throughout)."""
+    dose = (DoseSchedule("pembrolizumab", 200.0, "mg", interval_days=21.0, count=2, infusion_minutes=30.0),)
+    return _benefit(sim, TREADMILL_TRAINING, TRAINING_START_CELLS, TRAINING_WEEKS, parameters, blockade,
+                    dose if anti_pd1 else ())
+
+
+def cd8_fold_with_training(sim: Simulator, *, parameters: Mapping[str, float] | None = None) -> float:
+    """Tumour CD8 T cells at the end of the :func:`training_benefit` protocol, trained / sedentary."""
+    return _final(sim, "cd8_tumour_cells", (TREADMILL_TRAINING,), TRAINING_START_CELLS, TRAINING_WEEKS,
+                  parameters, None, ()) / _final(sim, "cd8_tumour_cells", (), TRAINING_START_CELLS, TRAINING_WEEKS,
+                                                 parameters, None, ())
+
+
+def _final(sim: Simulator, column: str, exercise: tuple[ExerciseRegime, ...], cells: float, weeks: float,
+           parameters: Mapping[str, float] | None, blockade: Blockade | None, dose: tuple[DoseSchedule, ...]) -> float:
+    sc = Scenario("mouse-tumour", model=sim.model, species="mouse", duration_days=7.0 * weeks,
+                  output_step_hours=24.0, exercise=exercise, parameters=parameters or {},
+                  blockade=blockade or Blockade(), patient=Patient(tumour_cells=cells), dose=dose)
+    return float(sim.run(sc).timeseries[column].iloc[-1])
+
+
+def _benefit(sim: Simulator, regime: ExerciseRegime, cells: float, weeks: float,
+             parameters: Mapping[str, float] | None, blockade: Blockade | None,
+             dose: tuple[DoseSchedule, ...] = ()) -> float:
     def volume(exercise: tuple[ExerciseRegime, ...]) -> float:
-        sc = Scenario("tumour", model=sim.model, duration_days=7.0 * TUMOUR_WEEKS, output_step_hours=24.0,
-                      exercise=exercise, parameters=parameters or {}, blockade=block)
-        return float(sim.run(sc).endpoints["tumour_volume_final_mm3"])
+        return _final(sim, "tumour_volume_mm3", exercise, cells, weeks, parameters, blockade, dose)
 
-    return 1.0 - volume((WHEEL_RUNNING,)) / volume(())
+    return 1.0 - volume((regime,)) / volume(())
 
 
 def cardioprotection_ratios(sim: Simulator, *, parameters: Mapping[str, float] | None = None,

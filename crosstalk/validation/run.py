@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 __all__ = ["Validation", "run_validation"]
 
 #: Columns of :meth:`Validation.table`, one row per criterion.
-TABLE_COLUMNS = ("target", "criterion", "model_value", "low", "high", "passed", "unit", "source", "model")
+TABLE_COLUMNS = ("target", "criterion", "model_value", "low", "high", "passed", "unit", "source", "model",
+                 "known_deviation")
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,12 @@ class Validation:
     provenance: dict[str, Any]
 
     def table(self) -> pd.DataFrame:
-        """One row per criterion: target, criterion, model value, low, high, passed, unit, source, model."""
+        """One row per criterion: target, criterion, model value, low, high, passed (within the band), unit, source,
+        model, and the reason if the criterion is a known deviation (bands.toml ``known_deviation``)."""
         rows = [
             {"target": c.target_id, "criterion": name, "model_value": value, "low": lo, "high": hi,
              "passed": bool(lo <= value <= hi), "unit": band(c.target_id, name).unit, "source": c.source,
-             "model": c.model}
+             "model": c.model, "known_deviation": c.known_deviations.get(name, "")}
             for c in self.checks for name, (value, lo, hi) in c.criteria.items()
         ]
         return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))

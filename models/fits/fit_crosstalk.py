@@ -1,7 +1,12 @@
 """Fit the composed model's coupling strengths (models/fits/fit_crosstalk.py).
 
-1. ``nk_homing_gain``: wheel-running-like exercise (aerobic 45 min at 65%, 5x/week) for 8 weeks reduces final
-   tumour volume by 60% against sedentary, no drugs (targets.toml exercise_tumour_growth, Pedersen 2016).
+1. ``nk_homing_gain`` (mouse set): wheel-running-like exercise (aerobic 45 min at 65%, 5x/week) from the
+   inoculation of 1e6 tumour cells reduces the tumour volume at 4 weeks by 60% against sedentary, no drugs
+   (targets.toml exercise_tumour_growth, Pedersen 2016).
+1b. ``cd8_training_gain`` (mouse set): treadmill training (45 min at 60%, 5x/week) from a 100 mm3 tumour doubles
+   tumour CD8 T cells at 3 weeks (assumed fold: endurance training doubled the CD8+/FoxP3+ ratio in 4T1 tumours,
+   BMC Cancer 2019, PMC6549262; Gomes-Santos 2021 give the direction, targets.toml exercise_cd8_mouse). The
+   tumour benefit of training, alone and with anti-PD-1, is then a prediction.
 2. ``training_antioxidant_gain`` and ``hsp70_antioxidant_gain``: with AC 4x60 mg/m2 and the same exercise from
    the first dose, the LVEF decline at 10 weeks is 0.45 of sedentary (middle of 0.3-0.6, targets.toml
    exercise_cardioprotection_rat), and blocking ExEV release loses 40% of the protection (assumed share).
@@ -18,7 +23,7 @@ from scipy.optimize import brentq, least_squares
 
 from crosstalk.simulate import Simulator
 from crosstalk.validation import band
-from crosstalk.validation.protocols import cardioprotection_ratios, tumour_benefit
+from crosstalk.validation.protocols import cardioprotection_ratios, cd8_fold_with_training, tumour_benefit
 
 from _common import finish, table_path
 
@@ -34,6 +39,15 @@ def fit_homing(sim: Simulator) -> float:
     if benefit is None:
         raise SystemExit("bands.toml [exercise_tumour_growth] benefit has no value to fit")
     return brentq(lambda g: tumour_benefit(sim, parameters={"nk_homing_gain": g}) - benefit, 0.0, 200.0, xtol=1e-6)
+
+
+#: Tumour CD8 T cells with training / sedentary at the end of the Gomes-Santos protocol (assumed, see 1b).
+CD8_FOLD = 2.0
+
+
+def fit_cd8(sim: Simulator) -> float:
+    return brentq(lambda g: cd8_fold_with_training(sim, parameters={"cd8_training_gain": g}) - CD8_FOLD, 0.0, 1000.0,
+                  xtol=1e-6)
 
 
 def fit_antioxidant(sim: Simulator) -> tuple[float, float]:
@@ -55,9 +69,11 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write fitted values to the parameter table")
     args = ap.parse_args()
     sim = Simulator("crosstalk")
-    values = {"nk_homing_gain": fit_homing(sim)}
+    values = {"cd8_training_gain": fit_cd8(sim)}
+    values["nk_homing_gain"] = fit_homing(sim)
     values["training_antioxidant_gain"], values["hsp70_antioxidant_gain"] = fit_antioxidant(sim)
-    finish(sim, values, ("exercise_tumour_growth", "exercise_cardioprotection_rat"), TABLE, write=args.write)
+    finish(sim, values, ("exercise_tumour_growth", "exercise_cd8_mouse", "exercise_cardioprotection_rat"), TABLE,
+           write=args.write)
 
 if __name__ == "__main__":
     main()
