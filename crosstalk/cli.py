@@ -188,6 +188,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     n_pass = sum(c.passed for c in validation.checks)
     print(f"{n_pass}/{len(validation.checks)} simulated targets pass; report: {html_path} (table: {csv_path})")
     for c in validation.checks:
+        for name, why in c.known_deviations.items():
+            value, low, high = c.criteria[name]
+            if not low <= value <= high:
+                print(f"  known deviation {c.target_id}.{name} = {value:.3g} (band [{low:.3g}, {high:.3g}]): {why}")
+    for c in validation.checks:
         if not c.passed:
             print(c.describe())
     for target_id, status in validation.not_yet_modelled.items():

@@ -7,9 +7,17 @@ pointer, and the comparison is silently False (tests/test_simulate.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Union
+
 import libsbml
 
-__all__ = ["direct_initial_states", "init_dependencies", "rate_rule_count", "species_kinds"]
+__all__ = ["Expression", "arithmetic_initial_states", "direct_initial_states", "evaluate", "init_dependencies",
+           "rate_rule_count", "species_kinds"]
+
+#: An arithmetic expression as nested tuples: ``("n", number)``, ``("p", parameter id)`` or ``(op, *operands)``
+#: with op one of ``+ - * /``.
+Expression = tuple[Union[str, float, "Expression"], ...]
 
 
 def direct_initial_states(sbml: str) -> dict[str, str]:
@@ -60,12 +68,70 @@ def species_kinds(sbml: str) -> dict[str, str]:
     return kinds
 
 
-def init_dependencies(sbml: str) -> set[str]:
+def _arithmetic(node: libsbml.ASTNode, parameters: Collection[str]) -> Expression | None:
+    """``node`` as an :data:`Expression` if it is arithmetic in ``parameters`` only, else None."""
+    if node.isNumber():
+        return ("n", float(node.getValue()))
+    if node.isName():
+        return ("p", node.getName()) if node.getName() in parameters else None
+    if node.isOperator() and node.getCharacter() in "+-*/":
+        kids = [_arithmetic(node.getChild(i), parameters) for i in range(node.getNumChildren())]
+        if any(k is None for k in kids):
+            return None
+        return (node.getCharacter(), *kids)
+    return None
+
+
+def arithmetic_initial_states(sbml: str, parameters: Collection[str]) -> dict[str, Expression]:
+    """Initial assignments of species and rate-rule states that are arithmetic (+ - * /) in constant ``parameters``.
+
+    The simulator evaluates these itself and sets the states after ``reset()`` (cheap), rather than through
+    ``init(p)``, which regenerates the model (measured 0.2 s for the exercise module, 0.8 s for the composed model).
+    """
+    doc = libsbml.readSBMLFromString(sbml)
+    model = doc.getModel()
+    ruled = {r.getVariable() for r in model.getListOfRules()}
+    constants = {p for p in parameters if p not in ruled and model.getParameter(p) is not None}
+    out: dict[str, Expression] = {}
+    for ia in model.getListOfInitialAssignments():
+        sym = ia.getSymbol()
+        if model.getSpecies(sym) is None and not any(r.isRate() and r.getVariable() == sym
+                                                      for r in model.getListOfRules()):
+            continue
+        expr = _arithmetic(ia.getMath(), constants)
+        if expr is not None:
+            out[sym] = expr
+    return out
+
+
+def evaluate(expr: Expression, values: Mapping[str, float]) -> float:
+    """The value of an :data:`Expression` given parameter ``values``."""
+    op = expr[0]
+    if op == "n":
+        return float(expr[1])  # type: ignore[arg-type]
+    if op == "p":
+        return float(values[str(expr[1])])
+    args = [evaluate(e, values) for e in expr[1:]]  # type: ignore[arg-type]
+    if op == "+":
+        return sum(args)
+    if op == "-":
+        return -args[0] if len(args) == 1 else args[0] - sum(args[1:])
+    if op == "*":
+        out = 1.0
+        for a in args:
+            out *= a
+        return out
+    return args[0] / args[1]
+
+
+def init_dependencies(sbml: str, *, computed: Collection[str] = ()) -> set[str]:
     """Parameters that initial values depend on (through initial assignments and assignment rules).
 
     RoadRunner evaluates initial assignments at ``reset()`` from parameters' *initial* values, which only
     ``RoadRunner.setValue("init(p)")`` changes (``setGlobalParameterValues`` does not, and the model-level
     ``setValue`` is ignored at reset). Only these parameters need that slower path (~0.2 ms per call).
+    States in ``computed``, whose initial values the caller evaluates and sets itself
+    (:func:`arithmetic_initial_states`), are left out.
     """
     doc = libsbml.readSBMLFromString(sbml)  # keep the document alive while its model is used
     model = doc.getModel()
@@ -81,7 +147,7 @@ def init_dependencies(sbml: str) -> set[str]:
     direct = direct_initial_states(sbml)
     seen: set[str] = set()
     stack = [n for sym, math in inits.items() for n in names(math)
-             if not (sym in direct.values() and math.isName())]
+             if not (sym in direct.values() and math.isName()) and sym not in computed]
     while stack:
         n = stack.pop()
         if n in seen:

@@ -23,7 +23,14 @@ import pandas as pd
 import roadrunner
 
 from crosstalk.errors import InputError, SimulationError
-from crosstalk.introspect import direct_initial_states, init_dependencies, rate_rule_count, species_kinds
+from crosstalk.introspect import (
+    Expression,
+    arithmetic_initial_states,
+    evaluate,
+    init_dependencies,
+    rate_rule_count,
+    species_kinds,
+)
 from crosstalk.observables import observables_for
 from crosstalk.parameters import flat_id, model_path, parameter_table
 from crosstalk.registry import models_root
@@ -98,17 +105,16 @@ class Simulator:
         self._param_idx = np.array([self._gids.index(p) for p in self._param_ids], dtype=np.int32)
         # defaults are the loaded document's values (the table's, for the packaged models: tested)
         self._defaults = np.array(m.getGlobalParameterValues(self._param_idx), dtype=float)
-        deps = init_dependencies(sbml)
+        computed = arithmetic_initial_states(sbml, self._param_ids)
+        deps = init_dependencies(sbml, computed=set(computed))
         self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
         doc = libsbml.readSBMLFromString(sbml)
-        # (table index, state id, is species, hasOnlySubstanceUnits, compartment id)
-        self._direct: list[tuple[int, str, bool, bool, str]] = []
-        for pid, state in direct_initial_states(sbml).items():
-            if pid in self._param_ids:
-                sp = doc.getModel().getSpecies(state)
-                self._direct.append((self._param_ids.index(pid), state, sp is not None,
-                                     bool(sp.getHasOnlySubstanceUnits()) if sp else True,
-                                     sp.getCompartment() if sp else ""))
+        # (state id, is species, hasOnlySubstanceUnits, compartment id, initial value in the table's parameters)
+        self._computed: list[tuple[str, bool, bool, str, Expression]] = []
+        for state, expr in computed.items():
+            sp = doc.getModel().getSpecies(state)
+            self._computed.append((state, sp is not None, bool(sp.getHasOnlySubstanceUnits()) if sp else True,
+                                   sp.getCompartment() if sp else "", expr))
         self._init_current = {pid: float(self._defaults[i]) for i, pid in self._init_params.items()}
         self._observables = observables_for(model)
         # observables are assignment-rule parameters, or (e.g. tumour_cells) species amounts; in the composed
@@ -191,12 +197,14 @@ class Simulator:
         m = rr.model  # fetched after init() writes, which replace the underlying model object
         m.setGlobalParameterValues(self._param_idx, values)
         rr.reset()
-        for i, state, is_species, amount_only, comp in self._direct:  # see direct_initial_states
+        by_id = dict(zip(self._param_ids, values.tolist()))
+        for state, is_species, amount_only, comp, expr in self._computed:  # see arithmetic_initial_states
+            value = evaluate(expr, by_id)
             if is_species:
                 volume = 1.0 if amount_only else rr[comp]
-                m.setFloatingSpeciesAmounts([self._fids.index(state)], [float(values[i]) * volume])
+                m.setFloatingSpeciesAmounts([self._fids.index(state)], [value * volume])
             else:
-                m.setGlobalParameterValues([self._gids.index(state)], [float(values[i])])
+                m.setGlobalParameterValues([self._gids.index(state)], [value])
         end = scenario.duration_hours
         n_out = int(np.floor(end / scenario.output_step_hours + 1e-9)) + 1
         grid = np.round(np.arange(n_out) * scenario.output_step_hours, 9)

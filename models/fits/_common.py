@@ -41,3 +41,22 @@ def finish(sim: Simulator, values: dict[str, float], target_ids: tuple[str, ...]
         parameters.clear_cache()  # the table was read before it was rewritten
         write_models()
         print(f"wrote {table} and rebuilt the SBML")
+
+
+def write_population(population: str, name: str, field: str, value: float) -> Path:
+    """Replace ``field`` (``low`` or ``high``) of the row ``name`` of a built-in population (3 significant digits
+    for a spread, 4 for a median)."""
+    path = Path(str(parameters.models_root())).parent / "populations" / f"{population}.toml"
+    text = path.read_text(encoding="utf-8")
+    digits = 4 if field == "low" else 3
+    pattern = rf'(name = "{re.escape(name)}"\nlow = )([^\n]+)(\nhigh = )([^\n]+)'
+    group = 2 if field == "low" else 4
+    def sub(m: re.Match[str]) -> str:
+        parts = [m.group(1), m.group(2), m.group(3), m.group(4)]
+        parts[group - 1] = repr(float(f"{value:.{digits}g}"))
+        return "".join(parts)
+    text, n = re.subn(pattern, sub, text)
+    if n != 1:
+        raise SystemExit(f"could not find {name} in {path}")
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -22,8 +22,6 @@ Usage: ``python models/fits/fit_chemotherapy.py [--patients N] [--write]``.
 from __future__ import annotations
 
 import argparse
-import re
-from pathlib import Path
 
 import numpy as np
 from scipy import stats
@@ -39,7 +37,7 @@ from crosstalk.simulate import Simulator
 from crosstalk.validation import target
 from crosstalk.validation.protocols import ac_course
 
-from _common import table_path, write_table
+from _common import table_path, write_population, write_table
 
 POPULATION = "neoadjuvant_breast_ac"
 #: Response is read 3 weeks after the fourth dose (day 84), before surgery.
@@ -119,17 +117,6 @@ def solve_population(z: np.ndarray, pr: np.ndarray, cr: np.ndarray) -> tuple[flo
     return log_m_for(sigma), sigma
 
 
-def write_population_sigma(sigma: float) -> Path:
-    path = Path(str(parameters.models_root())).parent / "populations" / f"{POPULATION}.toml"
-    text = path.read_text(encoding="utf-8")
-    text, n = re.subn(r'(name = "patient.chemosensitivity"\nlow = [^\n]+\nhigh = )([^\n]+)',
-                      rf"\g<1>{float(f'{sigma:.3g}')!r}", text)
-    if n != 1:
-        raise SystemExit(f"could not find patient.chemosensitivity in {path}")
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=200, help="virtual patients of the fit (common random numbers)")
@@ -156,7 +143,7 @@ def main() -> None:
     if args.write:
         write_table(table_path("cyclophosphamide"), {"cp_lymphocyte_kill_max": lymph, "cp_tumour_kill_max": cp_max})
         write_table(table_path("anthracycline"), {"tumour_kill_max": dox_max})
-        print(f"wrote {write_population_sigma(sigma)}")
+        print(f"wrote {write_population(POPULATION, 'patient.chemosensitivity', 'high', sigma)}")
         parameters.clear_cache()
         write_models()
         print("wrote the tables and rebuilt the SBML")

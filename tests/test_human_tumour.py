@@ -1,0 +1,211 @@
+"""Issue 15: species as data, the human-scale tumour (Gompertz, 1e8 cells/cm3, no immune switch), AC with
+cyclophosphamide, saturating NK kill with exhaustion, the CD8/CXCR3 arm of exercise, built-in populations."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from crosstalk.cohort import run_cohort
+from crosstalk.errors import InputError
+from crosstalk.export import scenario_sbml
+from crosstalk.parameters import SPECIES, parameter_ids, parameter_set, parameter_table, species_overrides
+from crosstalk.population import DEFAULT_POPULATION, load_population, population_names
+from crosstalk.ranges import ParameterRange
+from crosstalk.scenario import Patient, Scenario, apply_values, load_scenario
+from crosstalk.simulate import Simulator
+from crosstalk.validation import run_check
+
+from conftest import REPO
+
+AC = load_scenario(REPO / "scenarios" / "ac_sedentary.toml")
+
+
+@pytest.fixture(scope="module")
+def csim() -> Simulator:
+    return Simulator("crosstalk")
+
+
+# ------------------------------------------------------------------------------------------ species as data
+def test_every_other_species_value_is_sourced_and_translated():
+    """A row with a mouse value states how the effect carries over; the mouse set is complete (every id)."""
+    rows = [p for m in ("exercise", "immune", "anthracycline", "cyclophosphamide", "crosstalk")
+            for p in parameter_table(m)]
+    with_mouse = [p for p in rows if p.other_species]
+    assert len(with_mouse) >= 10
+    for p in with_mouse:
+        assert p.translation and all(source for _, _, source in p.other_species), p.id
+    mouse, human = parameter_set("crosstalk", "mouse"), parameter_set("crosstalk", "human")
+    assert set(mouse) == set(human) == set(parameter_ids("crosstalk"))
+    changed = species_overrides("crosstalk", "mouse")
+    assert {"tumour_growth_rate", "tumour_gompertz", "cd8_kill_rate", "nk_kill_rate"} <= set(changed)
+    assert changed["tumour_growth_rate"] == 0.18 and changed["tumour_gompertz"] == 0.0
+    assert species_overrides("crosstalk", "human") == {}
+
+
+def test_species_key_is_checked_carried_and_exported():
+    with pytest.raises(InputError, match="species") as info:
+        Scenario("x", species="rat")
+    assert "human" in str(info.value) and "mouse" in str(info.value)
+    mouse = Scenario("m", species="mouse", patient=Patient(tumour_cells=1e6))
+    assert Scenario.from_toml(mouse.to_toml()) == mouse and 'species = "mouse"' in mouse.to_toml()
+    assert mouse.parameter_overrides()["tumour_growth_rate"] == 0.18
+    # explicit parameters still win over the species' set
+    assert Scenario("m", species="mouse", patient=Patient(tumour_cells=1e6),
+                    parameters={"tumour_growth_rate": 0.1}).parameter_overrides()["tumour_growth_rate"] == 0.1
+    sbml = scenario_sbml(Scenario("m", model="immune", species="mouse", patient=Patient(tumour_cells=1e6)))
+    assert "mouse parameter set" in sbml and "tumour_growth_rate = 0.18" in sbml
+    assert SPECIES == ("human", "mouse")
+
+
+def test_a_mouse_tumour_beyond_the_mouse_capacity_is_refused():
+    with pytest.raises(InputError, match=r"patient\.tumour_cells"):
+        Scenario("m", species="mouse", patient=Patient(tumour_cells=1.4e9))
+
+
+# ------------------------------------------------------------------------------------------ human tumour growth
+def test_human_growth_law_is_gompertz_and_fitted_doubling_time_holds():
+    """Untreated human tumours double in 80-300 days (fitted: 160 d at 2 cm3); 1e8 cells per cm3."""
+    for target_id in ("human_breast_tumour_growth", "tumour_cell_density"):
+        check = run_check(target_id)
+        assert check.passed, check.describe()
+    assert run_check("human_breast_tumour_growth").value("tvdt_days_at_2_cm3") == pytest.approx(160.0, abs=2.0)
+
+
+def _change(sim: Simulator, scenario: Scenario, values: dict[str, float]) -> float:
+    return float(sim.run(apply_values(scenario, values)).endpoints["tumour_volume_change_percent"])
+
+
+def test_no_immune_switch_in_the_clinical_range(csim):
+    """Sweep of starting size (0.1-150 cm3), growth rate (5th-95th percentile of the population) and CD8
+    recruitment (x0.25-x4). A switch between immune control and escape shows as small tumours shrinking while
+    large ones grow; here the untreated 180-day growth never rises with the starting size (Gompertz growth with a
+    size-independent kill per tumour cell: one equilibrium), and the AC outcome changes smoothly with size."""
+    pop = load_population("neoadjuvant_breast_ac").parameters
+    rate = next(r for r in pop if r.name == "tumour_growth_rate")
+    recruit = parameter_ids("crosstalk")["cd8_recruitment_per_tumour_cell"].value
+    untreated = Scenario("u", duration_days=180.0, output_step_hours=24.0)
+    sizes = [0.1, 0.5, 2.0, 15.0, 150.0]
+    for q, k in itertools.product((0.05, 0.5, 0.95), (0.25, 1.0, 4.0)):
+        p = {"tumour_growth_rate": float(rate.from_unit(q)), "cd8_recruitment_per_tumour_cell": recruit * k}
+        growth = [np.log1p(_change(csim, untreated, {"patient.tumour_cells": v * 1e8, **p}) / 100.0) for v in sizes]
+        assert all(b <= a + 1e-6 for a, b in itertools.pairwise(growth)), (q, k, growth)
+        ac = [_change(csim, AC, {"patient.tumour_cells": v * 1e8, **p}) for v in sizes]
+        assert max(abs(a - b) for a, b in itertools.pairwise(ac)) < 40.0, (q, k, ac)
+    median = {"tumour_growth_rate": float(rate.from_unit(0.5))}
+    assert min(_change(csim, untreated, {"patient.tumour_cells": v * 1e8, **median}) for v in sizes) > 0.0
+
+
+def test_sedentary_ac_shrinks_the_median_tumour(csim):
+    res = csim.run(AC)
+    assert res.endpoints["tumour_volume_change_percent"] < -50.0
+    assert res.endpoints["tumour_response"] in ("PR", "CR")
+
+
+def test_cd8_cells_start_at_the_recruitment_steady_state(csim):
+    """Human set: E/T = recruitment / death at the start for any tumour size (an initial value the simulator
+    computes from the table's parameters, without regenerating the model)."""
+    p = parameter_ids("crosstalk")
+    ratio = p["cd8_recruitment_per_tumour_cell"].value / p["cd8_death_rate"].value
+    for cells in (3e8, 5e9):
+        ts = csim.run(Scenario("e", duration_days=1.0, patient=Patient(tumour_cells=cells))).timeseries
+        assert ts["cd8_tumour_cells"].iloc[0] == pytest.approx(ratio * cells, rel=1e-12)
+
+
+# ------------------------------------------------------------------------------------------ NK cells
+def test_nk_kill_per_cell_saturates_and_exhausts(csim):
+    """Kills per NK cell per day = c T / (1 + c T / kmax) <= kmax (known answer), and a larger tumour leaves fewer
+    functional NK cells (exhaustion after serial kills)."""
+    p = parameter_set("crosstalk", "mouse")
+    pools = {}
+    for cells in (1e6, 1e8):
+        sc = Scenario("nk", species="mouse", duration_days=7.0, output_step_hours=24.0,
+                      patient=Patient(tumour_cells=cells), parameters={"tumour_growth_rate": 0.0})
+        ts = csim.run(sc, extra=("nk_kills_per_cell_day",)).timeseries
+        ct = p["nk_kill_rate"] * cells
+        expected = ct / (1.0 + ct / p["nk_max_kills_per_day"])
+        assert ts["nk_kills_per_cell_day"].iloc[0] == pytest.approx(expected, rel=1e-9)
+        assert ts["nk_kills_per_cell_day"].max() <= p["nk_max_kills_per_day"]
+        pools[cells] = float(ts["nk_tumour_cells"].iloc[-1])
+    assert pools[1e8] < 0.5 * pools[1e6]
+
+
+def test_chemotherapy_depletes_blood_nk_cells_which_recover_between_cycles():
+    check = run_check("chemotherapy_nk_depletion")
+    assert check.passed, check.describe()
+
+
+# ------------------------------------------------------------------------------------------ AC response
+def test_default_population_reproduces_nsabp_b18():
+    """Fitted on one sample of the population (models/fits/fit_chemotherapy.py), checked on another."""
+    check = run_check("neoadjuvant_ac_response")
+    assert check.passed, check.describe()
+
+
+def test_cyclophosphamide_kills_tumour_cells_and_lymphocytes(csim):
+    dox_only = apply_values(AC, {"coupling_cp_tumour_kill": 0.0})
+    both = csim.run(AC).endpoints["tumour_volume_final_mm3"]
+    assert csim.run(dox_only).endpoints["tumour_volume_final_mm3"] > 5.0 * both
+    nk = {k: csim.run(apply_values(AC, {"coupling_cp_lymphotoxicity": k})).timeseries["nk_blood_per_ul"]
+          for k in (0.0, 1.0)}
+    assert nk[1.0].min() < 0.5 * nk[0.0].min()
+
+
+def test_chemosensitivity_scales_tumour_kill(csim):
+    low = csim.run(apply_values(AC, {"patient.chemosensitivity": 0.2})).endpoints["tumour_volume_change_percent"]
+    high = csim.run(apply_values(AC, {"patient.chemosensitivity": 2.0})).endpoints["tumour_volume_change_percent"]
+    assert high < low
+
+
+# ------------------------------------------------------------------------------------------ populations
+def test_populations_are_sourced_and_their_medians_are_the_fitted_values():
+    assert population_names() == ("neoadjuvant_breast_ac",) and DEFAULT_POPULATION["human"] in population_names()
+    pop = load_population("neoadjuvant_breast_ac")
+    assert pop.species == "human" and set(pop.sources) == {r.name for r in pop.parameters}
+    table = parameter_ids("crosstalk")
+    for r in pop.parameters:
+        assert pop.sources[r.name].strip()
+        if r.distribution == "lognormal" and r.name in table:
+            assert r.low == pytest.approx(table[r.name].value, rel=1e-3), r.name
+
+
+def test_lognormal_range_has_its_median_and_spread():
+    r = ParameterRange("x", 2.0, 0.5, distribution="lognormal")
+    u = np.array([stats.norm.cdf(-1.0), 0.5, stats.norm.cdf(1.0)])
+    assert r.from_unit(u) == pytest.approx([2.0 * np.exp(-0.5), 2.0, 2.0 * np.exp(0.5)])
+    with pytest.raises(InputError, match=r"parameter\[x\].low"):
+        ParameterRange("x", 0.0, 0.5, distribution="lognormal")
+
+
+def test_cohort_without_a_section_uses_the_default_population(csim):
+    plain = Scenario("ac", duration_days=84.0, output_step_hours=84.0 * 24.0, dose=AC.dose)
+    result = run_cohort(plain, 6, seed=1, workers=1, progress=False)
+    assert result.provenance["population"] == "neoadjuvant_breast_ac"
+    assert {"patient.chemosensitivity", "tumour_growth_rate"} <= set(result.patients.columns)
+    fractions = result.fractions_dict()
+    assert {"fraction_tumour_response", "fraction_complete_response"} <= set(fractions)
+    assert fractions["fraction_complete_response"] <= fractions["fraction_tumour_response"]
+
+
+def test_population_errors_name_the_field():
+    with pytest.raises(InputError, match=r"cohort\.population"):
+        Scenario.from_toml('name = "x"\n[cohort]\npopulation = "nobody"\n')
+    with pytest.raises(InputError, match=r"cohort\.population"):
+        Scenario("x", species="mouse", population="neoadjuvant_breast_ac", patient=Patient(tumour_cells=1e6))
+    sc = Scenario.from_toml('name = "x"\n[cohort]\npopulation = "neoadjuvant_breast_ac"\n'
+                            '[[cohort.parameter]]\nname = "patient.fitness"\nlow = 0\nhigh = 1\n')
+    assert Scenario.from_toml(sc.to_toml()) == sc
+    names = [r.name for r in sc.cohort_ranges]
+    assert names[-1] == "patient.fitness" and "tumour_growth_rate" in names
+
+
+# ------------------------------------------------------------------------------------------ mouse experiments
+def test_mouse_cd8_arm_of_training():
+    """Gomes-Santos 2021 protocol: CD8 doubling (fitted), anti-PD-1 synergy that needs CXCR3 (predicted); the
+    CD8-dependence of training alone is a stated known deviation."""
+    check = run_check("exercise_cd8_mouse")
+    assert check.passed, check.describe()
+    assert check.value("benefit_with_anti_pd1_over_alone") > 2.0
