@@ -96,7 +96,7 @@ def _scenario_notes(scenario: Scenario, n_events: int) -> str:
         f"<h1>crosstalk scenario {html.escape(scenario.name)}</h1>"
         f"<p>{html.escape(scenario.description or 'No description.')}</p>"
         f"<p>Model: {html.escape(scenario.model)}, {html.escape(scenario.species)} parameter set (its values are "
-        "among the changes listed below). Duration: {scenario.duration_days:g} days "
+        f"among the changes listed below). Duration: {scenario.duration_days:g} days "
         f"({scenario.duration_hours:g} h, the model's time unit is hour). Exercise sessions and drug "
         f"administrations are encoded as {n_events} events named schedule_event_N (trigger time &gt;= t, "
         "persistent; infusions set a rate input, boluses add amount). Output grid of the scenario: every "

@@ -17,7 +17,8 @@ from crosstalk.errors import InputError, SimulationError
 from crosstalk.executors import endpoints_of
 from crosstalk.report.cohort import write_cohort_figure
 from crosstalk.report.compare import write_compare_figure
-from crosstalk.scenario import ExerciseRegime, Scenario, load_scenario
+from crosstalk.population import load_population
+from crosstalk.scenario import ExerciseRegime, Patient, Scenario, load_scenario
 
 from conftest import REPO
 
@@ -46,7 +47,8 @@ def test_a_cohort_in_memory_is_tidy_frames(small_cohort, tmp_path, monkeypatch):
     assert res.fractions["fraction"].between(0, 1).all()
     assert res.failures.empty and list(res.failures.columns) == ["patient", "scenario", "error"]
     assert res.provenance["n"] == 4 and res.provenance["seed"] == 3
-    pd.testing.assert_frame_equal(res.patients.iloc[:, 1:len(COHORT.cohort) + 1], sample_cohort(COHORT, 4, seed=3))
+    pd.testing.assert_frame_equal(res.patients.iloc[:, 1:len(COHORT.cohort_ranges) + 1],
+                                  sample_cohort(COHORT, 4, seed=3))
 
 
 def test_cohort_files_only_when_asked_atomic_and_strict(small_cohort, tmp_path, monkeypatch):
@@ -92,9 +94,12 @@ def test_bad_cohort_options_name_the_field(kwargs, field):
 
 
 def test_a_scenario_without_a_cohort_section_is_refused():
+    """Where the species has no default population (mouse): a human scenario uses the default population."""
     with pytest.raises(InputError) as info:
-        sample_cohort(replace(COHORT, cohort=()), 4, seed=1)
+        sample_cohort(Scenario("m", species="mouse", patient=Patient(tumour_cells=1e6)), 4, seed=1)
     assert info.value.field == "cohort"
+    assert list(sample_cohort(replace(COHORT, cohort=(), population=None), 2, seed=1).columns) == [
+        r.name for r in load_population("neoadjuvant_breast_ac").parameters]
 
 
 def _bout(name: str, intensity: float) -> Scenario:

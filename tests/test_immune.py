@@ -119,9 +119,10 @@ def test_occupancy_rises_with_dose_and_stays_in_0_1(isim):
 
 
 def test_anti_pd1_slows_growth_through_cd8_killing(isim):
-    """Label dose 200 mg q3w slows an immunogenic tumour; with CD8 kill off the antibody does nothing."""
+    """Label dose 200 mg q3w slows an immunogenic (mouse-set) tumour; with CD8 kill off the antibody does nothing."""
     def change(doses, **params):
-        sc = Scenario("a", model="immune", duration_days=126, output_step_hours=24.0, dose=doses, parameters=params)
+        sc = Scenario("a", model="immune", species="mouse", duration_days=126, output_step_hours=24.0, dose=doses,
+                      parameters=params, patient=Patient(tumour_cells=1e8))
         return isim.run(sc).endpoints["tumour_volume_change_percent"]
 
     untreated, treated = change(()), change(PEMBRO_Q3W)

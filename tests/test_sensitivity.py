@@ -147,7 +147,7 @@ def test_constant_outputs_are_flagged_not_analysed(tmp_path):
          'outputs = ["tumour_size"]', "outputs"),
         ('name = "exercise.intensity"', 'name = "exercise.speed"', "parameter.name"),
         ('distribution = "loguniform"\n\n[[parameter]]\nname = "nk_homing_gain"',
-         'distribution = "lognormal"\n\n[[parameter]]\nname = "nk_homing_gain"',
+         'distribution = "gamma"\n\n[[parameter]]\nname = "nk_homing_gain"',
          "parameter[exev_release_per_intensity].distribution"),
     ],
 )
