@@ -186,7 +186,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                                 progress=progress if args.verbose else None)
     csv_path, html_path = write_validation(validation, args.out)
     n_pass = sum(c.passed for c in validation.checks)
-    print(f"{n_pass}/{len(validation.checks)} simulated targets pass; report: {html_path} (table: {csv_path})")
+    n_known = sum(c.passed and any(not lo <= c.criteria[k][0] <= hi for k, (_, lo, hi) in c.criteria.items()
+                                   if k in c.known_deviations) for c in validation.checks)
+    print(f"{n_pass}/{len(validation.checks)} simulated targets pass"
+          + (f" ({n_known} of them with known deviations, listed below)" if n_known else "")
+          + f"; report: {html_path} (table: {csv_path})")
     for c in validation.checks:
         for name, why in c.known_deviations.items():
             value, low, high = c.criteria[name]
@@ -236,9 +240,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
                   f"{len(spec.samples())} simulations of {spec.base_scenario.name!r}")
         else:
             s = load_scenario(path)
-            print(f"{path}: scenario {s.name!r}: model {s.model}, {s.duration_days:g} days, "
+            cohort = (f", cohort of {len(s.cohort_ranges)} ranges"
+                      + (f" (population {s.population})" if s.population else "")) if s.cohort_ranges else ""
+            print(f"{path}: scenario {s.name!r}: model {s.model}, {s.species} set, {s.duration_days:g} days, "
                   f"{len(exercise_sessions(s))} exercise sessions, {len(administrations(s))} drug administrations"
-                  + (f", cohort of {len(s.cohort)} ranges" if s.cohort else ""))
+                  + cohort)
     return 0
 
 

@@ -26,7 +26,7 @@ import pydoe
 from crosstalk.errors import InputError
 from crosstalk.executors import RunFailure, endpoints_of, run_many
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
-from crosstalk.population import DEFAULT_POPULATION
+from crosstalk.population import DEFAULT_POPULATION, load_population
 from crosstalk.result import versions
 from crosstalk.scenario import Scenario, apply_values
 
@@ -39,10 +39,12 @@ MAX_PATIENTS = 1_000_000
 
 
 def cohort_scenario(scenario: Scenario) -> Scenario:
-    """``scenario`` as a cohort samples it: with its species' default population when it has no ``[cohort]``."""
-    if scenario.cohort_ranges or scenario.species not in DEFAULT_POPULATION:
+    """``scenario`` as a cohort samples it: with its species' default population when it has no ``[cohort]`` and
+    the population is for its model."""
+    name = DEFAULT_POPULATION.get(scenario.species)
+    if scenario.cohort_ranges or name is None or load_population(name).model != scenario.model:
         return scenario
-    return dataclasses.replace(scenario, population=DEFAULT_POPULATION[scenario.species])
+    return dataclasses.replace(scenario, population=name)
 
 
 def sample_cohort(scenario: Scenario, n: int, *, seed: int) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Built-in virtual populations: named sets of sourced distributions of patient and biological parameters.
 
 A population is data (``crosstalk/populations/<name>.toml``): a ``[population]`` table (``name``, ``species``,
-``description``) and ``[[parameter]]`` rows with the fields of a cohort range (``name``, ``low``, ``high``,
+``model``, ``description``) and ``[[parameter]]`` rows with the fields of a cohort range (``name``, ``low``, ``high``,
 ``distribution``, ``mode``) plus a ``source`` for each (a citation, ``assumed: <reason>`` or ``fit: <script>``).
 A scenario uses one with ``[cohort] population = "<name>"``; its own ``[[cohort.parameter]]`` ranges add to it or
 replace a row of the same name.
@@ -37,6 +37,8 @@ class Population:
         Identifier (the file's stem).
     species : str
         Parameter set the population is defined for (``human`` or ``mouse``).
+    model : str
+        Model whose parameters it varies.
     description : str
         Who the patients are and what the population was calibrated to.
     parameters : tuple of ParameterRange
@@ -47,6 +49,7 @@ class Population:
 
     name: str
     species: str
+    model: str
     description: str
     parameters: tuple[ParameterRange, ...]
     sources: Mapping[str, str]
@@ -78,8 +81,10 @@ def _load(name: str) -> Population:
     text = (resources.files("crosstalk") / "populations" / f"{name}.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     head = data.get("population", {})
-    if head.get("name") != name or head.get("species") not in SPECIES or not head.get("description"):
-        raise ModelBuildError(f"{where}: [population] needs name = {name!r}, species in {SPECIES} and a description")
+    if (head.get("name") != name or head.get("species") not in SPECIES or not head.get("description")
+            or not isinstance(head.get("model"), str)):
+        raise ModelBuildError(f"{where}: [population] needs name = {name!r}, species in {SPECIES}, a model and a "
+                              "description")
     rows = data.get("parameter", [])
     sources: dict[str, str] = {}
     for row in rows:
@@ -91,5 +96,6 @@ def _load(name: str) -> Population:
                               source=where)
     except InputError as err:
         raise ModelBuildError(f"{where}: {err}") from None
-    return Population(name=name, species=head["species"], description=head["description"], parameters=ranges,
+    return Population(name=name, species=head["species"], model=head["model"], description=head["description"],
+                      parameters=ranges,
                       sources=MappingProxyType(sources))

@@ -286,8 +286,9 @@ class Patient:
         Body weight (30-250 kg).
     body_surface_area_m2 : float
         Body-surface area (0.5-3.0 m2); scales mg/m2 doses.
-    tumour_cells : float
-        Tumour cells at the start (0-1e13); 1e8 cells per cm3 (default 1.4e9: a 3 cm primary breast cancer).
+    tumour_cells : float, optional
+        Tumour cells at the start (0-1e13; 1e8 cells per cm3). None: the species' default (``initial_tumour_cells``:
+        1.4e9, a 3 cm primary breast cancer, in the human set; 1e8 in the mouse set).
     baseline_lvef_percent : float
         Left-ventricular ejection fraction before treatment (20-80 %).
     fitness : float
@@ -299,7 +300,7 @@ class Patient:
 
     weight_kg: float = 70.0
     body_surface_area_m2: float = 1.8
-    tumour_cells: float = 1.4e9
+    tumour_cells: float | None = None
     baseline_lvef_percent: float = 62.0
     fitness: float = 0.0
     chemosensitivity: float = 1.0
@@ -307,22 +308,25 @@ class Patient:
     def __post_init__(self) -> None:
         check_number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
         check_number("patient.body_surface_area_m2", self.body_surface_area_m2, low=0.5, high=3.0)
-        check_number("patient.tumour_cells", self.tumour_cells, low=0.0, high=1e13)
+        if self.tumour_cells is not None:
+            check_number("patient.tumour_cells", self.tumour_cells, low=0.0, high=1e13)
         check_number("patient.baseline_lvef_percent", self.baseline_lvef_percent, low=20.0, high=80.0)
         check_number("patient.fitness", self.fitness, low=0.0, high=1.0)
         check_number("patient.chemosensitivity", self.chemosensitivity, low=0.0, high=100.0)
         for f in fields(self):
-            object.__setattr__(self, f.name, float(getattr(self, f.name)))
+            if getattr(self, f.name) is not None:
+                object.__setattr__(self, f.name, float(getattr(self, f.name)))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain TOML-ready dict."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Plain TOML-ready dict (a field left to the species' default is omitted)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
     def parameter_overrides(self, model: str) -> dict[str, float]:
-        """Model parameters this patient sets (only those the model has)."""
+        """Model parameters this patient sets (only those the model has; not the fields left to the default)."""
         known = parameter_ids(model)
         fields_to_parameters = model_info(model).patient_parameters
-        return {pid: float(getattr(self, f)) for f, pid in fields_to_parameters.items() if pid in known}
+        return {pid: float(getattr(self, f)) for f, pid in fields_to_parameters.items()
+                if pid in known and getattr(self, f) is not None}
 
 
 @dataclass(frozen=True)
@@ -418,20 +422,24 @@ class Scenario:
         check_range_names(self.cohort, self, where="cohort.parameter")
         if self.population is not None:
             pop = load_population(self.population)
-            if pop.species != self.species:
+            if (pop.species, pop.model) != (self.species, self.model):
                 raise InputError("cohort.population", self.population,
-                                 f"a population of the scenario's species {self.species!r} "
-                                 f"(this one is {pop.species!r})")
+                                 f"a population of the scenario's species and model ({self.species!r}, "
+                                 f"{self.model!r}; this one is for {pop.species!r}, {pop.model!r})")
             check_range_names(pop.parameters, self, where="cohort.population")
         self._warn_cumulative(doses)
         known = parameter_ids(self.model)
         if "tumour_inverse_capacity" in known:
             b = float(self.parameters.get("tumour_inverse_capacity",
                                           known["tumour_inverse_capacity"].value_for(self.species)))
-            if b > 0 and self.patient.tumour_cells >= 1.0 / b:
-                raise InputError("patient.tumour_cells", self.patient.tumour_cells,
-                                 "fewer cells than the tumour carrying capacity 1/tumour_inverse_capacity = "
-                                 f"{1 / b:.3g}")
+            cells = self.patient.tumour_cells
+            if cells is None:
+                cells = float(self.parameters.get("initial_tumour_cells",
+                                                  known["initial_tumour_cells"].value_for(self.species)))
+            if b > 0 and cells >= 1.0 / b:
+                raise InputError("patient.tumour_cells", cells,
+                                 f"fewer cells than the {self.species} set's tumour carrying capacity "
+                                 f"1/tumour_inverse_capacity = {1 / b:.3g}")
         overrides: dict[str, float] = {}
         for pid, value in dict(self.parameters).items():
             if pid not in known:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from crosstalk.cohort import run_cohort
+from crosstalk.cohort import run_cohort, sample_cohort
 from crosstalk.errors import InputError
 from crosstalk.export import scenario_sbml
 from crosstalk.parameters import SPECIES, parameter_ids, parameter_set, parameter_table, species_overrides
@@ -61,9 +61,15 @@ def test_species_key_is_checked_carried_and_exported():
     assert SPECIES == ("human", "mouse")
 
 
-def test_a_mouse_tumour_beyond_the_mouse_capacity_is_refused():
-    with pytest.raises(InputError, match=r"patient\.tumour_cells"):
+def test_a_mouse_tumour_beyond_the_mouse_capacity_is_refused(csim):
+    with pytest.raises(InputError, match=r"patient\.tumour_cells") as info:
         Scenario("m", species="mouse", patient=Patient(tumour_cells=1.4e9))
+    assert "mouse set" in str(info.value)
+    # without a tumour size the species' own default applies: 1e8 cells in the mouse set, 1.4e9 in the human set
+    for species, cells in (("mouse", 1.0e8), ("human", 1.4e9)):
+        ts = csim.run(Scenario("d", species=species, duration_days=1.0)).timeseries
+        assert ts["tumour_cells"].iloc[0] == pytest.approx(cells)
+    assert "tumour_cells" not in Scenario("d", species="mouse").to_dict()["patient"]
 
 
 # ------------------------------------------------------------------------------------------ human tumour growth
@@ -128,8 +134,9 @@ def test_nk_kill_per_cell_saturates_and_exhausts(csim):
         ct = p["nk_kill_rate"] * cells
         expected = ct / (1.0 + ct / p["nk_max_kills_per_day"])
         assert ts["nk_kills_per_cell_day"].iloc[0] == pytest.approx(expected, rel=1e-9)
-        assert ts["nk_kills_per_cell_day"].max() <= p["nk_max_kills_per_day"]
         pools[cells] = float(ts["nk_tumour_cells"].iloc[-1])
+    # at 1e8 cells mass action would have each NK cell kill c T = 32 cells a day; saturated, it kills < 2
+    assert p["nk_kill_rate"] * 1e8 > 10.0 * p["nk_max_kills_per_day"]
     assert pools[1e8] < 0.5 * pools[1e6]
 
 
@@ -164,7 +171,7 @@ def test_chemosensitivity_scales_tumour_kill(csim):
 def test_populations_are_sourced_and_their_medians_are_the_fitted_values():
     assert population_names() == ("neoadjuvant_breast_ac",) and DEFAULT_POPULATION["human"] in population_names()
     pop = load_population("neoadjuvant_breast_ac")
-    assert pop.species == "human" and set(pop.sources) == {r.name for r in pop.parameters}
+    assert (pop.species, pop.model) == ("human", "crosstalk") and set(pop.sources) == {r.name for r in pop.parameters}
     table = parameter_ids("crosstalk")
     for r in pop.parameters:
         assert pop.sources[r.name].strip()
@@ -195,6 +202,10 @@ def test_population_errors_name_the_field():
         Scenario.from_toml('name = "x"\n[cohort]\npopulation = "nobody"\n')
     with pytest.raises(InputError, match=r"cohort\.population"):
         Scenario("x", species="mouse", population="neoadjuvant_breast_ac", patient=Patient(tumour_cells=1e6))
+    with pytest.raises(InputError, match=r"cohort\.population"):
+        Scenario("x", model="immune", population="neoadjuvant_breast_ac")
+    with pytest.raises(InputError, match="cohort"):  # no default population for another model
+        sample_cohort(Scenario("x", model="anthracycline"), 3, seed=1)
     sc = Scenario.from_toml('name = "x"\n[cohort]\npopulation = "neoadjuvant_breast_ac"\n'
                             '[[cohort.parameter]]\nname = "patient.fitness"\nlow = 0\nhigh = 1\n')
     assert Scenario.from_toml(sc.to_toml()) == sc

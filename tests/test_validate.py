@@ -177,3 +177,18 @@ def test_validate_command_writes_report_and_all_targets_pass(tmp_path: Path) -> 
     for target_id in NOT_YET_MODELLED:
         assert f"{target_id}: not yet modelled (issue 1" in proc.stdout
     assert f"{len(CHECKS)}/{len(CHECKS)} simulated targets pass" in proc.stdout
+
+
+def test_a_known_deviation_is_reported_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A band's known_deviation turns an out-of-band criterion into a stated limitation (the check passes, its
+    description says why); a criterion out of band without one fails."""
+    from crosstalk.validation import checks
+    from crosstalk.validation.targets import Band
+
+    bands = {"a": Band("t", "a", unit="1", why="w", low=0.0, high=1.0, known_deviation="the model lacks X"),
+             "b": Band("t", "b", unit="1", why="w", low=0.0, high=1.0)}
+    monkeypatch.setattr(checks, "bands_for", lambda target_id: bands)
+    deviating = checks.Check("t", "src", "m", criteria={"a": (2.0, 0.0, 1.0), "b": (0.5, 0.0, 1.0)})
+    assert deviating.passed and deviating.known_deviations == {"a": "the model lacks X"}
+    assert "KNOWN DEVIATION (the model lacks X)" in deviating.describe()
+    assert not checks.Check("t", "src", "m", criteria={"a": (0.5, 0.0, 1.0), "b": (2.0, 0.0, 1.0)}).passed

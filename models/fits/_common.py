@@ -17,14 +17,19 @@ def table_path(model: str) -> Path:
     return Path(str(model_dir(model))) / "parameters.toml"
 
 
-def write_table(table: Path, values: dict[str, float]) -> None:
-    """Replace the ``value =`` line of each fitted parameter (4 significant digits; comments and order kept)."""
+def write_table(table: Path, values: dict[str, float], *, species: str = "human") -> None:
+    """Replace the ``value =`` line of each fitted parameter, or for another species the value of its
+    ``<species> = { value = ..., source = ... }`` entry (4 significant digits; comments and order kept)."""
     text = table.read_text(encoding="utf-8")
     for pid, v in values.items():
         rounded = repr(float(f"{v:.4g}"))
-        text, n = re.subn(rf'(id = "{pid}"\nvalue = )([^\n]+)', rf"\g<1>{rounded}", text)
+        if species == "human":
+            pattern = rf'(id = "{pid}"\nvalue = )([^\n]+)'
+        else:
+            pattern = rf'(id = "{pid}"\n(?:(?!\[\[parameter\]\])[^\n]*\n)*?{species} = {{ value = )([^,]+)'
+        text, n = re.subn(pattern, rf"\g<1>{rounded}", text)
         if n != 1:
-            raise SystemExit(f"could not find {pid} in {table}")
+            raise SystemExit(f"could not find {pid} ({species}) in {table}")
     table.write_text(text, encoding="utf-8")
 
 
