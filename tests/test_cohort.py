@@ -15,9 +15,9 @@ from crosstalk.cohort import run_cohort, sample_cohort, write_cohort
 from crosstalk.compare import run_comparison
 from crosstalk.errors import InputError, SimulationError
 from crosstalk.executors import endpoints_of
+from crosstalk.population import load_population
 from crosstalk.report.cohort import write_cohort_figure
 from crosstalk.report.compare import write_compare_figure
-from crosstalk.population import load_population
 from crosstalk.scenario import ExerciseRegime, Patient, Scenario, load_scenario
 
 from conftest import REPO
