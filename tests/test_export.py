@@ -61,7 +61,7 @@ def worst_difference(ours: pd.DataFrame, theirs: dict[str, np.ndarray], scenario
     for name in ours.columns[1:]:
         a = ours[name].to_numpy()[keep]
         b = np.asarray(theirs[name], dtype=float).ravel()[keep]
-        floor = max(1e-6 * float(np.max(np.abs(a))), 1e-12)  # an identically zero state may carry 1e-19 noise
+        floor = max(1e-6 * float(np.max(np.abs(a))), 1e-9)  # an identically zero state may carry 1e-18 noise
         worst = max(worst, (float(np.max(np.abs(a - b) / np.maximum(np.abs(a), floor))), name))
     return worst
 

@@ -17,7 +17,7 @@ from crosstalk.simulate import Simulator
 from crosstalk.validation.targets import target
 
 __all__ = [
-    "CYCLING_STAGES", "CYCLING_STAGE_MIN", "MOUSE_INOCULUM_CELLS", "START_H", "SWAIN_DOSE_MG_M2",
+    "CYCLING_STAGES", "CYCLING_STAGE_MIN", "MOUSE_INOCULUM_CELLS", "NK_ASSESS_DAYS", "START_H", "SWAIN_DOSE_MG_M2",
     "TRAINING_START_CELLS", "TRAINING_WEEKS", "TREADMILL_TRAINING", "TUMOUR_WEEKS", "WHEEL_RUNNING", "ac_course",
     "cardioprotection_ratios", "cd8_fold_with_training", "doxorubicin_course", "exercise_bout", "incremental_cycling",
     "swain_loss", "training_benefit", "tumour_benefit",
@@ -100,6 +100,11 @@ def swain_loss(sim: Simulator, cumulative: float, *,
                                      model=sim.model))
     ts = res.timeseries
     return 1.0 - float(ts["cardiomyocyte_viable_fraction"].iloc[-1]), float(res.endpoints["chf_risk_final"])
+
+
+#: When blood NK cells are compared with the chemotherapy depletion target: 2 weeks after the fourth AC dose (the
+#: timing of Verma 2016's counts; Massa 2020 sampled after EC, before surgery).
+NK_ASSESS_DAYS = 77.0
 
 
 def ac_course(*, duration_days: float = 84.0, step_hours: float = 24.0, model: str = "crosstalk",

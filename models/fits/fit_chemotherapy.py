@@ -1,7 +1,7 @@
 """Fit the effects of AC (doxorubicin + cyclophosphamide) in the human set (models/fits/fit_chemotherapy.py).
 
-1. ``cp_lymphocyte_kill_max``: blood NK cells at the end of four cycles of AC (3 weeks after the fourth dose) are
-   half their baseline (targets.toml chemotherapy_nk_depletion, Massa 2020: ~50 % after epirubicin +
+1. ``cp_lymphocyte_kill_max``: blood NK cells 2 weeks after the fourth dose of AC are half their baseline
+   (targets.toml chemotherapy_nk_depletion, Massa 2020: ~50 % after epirubicin +
    cyclophosphamide). Doxorubicin's lymphotoxicity is kept at its published value; bisection on the log scale.
 2. ``cp_tumour_kill_max``: no data split AC's tumour kill between its two drugs, so cyclophosphamide is given the
    same kill per cycle as doxorubicin in the reference patient (assumed 1:1): the integral of its kill rate over
@@ -35,7 +35,7 @@ from crosstalk.population import load_population
 from crosstalk.scenario import apply_values
 from crosstalk.simulate import Simulator
 from crosstalk.validation import target
-from crosstalk.validation.protocols import ac_course
+from crosstalk.validation.protocols import NK_ASSESS_DAYS, ac_course
 
 from _common import table_path, write_population, write_table
 
@@ -50,8 +50,9 @@ COMPLETE = target("neoadjuvant_ac_response").number("fraction_clinical_complete_
 def fit_lymphotoxicity(sim: Simulator) -> float:
     def nk_fraction(log_kmax: float) -> float:
         sc = ac_course(parameters={"cp_lymphocyte_kill_max": float(np.exp(log_kmax))})
-        nk = sim.run(sc).timeseries["nk_blood_per_ul"].to_numpy()
-        return float(nk[-1] / nk[0]) - NK_FRACTION
+        ts = sim.run(sc).timeseries
+        nk = np.interp(NK_ASSESS_DAYS * 24.0, ts["time_h"], ts["nk_blood_per_ul"])
+        return float(nk / ts["nk_blood_per_ul"].iloc[0]) - NK_FRACTION
 
     return float(np.exp(brentq(nk_fraction, np.log(1e-2), np.log(1e4), xtol=1e-4)))
 
@@ -126,7 +127,8 @@ def main() -> None:
     sim = Simulator("crosstalk")
     p = parameters.parameter_ids("crosstalk")
     lymph = fit_lymphotoxicity(sim)
-    print(f"cp_lymphocyte_kill_max = {lymph:.4g} per day (blood NK {NK_FRACTION} of baseline at day 84)")
+    print(f"cp_lymphocyte_kill_max = {lymph:.4g} per day "
+          f"(blood NK {NK_FRACTION} of baseline at day {NK_ASSESS_DAYS:g})")
     fixed = {"cp_lymphocyte_kill_max": lymph, "cp_tumour_kill_max": 1.0}
     dox, cp = kill_integrals(sim, fixed)
     cp_max = p["tumour_kill_max"].value * dox / cp
