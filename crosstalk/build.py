@@ -59,10 +59,15 @@ def _antimony_source(module: str, table: list[Parameter] | None = None) -> str:
     )
 
 
-def _notes(description: str, source: str | None = None) -> str:
+def _notes(description: str, source: str | None = None, parameter: Parameter | None = None) -> str:
     text = f"<p>{html.escape(description)}</p>"
     if source:
         text += f"<p>Source: {html.escape(source)}</p>"
+    if parameter is not None:
+        for species, value, where in parameter.other_species:
+            text += f"<p>{html.escape(species)} set: {value!r} {html.escape(parameter.unit)} ({html.escape(where)})</p>"
+        if parameter.translation:
+            text += f"<p>Translation between species: {html.escape(parameter.translation)}</p>"
     return f'<body xmlns="http://www.w3.org/1999/xhtml">{text}</body>'
 
 
@@ -96,7 +101,7 @@ def build_sbml(module: str) -> str:
         sp = model.getParameter(p.id)
         if sp is None:  # a table entry the equations never use
             raise ModelBuildError(f"{module}: parameter {p.id} is in the table but not in the model")
-        _set_notes(sp, _notes(p.description, p.source))
+        _set_notes(sp, _notes(p.description, p.source, p))
         sp.setSBOTerm(p.sbo)
     text = libsbml.writeSBMLToString(doc)
     # drop the generator comment, which carries library versions and would make the file look stale
@@ -191,7 +196,7 @@ def build_comp_sbml(composed: str = "crosstalk") -> str:
         sp = model.getParameter(p.id)
         if sp is None:
             raise ModelBuildError(f"{composed}: parameter {p.id} is in a table but not in the model")
-        _set_notes(sp, _notes(p.description, p.source))
+        _set_notes(sp, _notes(p.description, p.source, p))
         sp.setSBOTerm(p.sbo)
         if not sp.isSetUnits():
             sp.setUnits(p.unit)

@@ -12,7 +12,14 @@ from scipy import stats
 from crosstalk.cohort import run_cohort, sample_cohort
 from crosstalk.errors import InputError
 from crosstalk.export import scenario_sbml
-from crosstalk.parameters import SPECIES, parameter_ids, parameter_set, parameter_table, species_overrides
+from crosstalk.parameters import (
+    SPECIES,
+    model_sbml,
+    parameter_ids,
+    parameter_set,
+    parameter_table,
+    species_overrides,
+)
 from crosstalk.population import DEFAULT_POPULATION, load_population, population_names
 from crosstalk.ranges import ParameterRange
 from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, apply_values, load_scenario
@@ -58,6 +65,8 @@ def test_species_key_is_checked_carried_and_exported():
                     parameters={"tumour_growth_rate": 0.1}).parameter_overrides()["tumour_growth_rate"] == 0.1
     sbml = scenario_sbml(Scenario("m", model="immune", species="mouse", patient=Patient(tumour_cells=1e6)))
     assert "mouse parameter set" in sbml and "tumour_growth_rate = 0.18" in sbml
+    # the model documents carry both sets: each parameter's notes give the other species' value and translation
+    assert "mouse set: 0.18 per_day" in model_sbml("immune") and "Translation between species" in model_sbml("immune")
     assert SPECIES == ("human", "mouse")
 
 
