@@ -183,7 +183,7 @@ def test_cyclophosphamide_kills_tumour_cells_and_lymphocytes(csim):
     assert csim.run(dox_only).endpoints["tumour_volume_final_mm3"] > 5.0 * both
     nk = {k: csim.run(apply_values(AC, {"coupling_cp_lymphotoxicity": k})).timeseries["nk_blood_per_ul"]
           for k in (0.0, 1.0)}
-    assert nk[1.0].min() < 0.5 * nk[0.0].min()
+    assert nk[1.0].min() < 0.6 * nk[0.0].min()
 
 
 def test_chemosensitivity_scales_tumour_kill(csim):
