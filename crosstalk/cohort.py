@@ -116,8 +116,9 @@ def cohort_fractions(patients: pd.DataFrame) -> pd.DataFrame:
     """``outcome, fraction``: patients with CTRCD, with a tumour response (CR or PR) and with a complete response
     (CR), where the model has them."""
     rows: list[dict[str, Any]] = []
-    if "ctrcd" in patients:
-        rows.append({"outcome": "ctrcd", "fraction": float(patients["ctrcd"].astype(bool).mean())})
+    for event in ("ctrcd", "ctrcd_cardinale"):
+        if event in patients:
+            rows.append({"outcome": event, "fraction": float(patients[event].astype(bool).mean())})
     if "tumour_response" in patients:
         rows.append({"outcome": "tumour_response",
                      "fraction": float(patients["tumour_response"].isin(RESPONDERS).mean())})

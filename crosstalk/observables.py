@@ -12,8 +12,8 @@ import pandas as pd
 
 from crosstalk.registry import Observable, model_info, model_names
 
-__all__ = ["CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS", "OBSERVABLES", "Observable",
-           "compute_endpoints", "observables_for", "response_class"]
+__all__ = ["CTRCD_CARDINALE_THRESHOLD_PERCENT", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS",
+           "OBSERVABLES", "Observable", "compute_endpoints", "observables_for", "response_class"]
 
 
 def _all_observables() -> tuple[Observable, ...]:
@@ -30,6 +30,8 @@ OBSERVABLES: tuple[Observable, ...] = _all_observables()
 #: CTRCD: LVEF drop of more than 10 points to below 53% (Plana 2014; targets.toml ctrcd_definition).
 CTRCD_DROP_POINTS = 10.0
 CTRCD_THRESHOLD_PERCENT = 53.0
+#: Cardinale 2015's definition (Circulation 131:1981): a drop of more than 10 points to below 50%.
+CTRCD_CARDINALE_THRESHOLD_PERCENT = 50.0
 
 #: Endpoint name -> (unit, meaning). Folds are relative to the value just before the first session.
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -47,6 +49,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "lvef_nadir_percent": ("%", "lowest LVEF"),
     "lvef_drop_points": ("points", "baseline minus nadir LVEF"),
     "ctrcd": ("true/false", "cancer-therapy-related cardiac dysfunction: drop > 10 points to < 53%"),
+    "ctrcd_cardinale": ("true/false", "CTRCD as Cardinale 2015 defined it: drop > 10 points to < 50%"),
     "chf_risk_final": ("1", "heart-failure probability at the end"),
     "cumulative_doxorubicin_mg_per_m2": ("mg/m2", "cumulative doxorubicin given"),
     "tumour_response": ("class", "RECIST-like class from the end/start volume as a sphere's diameter change: "
@@ -147,6 +150,7 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         out["lvef_nadir_percent"] = nadir
         out["lvef_drop_points"] = base - nadir
         out["ctrcd"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_THRESHOLD_PERCENT)
+        out["ctrcd_cardinale"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_CARDINALE_THRESHOLD_PERCENT)
     if "chf_risk" in traj:
         out["chf_risk_final"] = float(traj["chf_risk"].iloc[-1])
     if "cumulative_doxorubicin_mg_per_m2" in traj:

@@ -119,6 +119,17 @@ def test_ctrcd_definition():
     assert ctrcd([60.0, 51.0]) is False      # below 53 but only -9 points
 
 
+def test_ctrcd_cardinale_definition():
+    """Cardinale 2015's second endpoint: a drop of more than 10 points to below 50%."""
+    def events(lvef):
+        traj = pd.DataFrame({"time_h": np.arange(len(lvef), dtype=float), "lvef_percent": lvef})
+        e = compute_endpoints(traj, first_start_h=None, first_end_h=None, minutes_total=0, sessions_total=0)
+        return e["ctrcd"], e["ctrcd_cardinale"]
+    assert events([62.0, 51.5]) == (True, False)   # below 53 but not below 50
+    assert events([62.0, 49.5]) == (True, True)
+    assert events([58.0, 49.0]) == (False, False)  # below 50 but only -9 points
+
+
 def test_high_cumulative_dose_gives_ctrcd(asim):
     with pytest.warns(CumulativeDoseWarning):
         sc = Scenario("high", model="anthracycline", duration_days=270, output_step_hours=24.0,
