@@ -187,7 +187,13 @@ def species_overrides(module: str, species: str) -> dict[str, float]:
         If ``species`` is not one of :data:`SPECIES`.
     """
     check_choice("species", species, SPECIES)
-    return {p.id: p.value_for(species) for p in _table(module) if p.value_for(species) != p.value}
+    return dict(_species_overrides(str(models_root()), module, species))
+
+
+@cache
+def _species_overrides(root: str, module: str, species: str) -> tuple[tuple[str, float], ...]:
+    # every simulation asks (Scenario.parameter_overrides), so the table is walked once per model and species
+    return tuple((p.id, p.value_for(species)) for p in _read_table(root, module) if p.value_for(species) != p.value)
 
 
 def parameter_set(module: str, species: str = DEFAULT_SPECIES) -> dict[str, float]:
@@ -231,3 +237,4 @@ def model_hash(module: str) -> str:
 def clear_cache() -> None:
     """Forget tables read so far (after a table file was edited in this process)."""
     _read_table.cache_clear()
+    _species_overrides.cache_clear()

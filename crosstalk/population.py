@@ -55,8 +55,10 @@ class Population:
     sources: Mapping[str, str]
 
 
+@cache
 def population_names() -> tuple[str, ...]:
-    """Names of the built-in populations."""
+    """Names of the built-in populations (packaged data: listed once per process, as every scenario built for a
+    cohort's patient checks its population)."""
     root = resources.files("crosstalk") / "populations"
     return tuple(sorted(f.name[:-5] for f in root.iterdir() if f.name.endswith(".toml")))
 
