@@ -13,6 +13,7 @@ import pandas as pd
 from crosstalk.registry import Observable, model_info, model_names
 
 __all__ = ["CTRCD_CARDINALE_THRESHOLD_PERCENT", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS",
+           "HEART_FAILURE_LVEF_PERCENT",
            "OBSERVABLES", "Observable", "compute_endpoints", "observables_for", "response_class"]
 
 
@@ -32,6 +33,11 @@ CTRCD_DROP_POINTS = 10.0
 CTRCD_THRESHOLD_PERCENT = 53.0
 #: Cardinale 2015's definition (Circulation 131:1981): a drop of more than 10 points to below 50%.
 CTRCD_CARDINALE_THRESHOLD_PERCENT = 50.0
+#: Heart failure as a per-patient event on the model's state: LVEF below 40 %, the ESC 2022 cardio-oncology
+#: guideline's severe CTRCD (Lyon AR et al. (2022) Eur Heart J 43:4229, doi:10.1093/eurheartj/ehac244) and the
+#: heart-failure-with-reduced-EF range. Clinical heart failure is a diagnosis, not an LVEF (Swain 2003: LVEF is not
+#: an accurate predictor of CHF); this is the model's proxy.
+HEART_FAILURE_LVEF_PERCENT = 40.0
 
 #: Endpoint name -> (unit, meaning). Folds are relative to the value just before the first session.
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -50,7 +56,9 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "lvef_drop_points": ("points", "baseline minus nadir LVEF"),
     "ctrcd": ("true/false", "cancer-therapy-related cardiac dysfunction: drop > 10 points to < 53%"),
     "ctrcd_cardinale": ("true/false", "CTRCD as Cardinale 2015 defined it: drop > 10 points to < 50%"),
-    "chf_risk_final": ("1", "heart-failure probability at the end"),
+    "heart_failure": ("true/false", "LVEF below 40 % at any time (ESC 2022 severe CTRCD; the model's heart failure)"),
+    "chf_risk_final": ("1", "Swain 2003 population heart-failure incidence at the final myocyte loss (a population "
+                            "curve, not this patient's risk: use heart_failure)"),
     "cumulative_doxorubicin_mg_per_m2": ("mg/m2", "cumulative doxorubicin given"),
     "tumour_response": ("class", "RECIST-like class from the end/start volume as a sphere's diameter change: "
                                  "CR <= -90%, PR <= -30%, PD >= +20%, else SD"),
@@ -151,6 +159,7 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         out["lvef_drop_points"] = base - nadir
         out["ctrcd"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_THRESHOLD_PERCENT)
         out["ctrcd_cardinale"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_CARDINALE_THRESHOLD_PERCENT)
+        out["heart_failure"] = bool(nadir < HEART_FAILURE_LVEF_PERCENT)
     if "chf_risk" in traj:
         out["chf_risk_final"] = float(traj["chf_risk"].iloc[-1])
     if "cumulative_doxorubicin_mg_per_m2" in traj:

@@ -35,7 +35,7 @@ def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple[Param
     if not isinstance(rows, list):
         raise InputError(f"{where}.parameter", rows, "an array of [[parameter]] tables", source=source)
     out = []
-    allowed = {"name", "low", "high", "distribution", "mode"}
+    allowed = {"name", "low", "high", "distribution", "mode", "minimum", "maximum"}
     for i, row in enumerate(rows):
         if not isinstance(row, Mapping):
             raise InputError(f"{where}.parameter[{i}]", row, "a table", source=source)
@@ -68,6 +68,8 @@ class ParameterRange:
     distribution : {"uniform", "loguniform", "normal", "lognormal", "triangular"}
     mode : float, optional
         Peak of a triangular distribution (default the middle).
+    minimum, maximum : float, optional
+        Truncation bounds of a ``normal`` distribution (e.g. an eligibility limit); either may be omitted.
     """
 
     name: str
@@ -75,6 +77,8 @@ class ParameterRange:
     high: float
     distribution: str = "uniform"
     mode: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
     def __post_init__(self) -> None:
         check_text("parameter.name", self.name)
@@ -88,6 +92,16 @@ class ParameterRange:
             raise InputError(f"parameter[{self.name}].low", self.low, f"> 0 for a {self.distribution} distribution")
         if self.mode is not None:
             check_number(f"parameter[{self.name}].mode", self.mode, low=self.low, high=self.high)
+        for key in ("minimum", "maximum"):
+            bound = getattr(self, key)
+            if bound is None:
+                continue
+            if self.distribution != "normal":
+                raise InputError(f"parameter[{self.name}].{key}", bound, "only with distribution = \"normal\"")
+            check_number(f"parameter[{self.name}].{key}", bound, low=-1e300, high=1e300)
+            object.__setattr__(self, key, float(bound))
+        if self.minimum is not None and self.maximum is not None and self.maximum <= self.minimum:
+            raise InputError(f"parameter[{self.name}].maximum", self.maximum, f"> minimum ({self.minimum:g})")
         object.__setattr__(self, "low", float(self.low))
         object.__setattr__(self, "high", float(self.high))
 
@@ -98,6 +112,10 @@ class ParameterRange:
             out = self.low + x * (self.high - self.low)
         elif self.distribution == "loguniform":
             out = np.exp(np.log(self.low) + x * (np.log(self.high) - np.log(self.low)))
+        elif self.distribution == "normal" and (self.minimum is not None or self.maximum is not None):
+            a = -np.inf if self.minimum is None else (self.minimum - self.low) / self.high
+            b = np.inf if self.maximum is None else (self.maximum - self.low) / self.high
+            out = stats.truncnorm.ppf(np.clip(x, 1e-12, 1 - 1e-12), a, b, loc=self.low, scale=self.high)
         elif self.distribution == "normal":
             out = stats.norm.ppf(np.clip(x, 1e-12, 1 - 1e-12), loc=self.low, scale=self.high)
         elif self.distribution == "lognormal":

@@ -296,6 +296,9 @@ class Patient:
     chemosensitivity : float
         The tumour's sensitivity to chemotherapy relative to the median patient (0-100; multiplies the drugs'
         tumour kill rates).
+    cardiac_sensitivity : float
+        The myocardium's susceptibility to anthracycline injury relative to the median patient (0-100; multiplies
+        cardiomyocyte loss).
     """
 
     weight_kg: float = 70.0
@@ -304,6 +307,7 @@ class Patient:
     baseline_lvef_percent: float = 62.0
     fitness: float = 0.0
     chemosensitivity: float = 1.0
+    cardiac_sensitivity: float = 1.0
 
     def __post_init__(self) -> None:
         check_number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
@@ -313,6 +317,7 @@ class Patient:
         check_number("patient.baseline_lvef_percent", self.baseline_lvef_percent, low=20.0, high=80.0)
         check_number("patient.fitness", self.fitness, low=0.0, high=1.0)
         check_number("patient.chemosensitivity", self.chemosensitivity, low=0.0, high=100.0)
+        check_number("patient.cardiac_sensitivity", self.cardiac_sensitivity, low=0.0, high=100.0)
         for f in fields(self):
             if getattr(self, f.name) is not None:
                 object.__setattr__(self, f.name, float(getattr(self, f.name)))

@@ -156,7 +156,7 @@ def _target(entry: Mapping[str, Any], *, assumed: bool) -> Target:
 @cache
 def _targets() -> Mapping[str, Target]:
     out: dict[str, Target] = {}
-    for name, assumed in (("targets.toml", False), ("assumed_targets.toml", True)):
+    for name, assumed in (("targets.toml", False), ("project_targets.toml", False), ("assumed_targets.toml", True)):
         for entry in _read(name)["target"]:
             t = _target(entry, assumed=assumed)
             if t.id in out:
@@ -166,7 +166,8 @@ def _targets() -> Mapping[str, Target]:
 
 
 def all_targets() -> Mapping[str, Target]:
-    """Every target by id: the shared reference file's, in its order, then the assumed ones."""
+    """Every target by id: the shared reference file's, in its order, then the project's sourced ones
+    (``project_targets.toml``), then the assumed ones."""
     return _targets()
 
 

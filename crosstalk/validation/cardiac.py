@@ -1,0 +1,209 @@
+"""The virtual population's heart: per-patient cardiac events from one simulated injury course.
+
+A patient's ``cardiac_sensitivity`` *s* multiplies only the cardiomyocyte-loss rate (nothing upstream of the loss
+depends on it), so on a given regimen her viable fraction is ``exp(-s A(t))``, where ``A(t) = -ln viable(t)`` of
+the median patient (*s* = 1), and her LVEF is ``baseline - points_per_loss * max(1 - exp(-s A(t)) - reserve, 0)``. One simulation per regimen
+therefore gives the events of any number of virtual patients exactly (``tests/test_heart.py`` checks
+this against per-patient simulations). The calibration (``models/fits/fit_anthracycline.py``) and the checks use it
+to evaluate thousands of patients; cohorts simulate each patient in full.
+
+Protocols
+---------
+Swain 2003 (Cancer 97:2869): doxorubicin 50 mg/m2 every 3 weeks (the FAC trials whose placebo arms it pooled)
+until the cumulative dose; heart failure within a year after the last dose. Swain's incidence at a dose is read as
+the risk of a patient whose course ends there: in the model injury keeps accruing for months after the last dose
+(slow mitochondrial repair), as it does clinically (Cardinale: median onset 3.5 months after chemotherapy), so both
+targets are read over the same year.
+Cardinale 2015 (Circulation 131:1981): CTRCD with their definition within a year of the end of chemotherapy (98 %
+of their events), here after four cycles of AC 60 mg/m2 (240 mg/m2, targets.toml ``ac_regimen``; assumed: the
+cohort's cumulative doses were not available here, and its 9 % is read as the incidence of a standard adjuvant
+anthracycline course).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from crosstalk.observables import (
+    CTRCD_CARDINALE_THRESHOLD_PERCENT,
+    CTRCD_DROP_POINTS,
+    CTRCD_THRESHOLD_PERCENT,
+    HEART_FAILURE_LVEF_PERCENT,
+)
+from crosstalk.parameters import parameter_ids
+from crosstalk.population import load_population
+from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, Scenario
+from crosstalk.simulate import Simulator
+from crosstalk.validation.targets import target
+
+__all__ = ["CARDIAC_POPULATION", "CARDINALE_FOLLOW_DAYS", "SWAIN_DOSE_MG_M2", "InjuryCourse", "cardinale_course",
+           "cardiac_draws", "event_incidences", "injury_course", "patient_lvef", "swain_course"]
+
+#: Swain protocol: 50 mg/m2 every 3 weeks until the cumulative dose.
+SWAIN_DOSE_MG_M2 = 50.0
+#: Events are counted up to a year after the last dose (Cardinale 2015: 98 % of events within the first year).
+CARDINALE_FOLLOW_DAYS = 365.0
+#: The population whose cardiac rows are calibrated (the breast AC population carries the same rows).
+CARDIAC_POPULATION = "anthracycline_cardiac"
+
+
+def swain_course(cumulative_mg_m2: float, *, model: str = "anthracycline",
+                 parameters: Mapping[str, float] | None = None) -> Scenario:
+    """Doxorubicin 50 mg/m2 every 21 days up to ``cumulative_mg_m2``, to a year after the last dose, daily output."""
+    cycles = round(cumulative_mg_m2 / SWAIN_DOSE_MG_M2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CumulativeDoseWarning)  # the protocol exceeds the label's cap on purpose
+        return Scenario(f"swain-{cumulative_mg_m2:g}", model=model,
+                        duration_days=1.0 + 21.0 * (cycles - 1) + CARDINALE_FOLLOW_DAYS,
+                        output_step_hours=24.0, parameters=parameters or {},
+                        dose=(DoseSchedule("doxorubicin", SWAIN_DOSE_MG_M2, "mg/m2", interval_days=21.0,
+                                           count=cycles, infusion_minutes=15.0, start_day=1.0),))
+
+
+def cardinale_course(*, model: str = "anthracycline", parameters: Mapping[str, float] | None = None,
+                     dexrazoxane: bool = False) -> Scenario:
+    """AC's doxorubicin (``ac_regimen``: 60 mg/m2 every 21 days, 4 cycles), followed a year after the last dose;
+    ``dexrazoxane`` adds 600 mg/m2 (10:1) infused over 15 min ending 15 min before each doxorubicin dose."""
+    ac = target("ac_regimen")
+    dose_mg = ac.number("dose_mg_per_m2")
+    cycles = ac.integer("cycles")
+    interval = ac.number("interval_days")
+    doses = [DoseSchedule("doxorubicin", dose_mg, "mg/m2", interval_days=interval, count=cycles,
+                          infusion_minutes=15.0, start_day=1.0)]
+    if dexrazoxane:
+        doses.append(DoseSchedule("dexrazoxane", 10.0 * dose_mg, "mg/m2", interval_days=interval, count=cycles,
+                                  infusion_minutes=15.0, start_day=1.0 - 0.5 / 24.0))
+    return Scenario("cardinale", model=model, duration_days=1.0 + interval * (cycles - 1) + CARDINALE_FOLLOW_DAYS,
+                    output_step_hours=24.0, dose=tuple(doses), parameters=parameters or {})
+
+
+@dataclass(frozen=True)
+class InjuryCourse:
+    """The median patient's injury on one regimen.
+
+    Attributes
+    ----------
+    time_days : ndarray
+        Output times (days).
+    injury : ndarray
+        ``-ln(viable cardiomyocyte fraction)`` at ``cardiac_sensitivity`` = 1 (dimensionless, non-decreasing).
+    points_per_loss : float
+        LVEF points lost per unit fraction of contracting myocardium lost (``lvef_points_per_loss``).
+    reserve : float
+        Fraction of contracting myocardium lost before LVEF falls (``myocardial_reserve``).
+    last_dose_day : float
+        Day of the last doxorubicin dose (start of its infusion).
+    """
+
+    time_days: npt.NDArray[np.float64]
+    injury: npt.NDArray[np.float64]
+    points_per_loss: float
+    reserve: float
+    last_dose_day: float
+
+    def with_rates(self, *, loss_factor: float = 1.0, reserve: float | None = None) -> InjuryCourse:
+        """The course with every myocyte-loss rate multiplied by ``loss_factor`` (injury is linear in
+        ``k_cardiomyocyte_loss``) and, if given, another ``reserve``."""
+        return replace(self, injury=self.injury * loss_factor, reserve=self.reserve if reserve is None else reserve)
+
+
+def injury_course(sim: Simulator, scenario: Scenario) -> InjuryCourse:
+    """Simulate ``scenario`` for the median patient (its ``cardiac_sensitivity`` set to 1) and return the injury."""
+    sc = replace(scenario, parameters={**scenario.parameters, "cardiac_sensitivity": 1.0})
+    ts = sim.run(sc).timeseries
+    viable = np.clip(ts["cardiomyocyte_viable_fraction"].to_numpy(dtype=float), 1e-300, 1.0)
+    table = parameter_ids(sim.model)
+
+    def value(pid: str) -> float:
+        return float(sc.parameters.get(pid, table[pid].value))
+
+    dox = [d for d in sc.dose if d.drug == "doxorubicin"]
+    last = max((d.start_day + d.interval_days * (d.count - 1) for d in dox), default=0.0)
+    return InjuryCourse(ts["time_h"].to_numpy(dtype=float) / 24.0, np.maximum.accumulate(np.maximum(-np.log(viable), 0.0)),
+                        value("lvef_points_per_loss"), value("myocardial_reserve"), float(last))
+
+
+def patient_lvef(course: InjuryCourse, sensitivity: npt.ArrayLike,
+                 baseline: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """LVEF (%) of each patient (rows) at each output time (columns)."""
+    s = np.asarray(sensitivity, dtype=float)[:, None]
+    b = np.asarray(baseline, dtype=float)[:, None]
+    lost = 1.0 - np.exp(-s * course.injury[None, :])
+    return np.asarray(b - course.points_per_loss * np.maximum(lost - course.reserve, 0.0), dtype=np.float64)
+
+
+def event_incidences(course: InjuryCourse, sensitivity: npt.ArrayLike,
+                     baseline: npt.ArrayLike) -> dict[str, float]:
+    """Fractions of patients with ``ctrcd``, ``ctrcd_cardinale`` and ``heart_failure`` (the endpoint definitions of
+    :mod:`crosstalk.observables`), and the median onset of ``ctrcd_cardinale`` in months after the last dose
+    (``cardinale_onset_months_median``; NaN without events)."""
+    lvef = patient_lvef(course, sensitivity, baseline)
+    b = np.asarray(baseline, dtype=float)[:, None]
+    drop = b - lvef
+    ctrcd = (drop > CTRCD_DROP_POINTS) & (lvef < CTRCD_THRESHOLD_PERCENT)
+    cardinale = (drop > CTRCD_DROP_POINTS) & (lvef < CTRCD_CARDINALE_THRESHOLD_PERCENT)
+    failure = lvef < HEART_FAILURE_LVEF_PERCENT
+    has = cardinale.any(axis=1)
+    onset = course.time_days[np.argmax(cardinale[has], axis=1)] - course.last_dose_day
+    return {
+        "ctrcd": float(ctrcd.any(axis=1).mean()),
+        "ctrcd_cardinale": float(has.mean()),
+        "heart_failure": float(failure.any(axis=1).mean()),
+        "cardinale_onset_months_median": float(np.median(onset) / (365.25 / 12.0)) if has.any() else float("nan"),
+    }
+
+
+def cardiac_draws(n: int, *, seed: int, population: str = CARDIAC_POPULATION,
+                  sensitivity_sd: float | None = None) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``n`` virtual patients' (cardiac_sensitivity, baseline LVEF) from ``population`` (seeded);
+    ``sensitivity_sd`` replaces the spread of ln(sensitivity) (for the calibration)."""
+    pop = load_population(population)
+    rows = {r.name: r for r in pop.parameters}
+    rng = np.random.default_rng(seed)
+    u = rng.random((n, 2))
+    sens_row = rows["patient.cardiac_sensitivity"]
+    sd = sens_row.high if sensitivity_sd is None else sensitivity_sd
+    sensitivity = sens_row.low * np.exp(sd * stats.norm.ppf(np.clip(u[:, 0], 1e-12, 1 - 1e-12)))
+    baseline = rows["patient.baseline_lvef_percent"].from_unit(u[:, 1])
+    return np.asarray(sensitivity, dtype=np.float64), np.asarray(baseline, dtype=np.float64)
+
+
+
+#: LVEF fall (points) beyond which each event occurs, given the baseline: (drop threshold, absolute threshold).
+_EVENTS: dict[str, tuple[float, float]] = {
+    "ctrcd": (CTRCD_DROP_POINTS, CTRCD_THRESHOLD_PERCENT),
+    "ctrcd_cardinale": (CTRCD_DROP_POINTS, CTRCD_CARDINALE_THRESHOLD_PERCENT),
+    "heart_failure": (0.0, HEART_FAILURE_LVEF_PERCENT),
+}
+
+
+def threshold_sensitivity(course: InjuryCourse, baseline: npt.ArrayLike, event: str) -> npt.NDArray[np.float64]:
+    """The smallest ``cardiac_sensitivity`` at which a patient with each ``baseline`` LVEF has ``event`` on this
+    course (0: every patient; inf: none). LVEF falls monotonically with the sensitivity at every time, so the event
+    happens exactly when the sensitivity exceeds this threshold."""
+    drop_min, level = _EVENTS[event]
+    b = np.asarray(baseline, dtype=float)[:, None]
+    # the event needs a fall of more than max(drop_min, b - level) points: exp(-s A(t)) below `ratio`
+    ratio = 1.0 - course.reserve - np.maximum(drop_min, b - level) / course.points_per_loss
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_t = np.where(ratio >= 1.0, 0.0,
+                       np.where(ratio <= 0.0, np.inf, -np.log(np.clip(ratio, 1e-300, 1.0)) / course.injury[None, :]))
+    s_t = np.where(np.isnan(s_t) | (s_t < 0.0), np.inf, s_t)
+    return np.asarray(s_t.min(axis=1), dtype=np.float64)
+
+
+def expected_incidence(course: InjuryCourse, baseline: npt.ArrayLike, event: str, *, median: float = 1.0,
+                       sensitivity_sd: float) -> float:
+    """Incidence of ``event`` over patients with these ``baseline`` LVEFs and a lognormal sensitivity (``median``,
+    ``sensitivity_sd`` = sd of its logarithm), integrated exactly over the sensitivity (smooth in the parameters:
+    what the calibration optimises)."""
+    s_star = threshold_sensitivity(course, baseline, event)
+    with np.errstate(divide="ignore"):
+        z = np.log(s_star / median) / sensitivity_sd
+    return float(np.mean(stats.norm.sf(z)))
