@@ -113,8 +113,8 @@ def cohort_summary(patients: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohort_fractions(patients: pd.DataFrame) -> pd.DataFrame:
-    """``outcome, fraction``: patients with CTRCD (both definitions), with heart failure, with a tumour response (CR or PR) and with a complete response
-    (CR), where the model has them."""
+    """``outcome, fraction``: patients with CTRCD (both definitions), heart failure, a tumour response (CR or PR)
+    and a complete response (CR), where the model has them."""
     rows: list[dict[str, Any]] = []
     for event in ("ctrcd", "ctrcd_cardinale", "heart_failure"):
         if event in patients:

@@ -2,10 +2,11 @@
 
 A patient's ``cardiac_sensitivity`` *s* multiplies only the cardiomyocyte-loss rate (nothing upstream of the loss
 depends on it), so on a given regimen her viable fraction is ``exp(-s A(t))``, where ``A(t) = -ln viable(t)`` of
-the median patient (*s* = 1), and her LVEF is ``baseline - points_per_loss * max(1 - exp(-s A(t)) - reserve, 0)``. One simulation per regimen
-therefore gives the events of any number of virtual patients exactly (``tests/test_heart.py`` checks
-this against per-patient simulations). The calibration (``models/fits/fit_anthracycline.py``) and the checks use it
-to evaluate thousands of patients; cohorts simulate each patient in full.
+the median patient (*s* = 1), and her LVEF is ``baseline - points_per_loss * max(1 - exp(-s A(t)) - reserve, 0)``.
+One simulation per regimen therefore gives the events of any number of virtual patients exactly
+(``tests/test_heart.py`` checks this against per-patient simulations). The calibration
+(``models/fits/fit_anthracycline.py``) and the checks use it to evaluate thousands of patients; cohorts simulate
+each patient in full.
 
 Protocols
 ---------
@@ -42,8 +43,18 @@ from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, Scenario
 from crosstalk.simulate import Simulator
 from crosstalk.validation.targets import target
 
-__all__ = ["CARDIAC_POPULATION", "CARDINALE_FOLLOW_DAYS", "SWAIN_DOSE_MG_M2", "InjuryCourse", "cardinale_course",
-           "cardiac_draws", "event_incidences", "injury_course", "patient_lvef", "swain_course"]
+__all__ = [
+    "CARDIAC_POPULATION",
+    "CARDINALE_FOLLOW_DAYS",
+    "SWAIN_DOSE_MG_M2",
+    "InjuryCourse",
+    "cardiac_draws",
+    "cardinale_course",
+    "event_incidences",
+    "injury_course",
+    "patient_lvef",
+    "swain_course",
+]
 
 #: Swain protocol: 50 mg/m2 every 3 weeks until the cumulative dose.
 SWAIN_DOSE_MG_M2 = 50.0
@@ -125,8 +136,9 @@ def injury_course(sim: Simulator, scenario: Scenario) -> InjuryCourse:
 
     dox = [d for d in sc.dose if d.drug == "doxorubicin"]
     last = max((d.start_day + d.interval_days * (d.count - 1) for d in dox), default=0.0)
-    return InjuryCourse(ts["time_h"].to_numpy(dtype=float) / 24.0, np.maximum.accumulate(np.maximum(-np.log(viable), 0.0)),
-                        value("lvef_points_per_loss"), value("myocardial_reserve"), float(last))
+    injury = np.maximum.accumulate(np.maximum(-np.log(viable), 0.0))
+    return InjuryCourse(ts["time_h"].to_numpy(dtype=float) / 24.0, injury, value("lvef_points_per_loss"),
+                        value("myocardial_reserve"), float(last))
 
 
 def patient_lvef(course: InjuryCourse, sensitivity: npt.ArrayLike,
