@@ -100,12 +100,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from crosstalk.compare import run_comparison, write_comparison
+    from crosstalk.compare import run_cohort_comparison, run_comparison, write_comparison
     from crosstalk.report.compare import write_compare_figure
     from crosstalk.scenario import load_scenario
 
     scenarios = [load_scenario(p) for p in args.scenarios]
     out = _fresh_dir(args.out, args.force)
+    if args.cohort is not None:
+        cc = run_cohort_comparison(scenarios, args.cohort, seed=args.seed, n_boot=args.n_boot, outdir=out,
+                                   workers=args.workers, progress=not args.quiet)
+        for r in cc.risks.to_dict("records"):
+            print(f"{r['outcome']}: {r['scenario']} {r['risk']:.3f} vs {r['reference_risk']:.3f}, difference "
+                  f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}), NNT {r['nnt']:.3g} "
+                  f"({r['nnt_kind']})")
+        print(f"compared {len(scenarios)} cohorts of {args.cohort} -> {out}/risk_differences.csv, .md")
+        return 0
     # one process per scenario unless --workers says fewer
     comparison = run_comparison(scenarios, workers=min(args.workers or len(scenarios), len(scenarios)),
                                 progress=not args.quiet)
@@ -301,6 +310,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("compare", help="overlay scenarios and tabulate their endpoints")
     s.add_argument("scenarios", nargs="+", help="scenario TOML files (the first is the reference)")
+    s.add_argument("--cohort", type=_positive_int, default=None, metavar="N",
+                   help="run each scenario as a cohort of N virtual patients (the same patients with the same "
+                        "--seed) and report absolute risk differences with NNT and bootstrap intervals")
+    s.add_argument("--seed", type=int, default=1, help="seed of the cohorts and the bootstrap (default 1)")
+    s.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     _add_run_options(s, force_help="overwrite an existing output directory")
     s.set_defaults(func=_cmd_compare)
 

@@ -2,7 +2,9 @@
 
 :func:`run_comparison` simulates the scenarios (through any :class:`concurrent.futures.Executor`) and tabulates
 their endpoints; :func:`write_comparison` writes the table (``endpoints.csv``, ``endpoints.md``). The overlaid
-trajectories (``compare.png``) are :mod:`crosstalk.report.compare`'s.
+trajectories (``compare.png``) are :mod:`crosstalk.report.compare`'s. :func:`run_cohort_comparison` runs each
+scenario as a cohort of the same virtual patients and tabulates absolute risk differences with numbers needed to
+treat (:mod:`crosstalk.risk`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from crosstalk.cohort import CohortResult, run_cohort, write_cohort
 from crosstalk.errors import InputError
 from crosstalk.executors import RunFailure, run_many
 from crosstalk.files import write_csv_atomic, write_text_atomic
 from crosstalk.result import Result
+from crosstalk.risk import risk_differences
 from crosstalk.scenario import Scenario
 from crosstalk.simulate import simulate
 
-__all__ = ["Comparison", "endpoint_table", "run_comparison", "write_comparison"]
+__all__ = ["CohortComparison", "Comparison", "endpoint_table", "run_cohort_comparison", "run_comparison",
+           "write_comparison"]
 
 
 def endpoint_table(results: Sequence[Result]) -> pd.DataFrame:
@@ -96,6 +101,60 @@ def write_comparison(results: Sequence[Result], outdir: str | Path) -> Path:
     write_csv_atomic(outdir / "endpoints.csv", table)
     write_text_atomic(outdir / "endpoints.md", _markdown(table))
     return outdir
+
+
+@dataclass(frozen=True)
+class CohortComparison:
+    """Scenarios run as cohorts of the same virtual patients.
+
+    Attributes
+    ----------
+    cohorts : dict of str to CohortResult
+        Each scenario's cohort, in the order given (the first is the reference).
+    risks : DataFrame
+        :func:`crosstalk.risk.risk_differences` of every other cohort against the first.
+    """
+
+    cohorts: dict[str, CohortResult]
+    risks: pd.DataFrame
+
+
+def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n_boot: int = 2000,
+                          outdir: str | Path | None = None, workers: int | None = None,
+                          executor: Executor | None = None, progress: bool = True) -> CohortComparison:
+    """Run each scenario as a cohort of ``n`` patients with the same ``seed`` (the same virtual patients when the
+    scenarios share their population and ranges) and tabulate absolute risk differences against the first.
+
+    With ``outdir``: each cohort in ``outdir/<scenario name>/`` (:func:`crosstalk.cohort.write_cohort`) and
+    ``risk_differences.csv`` and ``.md``, each file atomically.
+    """
+    names = [s.name for s in scenarios]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise InputError("scenarios", names, "two or more scenarios with distinct names (the first is the reference)")
+    cohorts = {s.name: run_cohort(s, n, seed=seed, executor=executor, workers=workers, progress=progress)
+               for s in scenarios}
+    ref = names[0]
+    risks = risk_differences(cohorts[ref].patients, {k: v.patients for k, v in cohorts.items() if k != ref},
+                             reference_name=ref, n_boot=n_boot, seed=seed)
+    if outdir is not None:
+        outdir = Path(outdir)
+        for name, result in cohorts.items():
+            write_cohort(result, outdir / name)
+        write_csv_atomic(outdir / "risk_differences.csv", risks, index=False)
+        write_text_atomic(outdir / "risk_differences.md", _risk_markdown(risks, n=n, seed=seed, n_boot=n_boot))
+    return CohortComparison(cohorts, risks)
+
+
+def _risk_markdown(risks: pd.DataFrame, *, n: int, seed: int, n_boot: int) -> str:
+    lines = [f"Absolute risk differences over {n} virtual patients (seed {seed}; 95 % percentile bootstrap, "
+             f"{n_boot} resamples; paired = the same patients in both arms).", "",
+             "| outcome | scenario | risk | reference | difference (95 % CI) | NNT | NNT interval | paired |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in risks.to_dict("records"):
+        lines.append(f"| {r['outcome']} | {r['scenario']} | {r['risk']:.3f} | {r['reference_risk']:.3f} | "
+                     f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}) | "
+                     f"{r['nnt']:.3g} ({r['nnt_kind']}) | {r['nnt_ci']} | {r['paired']} |")
+    return "\n".join(lines) + "\n"
 
 
 def _markdown(table: pd.DataFrame) -> str:

@@ -48,8 +48,9 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "epinephrine_peak_fold": ("1", "peak plasma epinephrine / pre-exercise value"),
     "exercise_minutes_total": ("min", "total minutes of exercise performed"),
     "exercise_sessions_total": ("1", "number of sessions performed"),
-    "tumour_volume_change_percent": ("%", "tumour volume at the end vs the start"),
-    "tumour_volume_final_mm3": ("mm3", "tumour volume at the end"),
+    "tumour_volume_change_percent": ("%", "tumour volume at the end (or the scenario's tumour_assessment_day) vs "
+                                          "the start"),
+    "tumour_volume_final_mm3": ("mm3", "tumour volume at the end (or the scenario's tumour_assessment_day)"),
     "pd1_occupancy_trough": ("1", "lowest PD-1 occupancy after the end of the first pembrolizumab infusion"),
     "lvef_baseline_percent": ("%", "LVEF at the start"),
     "lvef_nadir_percent": ("%", "lowest LVEF"),
@@ -93,7 +94,8 @@ def observables_for(module: str) -> tuple[Observable, ...]:
 
 def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_end_h: float | None,
                       minutes_total: float, sessions_total: int,
-                      first_dose_end_h: dict[str, float] | None = None) -> dict[str, float | bool | str]:
+                      first_dose_end_h: dict[str, float] | None = None,
+                      tumour_assessment_h: float | None = None) -> dict[str, float | bool | str]:
     """Endpoints of one trajectory.
 
     Parameters
@@ -105,6 +107,8 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         Start and end of the first session (None when there is no exercise: folds are then 1).
     first_dose_end_h : dict
         Drug -> end of its first administration (h).
+    tumour_assessment_h : float, optional
+        Time (h) at which the tumour's volume change, response and final volume are read (default: the end).
 
     Only the endpoints whose observables are in ``traj`` are returned.
     """
@@ -136,9 +140,10 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
             out[name] = fold(col, how)
     if "tumour_volume_mm3" in traj:
         v = traj["tumour_volume_mm3"].to_numpy()
-        out["tumour_volume_final_mm3"] = float(v[-1])
-        out["tumour_volume_change_percent"] = float((v[-1] / v[0] - 1.0) * 100.0) if v[0] > 0 else float("nan")
-        out["tumour_response"] = response_class(v[-1] / v[0]) if v[0] > 0 else "CR"
+        assessed = float(v[-1]) if tumour_assessment_h is None else float(np.interp(tumour_assessment_h, t, v))
+        out["tumour_volume_final_mm3"] = assessed
+        out["tumour_volume_change_percent"] = float((assessed / v[0] - 1.0) * 100.0) if v[0] > 0 else float("nan")
+        out["tumour_response"] = response_class(assessed / v[0]) if v[0] > 0 else "CR"
         doubled = np.nonzero(v >= 2.0 * v[0])[0]
         out["time_to_tumour_doubling_days"] = float(t[doubled[0]] / 24.0) if doubled.size and v[0] > 0 else float("nan")
     if "nk_tumour_cells" in traj:

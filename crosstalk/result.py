@@ -103,4 +103,5 @@ def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario) -> dict[str, flo
         minutes_total=sum(x.minutes for x in sessions),
         sessions_total=len(sessions),
         first_dose_end_h=first_dose_end,
+        tumour_assessment_h=None if scenario.tumour_assessment_day is None else scenario.tumour_assessment_day * 24.0,
     )

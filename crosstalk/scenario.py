@@ -370,6 +370,9 @@ class Scenario:
     species : {"human", "mouse"}
         Parameter set: ``human`` (the default) or ``mouse`` (the animal experiments the exercise evidence comes
         from); see each parameter table's ``translation`` for how an effect carries over.
+    tumour_assessment_day : float, optional
+        Day at which the tumour endpoints (volume change, response, final volume) are read, e.g. 84 for response
+        before surgery while the heart is followed for a year; default the end of the simulation.
     """
 
     name: str
@@ -386,6 +389,7 @@ class Scenario:
     cohort: tuple[ParameterRange, ...] = ()
     species: str = DEFAULT_SPECIES
     population: str | None = None
+    tumour_assessment_day: float | None = None
 
     def __post_init__(self) -> None:
         check_text("name", self.name)
@@ -402,6 +406,10 @@ class Scenario:
                 f"a step giving at most {MAX_OUTPUT_POINTS} output points over {self.duration_days} days",
             )
         check_number("seed", self.seed, low=0, high=2**63 - 1, integer=True)
+        if self.tumour_assessment_day is not None:
+            check_number("tumour_assessment_day", self.tumour_assessment_day, low=0.0, high=self.duration_days,
+                         low_open=True)
+            object.__setattr__(self, "tumour_assessment_day", float(self.tumour_assessment_day))
         regimes = tuple(self.exercise)
         for r in regimes:
             if not isinstance(r, ExerciseRegime):
@@ -489,7 +497,7 @@ class Scenario:
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
         top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
-               "dose", "patient", "blockade", "cohort", "species"}
+               "dose", "patient", "blockade", "cohort", "species", "tumour_assessment_day"}
         check_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
@@ -575,6 +583,8 @@ class Scenario:
             "output_step_hours": self.output_step_hours,
             "seed": self.seed,
         }
+        if self.tumour_assessment_day is not None:
+            out["tumour_assessment_day"] = self.tumour_assessment_day
         if self.exercise:
             out["exercise"] = [r.to_dict() for r in self.exercise]
         out["patient"] = self.patient.to_dict()

@@ -43,7 +43,8 @@ def test_a_cohort_in_memory_is_tidy_frames(small_cohort, tmp_path, monkeypatch):
     assert {"patient.weight_kg", "lvef_drop_points", "ctrcd", "tumour_response"} <= set(res.patients.columns)
     assert list(res.summary.columns) == ["endpoint", "mean", "sd", "p05", "p25", "median", "p75", "p95"]
     assert "lvef_drop_points" in set(res.summary["endpoint"])
-    assert list(res.fractions["outcome"]) == ["ctrcd", "ctrcd_cardinale", "tumour_response", "complete_response"]
+    assert list(res.fractions["outcome"]) == ["ctrcd", "ctrcd_cardinale", "heart_failure", "tumour_response",
+                                             "complete_response"]
     assert res.fractions["fraction"].between(0, 1).all()
     assert res.failures.empty and list(res.failures.columns) == ["patient", "scenario", "error"]
     assert res.provenance["n"] == 4 and res.provenance["seed"] == 3

@@ -39,7 +39,7 @@ from crosstalk.observables import (
 )
 from crosstalk.parameters import parameter_ids
 from crosstalk.population import load_population
-from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, Scenario
+from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Scenario
 from crosstalk.simulate import Simulator
 from crosstalk.validation.targets import target
 
@@ -219,3 +219,22 @@ def expected_incidence(course: InjuryCourse, baseline: npt.ArrayLike, event: str
     with np.errstate(divide="ignore"):
         z = np.log(s_star / median) / sensitivity_sd
     return float(np.mean(stats.norm.sf(z)))
+
+
+def exercise_protection(sim: Simulator, regime: ExerciseRegime | None, *,
+                        parameters: Mapping[str, float] | None = None,
+                        reference: InjuryCourse | None = None) -> tuple[float, float]:
+    """(Injury with ``regime`` / sedentary, CTRCD incidence with Cardinale's definition) on AC 4 x 60 mg/m2 with
+    exercise from the first dose to 3 weeks after the last, a year of follow-up, in the composed model's human set
+    and the calibrated population. ``reference`` reuses a sedentary course (None: simulated)."""
+    base = cardinale_course(model=sim.model, parameters=parameters)
+    ref = reference or injury_course(sim, base)
+    if regime is None:
+        course = ref
+    else:
+        course = injury_course(sim, replace(base, exercise=(replace(regime, start_day=0.0, end_day=85.0),)))
+    rows = {r.name: r for r in load_population(CARDIAC_POPULATION).parameters}
+    baseline = rows["patient.baseline_lvef_percent"].from_unit((np.arange(400) + 0.5) / 400)
+    sd = rows["patient.cardiac_sensitivity"].high
+    return (float(course.injury[-1] / ref.injury[-1]),
+            expected_incidence(course, baseline, "ctrcd_cardinale", sensitivity_sd=sd))

@@ -1,0 +1,202 @@
+"""The heart of issue 16: the virtual population's events, exercise dose-response, dexrazoxane, risk differences."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crosstalk.errors import InputError
+from crosstalk.ranges import ParameterRange
+from crosstalk.risk import risk_differences
+from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario
+from crosstalk.simulate import Simulator
+from crosstalk.validation.cardiac import (
+    cardiac_draws,
+    cardinale_course,
+    event_incidences,
+    exercise_protection,
+    expected_incidence,
+    injury_course,
+    patient_lvef,
+    threshold_sensitivity,
+)
+
+
+@pytest.fixture(scope="module")
+def sim() -> Simulator:
+    return Simulator("anthracycline")
+
+
+def test_population_shortcut_equals_per_patient_simulation(sim: Simulator) -> None:
+    """Sensitivity acts on the loss rate only, so one median course gives every patient's LVEF: checked against
+    full simulations of patients with their own sensitivity and baseline (known answer, no tolerance games)."""
+    base = cardinale_course()
+    course = injury_course(sim, base)
+    sens = np.array([0.6, 1.0, 1.3, 1.8, 2.5])
+    baseline = np.array([52.0, 60.0, 63.7, 70.0, 58.0])
+    predicted = patient_lvef(course, sens, baseline)
+    for i, (s, b) in enumerate(zip(sens, baseline)):
+        sc = replace(base, patient=Patient(cardiac_sensitivity=float(s), baseline_lvef_percent=float(b)))
+        res = sim.run(sc)
+        lvef = res.timeseries["lvef_percent"].to_numpy()
+        assert np.max(np.abs(lvef - predicted[i])) < 0.02
+        assert res.endpoints["ctrcd_cardinale"] == bool(
+            (b - predicted[i] > 10.0).any() and (predicted[i] < 50.0).any() and (
+                (b - predicted[i] > 10.0) & (predicted[i] < 50.0)).any())
+    # the threshold sensitivity separates patients with and without the event
+    s_star = threshold_sensitivity(course, baseline, "ctrcd_cardinale")
+    flags = [(b - predicted[i] > 10.0).any() and (predicted[i] < 50.0).any() for i, b in enumerate(baseline)]
+    assert [bool(s > t) for s, t in zip(sens, s_star)] == flags
+
+
+def test_exact_incidence_agrees_with_sampled_patients(sim: Simulator) -> None:
+    course = injury_course(sim, cardinale_course())
+    sens, baseline = cardiac_draws(20000, seed=5)
+    sampled = event_incidences(course, sens, baseline)["ctrcd_cardinale"]
+    quantiles = cardiac_draws(1, seed=0)  # only to reach the population's baseline distribution below
+    del quantiles
+    from crosstalk.population import load_population
+
+    rows = {r.name: r for r in load_population("anthracycline_cardiac").parameters}
+    grid = rows["patient.baseline_lvef_percent"].from_unit((np.arange(2000) + 0.5) / 2000)
+    exact = expected_incidence(course, grid, "ctrcd_cardinale",
+                               sensitivity_sd=rows["patient.cardiac_sensitivity"].high)
+    se = math.sqrt(exact * (1 - exact) / 20000)
+    assert abs(sampled - exact) < 4 * se
+
+
+def test_heart_failure_is_an_lvef_event(sim: Simulator) -> None:
+    """heart_failure is per patient (LVEF < 40 %), never a probability: a resistant heart never fails, a very
+    sensitive one does, on the same regimen."""
+    sc = cardinale_course()
+    low = sim.run(replace(sc, patient=Patient(cardiac_sensitivity=0.2))).endpoints
+    high = sim.run(replace(sc, patient=Patient(cardiac_sensitivity=4.0))).endpoints
+    assert low["heart_failure"] is False and high["heart_failure"] is True
+    assert high["lvef_nadir_percent"] < 40.0 <= low["lvef_nadir_percent"]
+
+
+def test_dexrazoxane_pk_and_top2b(sim: Simulator) -> None:
+    """500 mg/m2 over 15 min: exact dose bookkeeping, first-order decline with the label's half-life, Top2b depleted
+    during exposure and back before the next cycle."""
+    sc = Scenario("dzr", model="anthracycline", duration_days=21.0, output_step_hours=0.25,
+                  dose=(DoseSchedule("dexrazoxane", 500.0, "mg/m2", infusion_minutes=15.0),))
+    ts = sim.run(sc).timeseries
+    assert ts["cumulative_dexrazoxane_mg_per_m2"].iloc[-1] == pytest.approx(500.0, rel=1e-6)
+    t, c = ts["time_h"].to_numpy(), ts["dexrazoxane_plasma_ug_per_ml"].to_numpy()
+    k = -np.polyfit(t[(t >= 1) & (t <= 10)], np.log(c[(t >= 1) & (t <= 10)]), 1)[0]
+    assert math.log(2) / k == pytest.approx(22.0 / 7.2 * math.log(2), rel=1e-3)  # V/CL, one compartment
+    top2b = ts["top2b_relative"].to_numpy()
+    assert top2b[t <= 8].min() < 0.3
+    assert top2b[-1] > 0.99
+
+
+def test_dexrazoxane_protects_without_touching_the_tumour() -> None:
+    sim = Simulator("crosstalk")
+    base = Scenario.from_toml(open("scenarios/ac_sedentary.toml", encoding="utf-8").read())
+    dzr = Scenario.from_toml(open("scenarios/ac_dexrazoxane.toml", encoding="utf-8").read())
+    a, b = sim.run(base), sim.run(dzr)
+    loss = [1 - r.timeseries["cardiomyocyte_viable_fraction"].iloc[-1] for r in (a, b)]
+    assert loss[1] < 0.7 * loss[0]
+    # dexrazoxane has no tumour term in the model (the trials' time to progression did not change)
+    assert b.endpoints["tumour_volume_change_percent"] == pytest.approx(a.endpoints["tumour_volume_change_percent"],
+                                                                       rel=0.02)
+
+
+@pytest.mark.slow
+def test_cardioprotection_rises_with_every_dimension_of_the_prescription() -> None:
+    """Monotone and non-saturating over real prescriptions (1-7 sessions/week, 20-60 min, 40-85 % VO2max): more
+    sessions, longer sessions and harder sessions each lower the injury, and the last step (5 -> 7 sessions of 60
+    min at 85 %) still lowers it by more than 5 %."""
+    sim = Simulator("crosstalk")
+    reference = injury_course(sim, cardinale_course(model="crosstalk"))
+    grid = {}
+    for n in (1, 5, 7):
+        for minutes in (20.0, 60.0):
+            for intensity in (0.4, 0.85):
+                regime = ExerciseRegime(modality="aerobic", intensity=intensity, minutes=minutes, sessions_per_week=n,
+                                        start_hour=8.0)
+                grid[n, minutes, intensity] = exercise_protection(sim, regime, reference=reference)[0]
+    assert all(0.0 < v < 1.0 for v in grid.values())
+    for minutes in (20.0, 60.0):
+        for intensity in (0.4, 0.85):
+            assert grid[1, minutes, intensity] > grid[5, minutes, intensity] > grid[7, minutes, intensity]
+    for n in (1, 5, 7):
+        for intensity in (0.4, 0.85):
+            assert grid[n, 20.0, intensity] > grid[n, 60.0, intensity]
+        for minutes in (20.0, 60.0):
+            assert grid[n, minutes, 0.4] > grid[n, minutes, 0.85]
+    assert grid[7, 60.0, 0.85] < 0.95 * grid[5, 60.0, 0.85]
+    # bounded by the rodent data: even the largest prescription leaves a third of the injury or more
+    assert grid[7, 60.0, 0.85] > 0.3
+
+
+def test_one_bout_does_not_saturate_the_exev_arm() -> None:
+    """The ExEV HSP70 arm's half-maximum is weeks of delivery: a single bout gives < 10 % of its maximum."""
+    sim = Simulator("crosstalk")
+    sc = Scenario("bout", model="crosstalk", duration_days=3.0, output_step_hours=0.5,
+                  exercise=(ExerciseRegime(modality="aerobic", intensity=0.65, minutes=45.0, session_days=(0,),
+                                           start_hour=8.0),))
+    ts = sim.run(sc).timeseries
+    assert 0.0 < ts["exev_hsp70_saturation"].max() < 0.1
+
+
+def _cohort(flags: dict[str, list[bool]], values: list[float], response: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({"patient": range(len(values)), "patient.cardiac_sensitivity": values, **flags,
+                          "tumour_response": response})
+    frame["failed"] = False
+    return frame
+
+
+def test_risk_difference_known_answer_and_pairing() -> None:
+    n = 200
+    values = list(np.linspace(0.5, 2.0, n))
+    ref = _cohort({"ctrcd": [i < 40 for i in range(n)], "heart_failure": [False] * n}, values, ["PR"] * n)
+    arm = _cohort({"ctrcd": [i < 20 for i in range(n)], "heart_failure": [False] * n}, values,
+                  ["CR"] * 10 + ["PR"] * (n - 10))
+    table = risk_differences(ref, {"exercise": arm}, reference_name="sedentary", n_boot=500, seed=1)
+    row = table.set_index("outcome").loc["ctrcd"]
+    assert row["risk"] == pytest.approx(0.10) and row["reference_risk"] == pytest.approx(0.20)
+    assert row["risk_difference"] == pytest.approx(-0.10) and row["nnt"] == pytest.approx(10.0)
+    assert row["nnt_kind"] == "benefit" and bool(row["paired"])
+    # paired: every resample has exactly the patients 20-39 prevented, so the interval is narrow and excludes 0
+    assert row["ci_high"] < 0
+    hf = table.set_index("outcome").loc["heart_failure"]
+    assert hf["risk_difference"] == 0 and math.isinf(hf["nnt"]) and hf["nnt_kind"] == "none"
+    cr = table.set_index("outcome").loc["complete_response"]
+    assert cr["risk_difference"] == pytest.approx(0.05) and cr["nnt_kind"] == "benefit"
+    # different patients: unpaired resampling, wider interval
+    other = arm.copy()
+    other["patient.cardiac_sensitivity"] = other["patient.cardiac_sensitivity"][::-1].to_numpy()
+    unpaired = risk_differences(ref, {"exercise": other}, reference_name="sedentary", n_boot=500, seed=1)
+    u = unpaired.set_index("outcome").loc["ctrcd"]
+    assert not bool(u["paired"]) and (u["ci_high"] - u["ci_low"]) > (row["ci_high"] - row["ci_low"])
+    with pytest.raises(InputError, match="n_boot"):
+        risk_differences(ref, {"x": arm}, reference_name="r", n_boot=5)
+
+
+def test_tumour_assessment_day_reads_the_tumour_before_the_end() -> None:
+    sim = Simulator("crosstalk")
+    sc = Scenario.from_toml(open("scenarios/ac_sedentary.toml", encoding="utf-8").read())
+    assessed = replace(sc, tumour_assessment_day=84.0)
+    a, b = sim.run(sc), sim.run(assessed)
+    ts = a.timeseries
+    v = np.interp(84.0 * 24.0, ts["time_h"], ts["tumour_volume_mm3"])
+    assert b.endpoints["tumour_volume_final_mm3"] == pytest.approx(v, rel=1e-9)
+    assert Scenario.from_dict(assessed.to_dict()) == assessed
+    with pytest.raises(InputError, match="tumour_assessment_day"):
+        replace(sc, tumour_assessment_day=500.0)
+
+
+def test_truncated_normal_range() -> None:
+    r = ParameterRange("patient.baseline_lvef_percent", 63.7, 5.6, distribution="normal", minimum=50.0, maximum=80.0)
+    x = r.from_unit(np.linspace(0.0, 1.0, 1001))
+    assert x.min() >= 50.0 and x.max() <= 80.0
+    assert np.median(x) == pytest.approx(63.7, abs=0.2)
+    with pytest.raises(InputError, match="minimum"):
+        ParameterRange("x", 1.0, 0.5, distribution="lognormal", minimum=0.1)
+    with pytest.raises(InputError, match="maximum"):
+        ParameterRange("x", 1.0, 0.5, distribution="normal", minimum=2.0, maximum=1.0)
