@@ -236,8 +236,14 @@ def test_analysis_input_is_valid_or_an_input_error(tmp_path_factory: pytest.Temp
 
 
 COHORT = tomllib.loads((REPO / "scenarios" / "cohort_aerobic_during_ac.toml").read_text(encoding="utf-8"))
+# the built-in cohort takes everything from its population; fuzz a [cohort] with ranges of its own as well
+COHORT["cohort"]["parameter"] = [
+    {"name": "patient.fitness", "low": 0.0, "high": 0.6},
+    {"name": "nk_homing_gain", "low": 10.0, "high": 100.0, "distribution": "loguniform"},
+    {"name": "patient.baseline_lvef_percent", "low": 63.7, "high": 5.6, "distribution": "normal", "minimum": 50.0},
+]
 #: [[cohort.parameter]] keys; "sigma" is unknown.
-RANGE_KEYS = ["name", "low", "high", "distribution", "mode", "sigma"]
+RANGE_KEYS = ["name", "low", "high", "distribution", "mode", "minimum", "maximum", "sigma"]
 #: Shapes of the [cohort] section; only "ranges" holds rows to check.
 SECTIONS = ["ranges", "ranges", "not a table", "empty", "rows not a list"]
 

@@ -194,7 +194,8 @@ def test_chemosensitivity_scales_tumour_kill(csim):
 
 # ------------------------------------------------------------------------------------------ populations
 def test_populations_are_sourced_and_their_medians_are_the_fitted_values():
-    assert population_names() == ("neoadjuvant_breast_ac",) and DEFAULT_POPULATION["human"] in population_names()
+    assert population_names() == ("anthracycline_cardiac", "neoadjuvant_breast_ac")
+    assert DEFAULT_POPULATION["human"] in population_names()
     pop = load_population("neoadjuvant_breast_ac")
     assert (pop.species, pop.model) == ("human", "crosstalk") and set(pop.sources) == {r.name for r in pop.parameters}
     table = parameter_ids("crosstalk")

@@ -20,12 +20,13 @@ from crosstalk.timeline import AVOGADRO
 def test_composed_model_inherits_its_modules():
     composed = model_info("crosstalk")
     assert composed.submodels == module_names() == ("exercise", "immune", "anthracycline", "cyclophosphamide")
-    assert set(composed.drugs) == {"exev", "pembrolizumab", "doxorubicin", "cyclophosphamide"}
+    assert set(composed.drugs) == {"exev", "pembrolizumab", "doxorubicin", "dexrazoxane", "cyclophosphamide"}
     assert set(composed.blockades) == {"beta_adrenergic", "exev_release", "nk_depletion", "il6", "cd8_depletion",
                                        "cxcr3"}
-    assert composed.features == {"exercise", "tumour", "exev", "pembrolizumab", "doxorubicin", "cyclophosphamide"}
+    assert composed.features == {"exercise", "tumour", "exev", "pembrolizumab", "doxorubicin", "dexrazoxane",
+                                 "cyclophosphamide"}
     assert [o.name for o in composed.observables][:2] == ["epinephrine_pg_per_ml", "il6_pg_per_ml"]
-    assert len({o.name for o in composed.observables}) == len(composed.observables) == 34
+    assert len({o.name for o in composed.observables}) == len(composed.observables) == 42
     assert model_info("immune").features == {"tumour", "pembrolizumab"}
     assert model_info("anthracycline").drugs["doxorubicin"].cumulative_cap_mg_per_m2 == 550.0
 
