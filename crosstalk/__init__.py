@@ -77,4 +77,4 @@ __all__ = [
     "simulate",
     "summarise_cohort",
 ]
-__version__ = "0.3.0"
+__version__ = "0.4.0"

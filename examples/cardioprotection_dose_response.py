@@ -5,7 +5,7 @@ injury a year after AC relative to sedentary, and the predicted CTRCD incidence 
 calibrated virtual population (exact over the cardiac sensitivity: crosstalk.validation.cardiac). Writes
 ``docs/figures/cardioprotection_dose_response.png`` and ``.csv``.
 
-Usage: ``python examples/cardioprotection_dose_response.py [--out DIR]`` (~2 min on one core).
+Usage: ``python examples/cardioprotection_dose_response.py [OUT_DIR]`` (~30 s on one core).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def figure(table: pd.DataFrame) -> Figure:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="docs/figures", help="output directory (default docs/figures)")
+    ap.add_argument("out", nargs="?", default="docs/figures", help="output directory (default docs/figures)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

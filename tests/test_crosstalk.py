@@ -117,7 +117,7 @@ def test_exev_therapy_delivers_vesicles_and_protects_the_heart(csim):
     first = csim.run(Scenario("peak", model="crosstalk", duration_days=0.5, output_step_hours=0.05, dose=(infusion,)))
     peak = first.timeseries["exev_per_ml"].max()  # ~ infused / (plasma volume x clearance x 0.5 h)
     assert 5e9 < peak < 5e13 / 3000.0
-    assert therapy.timeseries["antioxidant_boost"].max() > 0.0
+    assert therapy.timeseries["hsp_boost"].max() > 0.0  # HSP70 cargo joins the heat-shock pool
     assert therapy.endpoints["lvef_drop_points"] < none.endpoints["lvef_drop_points"]
 
 

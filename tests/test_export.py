@@ -147,12 +147,15 @@ def test_omex_executes_in_tellurium_and_its_report_equals_our_simulation(stem, t
     assert err < TELLURIUM_AGREEMENT.get(stem, AGREEMENT), (name, err)
 
 
-#: Where tellurium's event-driven run differs from ours by more than AGREEMENT (measured 2026-11-29): 6 h after a
-#: dexrazoxane infusion, when Top2b falls fastest (-0.1/h), Top2b-mediated DNA damage differs by 1.2e-4 and 2.1e-4
-#: relative; COPASI on the same exported SBML agrees with our engine within 1e-4
-#: (test_copasi_agrees_with_roadrunner_on_every_observable).
-TELLURIUM_AGREEMENT = {"ac_dexrazoxane": 3e-4, "aerobic_dexrazoxane_during_ac": 3e-4,
-                       "cohort_ac_dexrazoxane": 3e-4, "cohort_aerobic_dexrazoxane_during_ac": 3e-4}
+#: Where tellurium's event-driven run differs from ours by more than AGREEMENT (measured 2026-11-29, exported
+#: atol 1e-15); COPASI on the same exported SBML agrees with our engine within 1e-4 on all of them
+#: (test_copasi_agrees_with_roadrunner_on_every_observable). 6 h after a dexrazoxane infusion, when Top2b falls
+#: fastest (-0.1/h), Top2b-mediated DNA damage differs by up to 3.2e-4 relative; at the end of AC then
+#: pembrolizumab with exercise, checkpoint inhibition is 1.6e-4 (PD-1 blockade almost complete) and tellurium's
+#: differs by 1.8e-7 absolute (1.1e-3 relative).
+TELLURIUM_AGREEMENT = {"ac_dexrazoxane": 5e-4, "aerobic_dexrazoxane_during_ac": 5e-4,
+                       "cohort_ac_dexrazoxane": 5e-4, "cohort_aerobic_dexrazoxane_during_ac": 5e-4,
+                       "ac_then_anti_pd1_exercise": 2e-3}
 
 
 def test_omex_archive_has_manifest_metadata_and_master_sedml(tmp_path):

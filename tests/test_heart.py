@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from crosstalk.errors import InputError
+from crosstalk.population import load_population
 from crosstalk.ranges import ParameterRange
 from crosstalk.risk import risk_differences
-from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario
+from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.simulate import Simulator
 from crosstalk.validation.cardiac import (
     cardiac_draws,
@@ -24,6 +26,8 @@ from crosstalk.validation.cardiac import (
     patient_lvef,
     threshold_sensitivity,
 )
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +61,6 @@ def test_exact_incidence_agrees_with_sampled_patients(sim: Simulator) -> None:
     course = injury_course(sim, cardinale_course())
     sens, baseline = cardiac_draws(20000, seed=5)
     sampled = event_incidences(course, sens, baseline)["ctrcd_cardinale"]
-    quantiles = cardiac_draws(1, seed=0)  # only to reach the population's baseline distribution below
-    del quantiles
-    from crosstalk.population import load_population
 
     rows = {r.name: r for r in load_population("anthracycline_cardiac").parameters}
     grid = rows["patient.baseline_lvef_percent"].from_unit((np.arange(2000) + 0.5) / 2000)
@@ -96,8 +97,8 @@ def test_dexrazoxane_pk_and_top2b(sim: Simulator) -> None:
 
 def test_dexrazoxane_protects_without_touching_the_tumour() -> None:
     sim = Simulator("crosstalk")
-    base = Scenario.from_toml(open("scenarios/ac_sedentary.toml", encoding="utf-8").read())
-    dzr = Scenario.from_toml(open("scenarios/ac_dexrazoxane.toml", encoding="utf-8").read())
+    base = load_scenario(SCENARIOS / "ac_sedentary.toml")
+    dzr = load_scenario(SCENARIOS / "ac_dexrazoxane.toml")
     a, b = sim.run(base), sim.run(dzr)
     loss = [1 - r.timeseries["cardiomyocyte_viable_fraction"].iloc[-1] for r in (a, b)]
     assert loss[1] < 0.7 * loss[0]
@@ -180,7 +181,7 @@ def test_risk_difference_known_answer_and_pairing() -> None:
 
 def test_tumour_assessment_day_reads_the_tumour_before_the_end() -> None:
     sim = Simulator("crosstalk")
-    sc = Scenario.from_toml(open("scenarios/ac_sedentary.toml", encoding="utf-8").read())
+    sc = load_scenario(SCENARIOS / "ac_sedentary.toml")
     assessed = replace(sc, tumour_assessment_day=84.0)
     a, b = sim.run(sc), sim.run(assessed)
     ts = a.timeseries
@@ -200,3 +201,26 @@ def test_truncated_normal_range() -> None:
         ParameterRange("x", 1.0, 0.5, distribution="lognormal", minimum=0.1)
     with pytest.raises(InputError, match="maximum"):
         ParameterRange("x", 1.0, 0.5, distribution="normal", minimum=2.0, maximum=1.0)
+
+
+def test_no_switch_in_the_heart(sim: Simulator) -> None:
+    """No bistability or threshold the biology does not have: myocyte loss rises smoothly with sensitivity and
+    cumulative dose and falls smoothly with antioxidant and heat-shock protection (sweeps of each)."""
+    from crosstalk.validation.cardiac import swain_course
+
+    def loss(sc: Scenario) -> float:
+        return 1.0 - float(sim.run(sc).timeseries["cardiomyocyte_viable_fraction"].iloc[-1])
+
+    base = cardinale_course()
+    by_sensitivity = [loss(replace(base, patient=Patient(cardiac_sensitivity=float(s))))
+                      for s in np.geomspace(0.25, 4.0, 9)]
+    assert np.all(np.diff(by_sensitivity) > 0)
+    # loss = 1 - exp(-s A): the log-increments are constant in ln s up to the exponential (no jump anywhere)
+    injury = -np.log(1.0 - np.array(by_sensitivity))
+    assert np.allclose(injury / injury[0], np.geomspace(1.0, 16.0, 9), rtol=1e-5)
+    by_dose = [loss(swain_course(d)) for d in (100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0)]
+    steps = np.diff(by_dose)
+    assert np.all(steps > 0) and steps.max() < 2.0 * steps.min()
+    for pid in ("antioxidant_boost", "hsp_boost"):
+        values = [loss(replace(base, parameters={pid: b})) for b in (0.0, 0.25, 0.5, 1.0)]
+        assert np.all(np.diff(values) < 0), pid

@@ -143,7 +143,7 @@ def test_constant_outputs_are_flagged_not_analysed(tmp_path):
         ("n = 128", "n = 100", "n"),
         ("seed = 20261129", "seed = 0", "seed"),
         ('method = "sobol"', 'method = "fast"', "method"),
-        ('outputs = ["tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "nk_tumour_cells_mean"]',
+        ('outputs = ["tumour_volume_change_percent", "lvef_drop_points", "nk_tumour_cells_mean"]',
          'outputs = ["tumour_size"]', "outputs"),
         ('name = "exercise.intensity"', 'name = "exercise.speed"', "parameter.name"),
         ('distribution = "loguniform"\n\n[[parameter]]\nname = "nk_homing_gain"',
