@@ -139,8 +139,14 @@ def _nnt_interval(lo: float, hi: float, good: float) -> str:
     def kind(x: float) -> str:
         return "benefit" if x * good > 0 else "harm"
 
-    if lo > 0 or hi < 0:  # excludes 0: one kind throughout
+    def nnt(x: float) -> str:
+        return f"NNT({kind(x)}) {1 / abs(x):.3g}"
+
+    if lo == 0 and hi == 0:
+        return "inf"
+    if lo > 0 or hi < 0:  # excludes 0: one kind throughout, from the nearer bound to the farther
         near, far = (lo, hi) if abs(lo) > abs(hi) else (hi, lo)
-        return f"NNT({kind(near)}) {1 / abs(near):.3g} to {1 / abs(far):.3g}"
-    ends = [f"NNT({kind(x)}) {1 / abs(x):.3g}" if x != 0 else "inf" for x in (lo, hi)]
-    return f"{ends[0]} to inf to {ends[1]}"
+        return f"{nnt(near)} to {1 / abs(far):.3g}"
+    if lo == 0 or hi == 0:  # touches 0: from the other bound to no effect
+        return f"{nnt(hi if lo == 0 else lo)} to inf"
+    return f"{nnt(lo)} to inf to {nnt(hi)}"

@@ -40,6 +40,7 @@ __all__ = [
     "MODALITIES",
     "Blockade",
     "CumulativeDoseWarning",
+    "DexrazoxaneScheduleWarning",
     "DoseSchedule",
     "ExerciseRegime",
     "Patient",
@@ -56,6 +57,11 @@ DEFAULT_MODEL = "crosstalk"
 
 class CumulativeDoseWarning(UserWarning):
     """A regimen exceeds a drug's labelled cumulative dose."""
+
+
+class DexrazoxaneScheduleWarning(UserWarning):
+    """Dexrazoxane is not given as labelled: 10:1 (5:1 in renal impairment) to doxorubicin, its infusion ending at
+    most 30 min before each doxorubicin dose (Zinecard prescribing information)."""
 
 
 ADHERENCE_PATTERNS: tuple[str, ...] = ("regular", "random")
@@ -441,6 +447,7 @@ class Scenario:
                                  f"{self.model!r}; this one is for {pop.species!r}, {pop.model!r})")
             check_range_names(pop.parameters, self, where="cohort.population")
         self._warn_cumulative(doses)
+        self._warn_dexrazoxane(doses)
         known = parameter_ids(self.model)
         if "tumour_inverse_capacity" in known:
             b = float(self.parameters.get("tumour_inverse_capacity",
@@ -484,6 +491,31 @@ class Scenario:
                     CumulativeDoseWarning,
                     stacklevel=4,
                 )
+
+    def _warn_dexrazoxane(self, doses: tuple[DoseSchedule, ...]) -> None:
+        """Warn when a doxorubicin dose has no dexrazoxane ending 0-30 min before it at 5:1 or 10:1 (per m2), while
+        the scenario gives dexrazoxane at all; the model runs any schedule, the label allows this one."""
+        dzr = [d for d in doses if d.drug == "dexrazoxane"]
+        if not dzr:
+            return
+        bsa = self.patient.body_surface_area_m2
+
+        def per_m2(d: DoseSchedule) -> float:
+            return d.amount if d.unit == "mg/m2" else d.amount / bsa
+
+        ends = [(24.0 * (d.start_day + k * d.interval_days) + d.infusion_minutes / 60.0, per_m2(d))
+                for d in dzr for k in range(d.count)]
+        for d in (d for d in doses if d.drug == "doxorubicin"):
+            for k in range(d.count):
+                start = 24.0 * (d.start_day + k * d.interval_days)
+                ok = [a for end, a in ends if 0.0 <= start - end <= 0.5 + 1e-9
+                      and any(abs(a / per_m2(d) - r) <= 0.05 * r for r in (5.0, 10.0))]
+                if not ok:
+                    warnings.warn(
+                        f"scenario {self.name!r}: the doxorubicin dose at day {start / 24.0:g} has no dexrazoxane "
+                        "at 10:1 (or 5:1) ending at most 30 min before it (label: Zinecard)",
+                        DexrazoxaneScheduleWarning, stacklevel=4)
+                    return
 
     @property
     def duration_hours(self) -> float:

@@ -5,7 +5,7 @@ injury a year after AC relative to sedentary, and the predicted CTRCD incidence 
 calibrated virtual population (exact over the cardiac sensitivity: crosstalk.validation.cardiac). Writes
 ``docs/figures/cardioprotection_dose_response.png`` and ``.csv``.
 
-Usage: ``python examples/cardioprotection_dose_response.py [OUT_DIR]`` (~30 s on one core).
+Usage: ``python examples/cardioprotection_dose_response.py [OUT_DIR]`` (~2 min on one core).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from crosstalk.scenario import ExerciseRegime
 from crosstalk.simulate import Simulator
-from crosstalk.validation.cardiac import cardinale_course, exercise_protection, injury_course
+from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course, exercise_protection
 
 SESSIONS = (1, 2, 3, 5, 7)
 MINUTES = (20.0, 30.0, 45.0, 60.0)
@@ -28,13 +28,14 @@ INTENSITIES = (0.40, 0.55, 0.70, 0.85)
 
 def sweep() -> pd.DataFrame:
     sim = Simulator("crosstalk")
-    reference = injury_course(sim, cardinale_course(model="crosstalk"))
-    _, sedentary = exercise_protection(sim, None, reference=reference)
+    population = CardiacPopulation.load(n_bsa=3)  # body size at 3 nodes: enough for a figure
+    reference = population.courses(sim, cardinale_course(model="crosstalk"))
+    _, sedentary = exercise_protection(sim, None, reference=reference, population=population)
     rows = []
     for n, minutes, intensity in itertools.product(SESSIONS, MINUTES, INTENSITIES):
         regime = ExerciseRegime(modality="aerobic", intensity=intensity, minutes=minutes, sessions_per_week=n,
                                 start_hour=8.0)
-        ratio, ctrcd = exercise_protection(sim, regime, reference=reference)
+        ratio, ctrcd = exercise_protection(sim, regime, reference=reference, population=population)
         rows.append({"sessions_per_week": n, "minutes": minutes, "intensity": intensity,
                      "weekly_minutes": n * minutes, "injury_vs_sedentary": ratio, "ctrcd_cardinale": ctrcd,
                      "ctrcd_cardinale_sedentary": sedentary})

@@ -17,6 +17,7 @@ from crosstalk.risk import risk_differences
 from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.simulate import Simulator
 from crosstalk.validation.cardiac import (
+    CardiacPopulation,
     cardiac_draws,
     cardinale_course,
     event_incidences,
@@ -113,14 +114,16 @@ def test_cardioprotection_rises_with_every_dimension_of_the_prescription() -> No
     sessions, longer sessions and harder sessions each lower the injury, and the last step (5 -> 7 sessions of 60
     min at 85 %) still lowers it by more than 5 %."""
     sim = Simulator("crosstalk")
-    reference = injury_course(sim, cardinale_course(model="crosstalk"))
+    population = CardiacPopulation.load(n_bsa=1)  # the median body size: the injury ratio is what is tested
+    reference = population.courses(sim, cardinale_course(model="crosstalk"))
     grid = {}
     for n in (1, 5, 7):
         for minutes in (20.0, 60.0):
             for intensity in (0.4, 0.85):
                 regime = ExerciseRegime(modality="aerobic", intensity=intensity, minutes=minutes, sessions_per_week=n,
                                         start_hour=8.0)
-                grid[n, minutes, intensity] = exercise_protection(sim, regime, reference=reference)[0]
+                grid[n, minutes, intensity] = exercise_protection(sim, regime, reference=reference,
+                                                                  population=population)[0]
     assert all(0.0 < v < 1.0 for v in grid.values())
     for minutes in (20.0, 60.0):
         for intensity in (0.4, 0.85):
@@ -224,3 +227,30 @@ def test_no_switch_in_the_heart(sim: Simulator) -> None:
     for pid in ("antioxidant_boost", "hsp_boost"):
         values = [loss(replace(base, parameters={pid: b})) for b in (0.0, 0.25, 0.5, 1.0)]
         assert np.all(np.diff(values) < 0), pid
+
+
+def test_nnt_interval_follows_altman() -> None:
+    from crosstalk.risk import _nnt_interval
+
+    assert _nnt_interval(-0.2, -0.1, good=-1.0) == "NNT(benefit) 5 to 10"
+    assert _nnt_interval(-0.1, 0.05, good=-1.0) == "NNT(benefit) 10 to inf to NNT(harm) 20"
+    assert _nnt_interval(-0.015, 0.0, good=-1.0) == "NNT(benefit) 66.7 to inf"
+    assert _nnt_interval(0.0, 0.0, good=1.0) == "inf"
+
+
+def test_dexrazoxane_off_label_schedule_warns() -> None:
+    from crosstalk.scenario import DexrazoxaneScheduleWarning
+
+    dox = DoseSchedule("doxorubicin", 60.0, "mg/m2", start_day=1.0, interval_days=21.0, count=2)
+    with pytest.warns(DexrazoxaneScheduleWarning, match="day 1"):  # after doxorubicin: never
+        Scenario("late", model="anthracycline", duration_days=50.0,
+                 dose=(dox, DoseSchedule("dexrazoxane", 600.0, "mg/m2", start_day=1.01, interval_days=21.0, count=2)))
+    with pytest.warns(DexrazoxaneScheduleWarning):  # 1:1 is not a labelled ratio
+        Scenario("ratio", model="anthracycline", duration_days=50.0,
+                 dose=(dox, DoseSchedule("dexrazoxane", 60.0, "mg/m2", start_day=1.0 - 0.5 / 24, interval_days=21.0,
+                                         count=2, infusion_minutes=15.0)))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cardinale_course(dexrazoxane=True)  # 10:1, ending 15 min before each dose: as labelled

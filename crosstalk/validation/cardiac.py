@@ -47,6 +47,7 @@ __all__ = [
     "CARDIAC_POPULATION",
     "CARDINALE_FOLLOW_DAYS",
     "SWAIN_DOSE_MG_M2",
+    "CardiacPopulation",
     "InjuryCourse",
     "cardiac_draws",
     "cardinale_course",
@@ -221,20 +222,54 @@ def expected_incidence(course: InjuryCourse, baseline: npt.ArrayLike, event: str
     return float(np.mean(stats.norm.sf(z)))
 
 
+@dataclass(frozen=True)
+class CardiacPopulation:
+    """The calibrated population's cardiac variation, as quadrature nodes.
+
+    Baseline LVEF at ``n_baseline`` quantiles, body-surface area at ``n_bsa`` midpoint quantiles (doses are per m2
+    but doxorubicin clearance is not, so a larger patient's heart sees more drug: one simulation per node), and
+    the spread of ln(cardiac sensitivity), over which incidences are integrated exactly.
+    """
+
+    baselines: npt.NDArray[np.float64]
+    body_surface_areas: tuple[float, ...]
+    sensitivity_sd: float
+
+    @classmethod
+    def load(cls, name: str = CARDIAC_POPULATION, *, n_baseline: int = 400, n_bsa: int = 5) -> CardiacPopulation:
+        rows = {r.name: r for r in load_population(name).parameters}
+        mid = (np.arange(n_baseline) + 0.5) / n_baseline
+        bsa = rows["patient.body_surface_area_m2"].from_unit((np.arange(n_bsa) + 0.5) / n_bsa)
+        return cls(rows["patient.baseline_lvef_percent"].from_unit(mid), tuple(float(x) for x in bsa),
+                   rows["patient.cardiac_sensitivity"].high)
+
+    def courses(self, sim: Simulator, scenario: Scenario) -> tuple[InjuryCourse, ...]:
+        """The median-sensitivity course of ``scenario`` at each body-surface-area node."""
+        return tuple(injury_course(sim, replace(scenario, patient=replace(scenario.patient, body_surface_area_m2=a)))
+                     for a in self.body_surface_areas)
+
+    def incidence(self, courses: tuple[InjuryCourse, ...], event: str, *, loss_factor: float = 1.0,
+                  reserve: float | None = None, sensitivity_sd: float | None = None) -> float:
+        """Incidence of ``event`` over the population (mean over the nodes; exact over the sensitivity)."""
+        sd = self.sensitivity_sd if sensitivity_sd is None else sensitivity_sd
+        return float(np.mean([expected_incidence(c.with_rates(loss_factor=loss_factor, reserve=reserve),
+                                                 self.baselines, event, sensitivity_sd=sd) for c in courses]))
+
+
 def exercise_protection(sim: Simulator, regime: ExerciseRegime | None, *,
                         parameters: Mapping[str, float] | None = None,
-                        reference: InjuryCourse | None = None) -> tuple[float, float]:
-    """(Injury with ``regime`` / sedentary, CTRCD incidence with Cardinale's definition) on AC 4 x 60 mg/m2 with
-    exercise from the first dose to 3 weeks after the last, a year of follow-up, in the composed model's human set
-    and the calibrated population. ``reference`` reuses a sedentary course (None: simulated)."""
+                        reference: tuple[InjuryCourse, ...] | None = None,
+                        population: CardiacPopulation | None = None) -> tuple[float, float]:
+    """(Median patient's injury with ``regime`` / sedentary, CTRCD incidence with Cardinale's definition) on AC
+    4 x 60 mg/m2 with exercise from the first dose to 3 weeks after the last, a year of follow-up, in the composed
+    model's human set and the calibrated population. ``reference`` reuses the sedentary courses
+    (:meth:`CardiacPopulation.courses` of :func:`cardinale_course`; None: simulated); ``population`` sets the
+    quadrature (default :meth:`CardiacPopulation.load`)."""
+    population = population or CardiacPopulation.load()
     base = cardinale_course(model=sim.model, parameters=parameters)
-    ref = reference or injury_course(sim, base)
-    if regime is None:
-        course = ref
-    else:
-        course = injury_course(sim, replace(base, exercise=(replace(regime, start_day=0.0, end_day=85.0),)))
-    rows = {r.name: r for r in load_population(CARDIAC_POPULATION).parameters}
-    baseline = rows["patient.baseline_lvef_percent"].from_unit((np.arange(400) + 0.5) / 400)
-    sd = rows["patient.cardiac_sensitivity"].high
-    return (float(course.injury[-1] / ref.injury[-1]),
-            expected_incidence(course, baseline, "ctrcd_cardinale", sensitivity_sd=sd))
+    ref = reference or population.courses(sim, base)
+    courses = ref if regime is None else population.courses(
+        sim, replace(base, exercise=(replace(regime, start_day=0.0, end_day=85.0),)))
+    middle = len(courses) // 2  # the median body size
+    return (float(courses[middle].injury[-1] / ref[middle].injury[-1]),
+            population.incidence(courses, "ctrcd_cardinale"))

@@ -27,11 +27,10 @@ from crosstalk.population import load_population
 from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.simulate import Simulator, simulator_for
 from crosstalk.validation.cardiac import (
-    CARDIAC_POPULATION,
+    CardiacPopulation,
     cardiac_draws,
     cardinale_course,
     event_incidences,
-    expected_incidence,
     injury_course,
     patient_lvef,
     swain_course,
@@ -338,17 +337,6 @@ def ac_lvef_decline(sim: Simulator, *, parameters: Mapping[str, float] | None = 
         x_label="days from the first dose", y_label="LVEF (%)")
 
 
-def _cardiac_baselines(n: int = 400) -> npt.NDArray[np.float64]:
-    """Baseline LVEFs at ``n`` quantiles of the calibrated population's distribution."""
-    rows = {r.name: r for r in load_population(CARDIAC_POPULATION).parameters}
-    return rows["patient.baseline_lvef_percent"].from_unit((np.arange(n) + 0.5) / n)
-
-
-def _sensitivity_sd() -> float:
-    rows = {r.name: r for r in load_population(CARDIAC_POPULATION).parameters}
-    return rows["patient.cardiac_sensitivity"].high
-
-
 @register("swain_chf_dose_response", model="anthracycline")
 def swain_chf_dose_response(sim: Simulator, *, parameters: Mapping[str, float] | None = None) -> Check:
     """Heart-failure incidence of the virtual population (LVEF < 40 % within a year after the last dose) by
@@ -356,10 +344,10 @@ def swain_chf_dose_response(sim: Simulator, *, parameters: Mapping[str, float] |
     population curve of the median patient's loss."""
     t = target("swain_chf_dose_response")
     doses = np.arange(100.0, 801.0, 50.0)
-    baselines, sd = _cardiac_baselines(), _sensitivity_sd()
-    incidence = np.array([expected_incidence(injury_course(sim, swain_course(d, model=sim.model,
-                                                                             parameters=parameters)),
-                                             baselines, "heart_failure", sensitivity_sd=sd) for d in doses])
+    population = CardiacPopulation.load()
+    incidence = np.array([population.incidence(population.courses(sim, swain_course(d, model=sim.model,
+                                                                                    parameters=parameters)),
+                                               "heart_failure") for d in doses])
     risk = {d: swain_loss(sim, d, parameters=parameters)[1] for d in (400.0, 700.0)}
     at = dict(zip(doses.tolist(), incidence.tolist()))
     return Check(t.id, t.source, sim.model, _judge(t.id, {
@@ -373,10 +361,11 @@ def swain_chf_dose_response(sim: Simulator, *, parameters: Mapping[str, float] |
                _mark("Swain 550 (predicted)", 550.0, t.id, "heart_failure_at_550"),
                _mark("Swain 700", 700.0, t.id, "heart_failure_at_700")),
         x_label="cumulative doxorubicin (mg/m2)", y_label="heart failure (LVEF < 40 %) within a year",
-        note=("Population incidence: a lognormal cardiac sensitivity and women's baseline LVEF, integrated exactly "
-              "over the sensitivity (crosstalk.validation.cardiac). 400 and 700 mg/m2 are fitted with Cardinale's "
-              "9 % (models/fits/fit_anthracycline.py); 550 mg/m2 (26 %, Swain's abstract) is a prediction. "
-              "risk_* is the deprecated chf_risk observable (Swain's curve on the median patient's loss)."))
+        note=("Population incidence: a lognormal cardiac sensitivity, women's baseline LVEF and body size, "
+              "integrated exactly over the sensitivity (crosstalk.validation.cardiac). 400 and 700 mg/m2 are "
+              "fitted with Cardinale's 9 % (models/fits/fit_anthracycline.py); 550 mg/m2 (26 %, Swain's "
+              "abstract) is a prediction. risk_* is the deprecated chf_risk observable (Swain's curve on the "
+              "median patient's loss)."))
 
 
 @register("ctrcd_incidence", model="anthracycline")
@@ -384,10 +373,13 @@ def ctrcd_incidence(sim: Simulator, *, parameters: Mapping[str, float] | None = 
     """CTRCD of the virtual population after AC 4 x 60 mg/m2 within a year (Cardinale 2015): incidence (fitted)
     and the onset after the end of chemotherapy (predicted), from per-patient LVEF trajectories."""
     t = target("ctrcd_incidence")
-    course = injury_course(sim, cardinale_course(model=sim.model, parameters=parameters))
+    population = CardiacPopulation.load()
+    courses = population.courses(sim, cardinale_course(model=sim.model, parameters=parameters))
+    course = courses[len(courses) // 2]
     sensitivity, baseline = cardiac_draws(4000, seed=2015)
-    events = event_incidences(course, sensitivity, baseline)
-    exact = expected_incidence(course, _cardiac_baselines(), "ctrcd_cardinale", sensitivity_sd=_sensitivity_sd())
+    sampled = [event_incidences(c, sensitivity, baseline) for c in courses]
+    events = {k: float(np.mean([e[k] for e in sampled])) for k in sampled[0]}
+    exact = population.incidence(courses, "ctrcd_cardinale")
     lvef = patient_lvef(course, sensitivity[:200], baseline[:200])
     days = course.time_days - course.last_dose_day
     return Check(t.id, t.source, sim.model, _judge(t.id, {
@@ -451,19 +443,19 @@ def dexrazoxane_cardioprotection(sim: Simulator, *, parameters: Mapping[str, flo
     """Predicted, not fitted: heart failure and CTRCD of the virtual population on doxorubicin 50 mg/m2 q21d to
     500 mg/m2, with and without dexrazoxane 10:1 before each dose, against Swain 1997's hazard ratios."""
     t = target("dexrazoxane_trials")
-    baselines, sd = _cardiac_baselines(), _sensitivity_sd()
+    population = CardiacPopulation.load()
     p = dict(parameters or {})
     plain = swain_course(500.0, model=sim.model, parameters=p)
     with_dzr = replace(plain, dose=(*plain.dose, DoseSchedule("dexrazoxane", 500.0, "mg/m2", start_day=1.0 - 0.5 / 24.0,
                                                               interval_days=21.0, count=plain.dose[0].count,
                                                               infusion_minutes=15.0)))
-    courses = (injury_course(sim, plain), injury_course(sim, with_dzr))
-    inc = {e: [expected_incidence(c, baselines, e, sensitivity_sd=sd) for c in courses]
-           for e in ("heart_failure", "ctrcd")}
+    courses = (population.courses(sim, plain), population.courses(sim, with_dzr))
+    inc = {e: [population.incidence(c, e) for c in courses] for e in ("heart_failure", "ctrcd")}
+    middle = len(courses[0]) // 2
     return Check(t.id, t.source, sim.model, _judge(t.id, {
         "relative_risk_ctrcd": inc["ctrcd"][1] / inc["ctrcd"][0],
         "relative_risk_heart_failure": inc["heart_failure"][1] / inc["heart_failure"][0],
-        "injury_ratio": courses[1].injury[-1] / courses[0].injury[-1],
+        "injury_ratio": courses[1][middle].injury[-1] / courses[0][middle].injury[-1],
     }), curves=(Curve("incidence without / with dexrazoxane (CTRCD, heart failure)", np.array([0.0, 1.0]),
                       np.array([inc["ctrcd"][0], inc["ctrcd"][1]])),
                 Curve("heart failure", np.array([0.0, 1.0]), np.array(inc["heart_failure"]))),
