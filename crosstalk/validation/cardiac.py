@@ -52,9 +52,12 @@ __all__ = [
     "cardiac_draws",
     "cardinale_course",
     "event_incidences",
+    "exercise_protection",
+    "expected_incidence",
     "injury_course",
     "patient_lvef",
     "swain_course",
+    "threshold_sensitivity",
 ]
 
 #: Swain protocol: 50 mg/m2 every 3 weeks until the cumulative dose.
