@@ -146,9 +146,11 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
 
 
 def _risk_markdown(risks: pd.DataFrame, *, n: int, seed: int, n_boot: int) -> str:
-    lines = [f"Absolute risk differences over {n} virtual patients (seed {seed}; 95 % percentile bootstrap, "
-             f"{n_boot} resamples; paired = the same patients in both arms).", "",
-             "| outcome | scenario | risk | reference | difference (95 % CI) | NNT | NNT interval | paired |",
+    lines = [f"Absolute risk differences over {n} virtual patients (seed {seed}; 95 % percentile bootstrap over "
+             f"patients, {n_boot} resamples; paired = the same patients in both arms). The intervals are Monte "
+             "Carlo intervals of this cohort with the model's parameters fixed, not the uncertainty of the effect.",
+             "",
+             "| outcome | scenario | risk | reference | difference (95 % MC interval) | NNT | NNT interval | paired |",
              "|---|---|---|---|---|---|---|---|"]
     for r in risks.to_dict("records"):
         lines.append(f"| {r['outcome']} | {r['scenario']} | {r['risk']:.3f} | {r['reference_risk']:.3f} | "

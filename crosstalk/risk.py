@@ -3,8 +3,14 @@
 Outcomes are per-patient events of a cohort's ``endpoints.csv``: ``ctrcd``, ``ctrcd_cardinale``, ``heart_failure``
 (harms: fewer is better), and ``tumour_response`` (CR or PR) and ``complete_response`` (benefits). When the two
 cohorts are the same virtual patients (same population, ranges and seed: the same sampled values), the bootstrap
-resamples patients jointly (a paired comparison: common random numbers, so the interval is that of the treatment
-effect, not of sampling two populations); otherwise each cohort is resampled on its own.
+resamples patients jointly over those that ran in both arms (a paired comparison: common random numbers, so the
+interval is that of the treatment effect, not of sampling two populations); otherwise each cohort is resampled on
+its own.
+
+The intervals are **Monte Carlo intervals over the virtual patients**: they shrink as the cohort grows and hold the
+model's parameters fixed, so they say how well the cohort estimates the model's own risk difference, not how
+uncertain that difference is (parameter and structural uncertainty are for sensitivity studies). Percentile
+intervals of a difference of rare events are coarse (with no event in an arm, only the other arm varies).
 
 References
 ----------
@@ -49,13 +55,17 @@ def outcome_flags(patients: pd.DataFrame) -> dict[str, npt.NDArray[np.bool_]]:
 
 
 def _same_patients(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    """The same virtual patients in the same order: equal sampled values, and no failed simulation in either."""
+    """The same virtual patients in the same order: equal sampled values (failed simulations included)."""
     cols = _sampled(a)
     if len(a) != len(b) or not cols or cols != _sampled(b):
         return False
-    if any(bool(p["failed"].any()) for p in (a, b) if "failed" in p):
-        return False
     return all(np.array_equal(a[c].to_numpy(), b[c].to_numpy()) for c in cols)
+
+
+def _ran(patients: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    if "failed" not in patients:
+        return np.ones(len(patients), dtype=bool)
+    return np.asarray(~patients["failed"].astype(bool).to_numpy(), dtype=bool)
 
 
 def _sampled(patients: pd.DataFrame) -> list[str]:
@@ -92,22 +102,28 @@ def risk_differences(reference: pd.DataFrame, others: Mapping[str, pd.DataFrame]
     -------
     DataFrame
         ``outcome, scenario, reference, n, n_reference, paired, risk, reference_risk, risk_difference, ci_low,
-        ci_high, nnt, nnt_kind, nnt_ci``. ``nnt`` = 1 / |risk difference| (patients treated per event prevented
-        or caused; inf when the difference is 0); ``nnt_kind`` says ``benefit`` or ``harm``; ``nnt_ci`` is the
-        interval of the NNT from that of the difference, ``"NNT(benefit) a to inf to NNT(harm) b"`` when the
+        ci_high, nnt, nnt_kind, nnt_ci`` (``n``: patients used; paired: those that ran in both arms). ``ci_low``,
+        ``ci_high``: the Monte Carlo interval (see the module docstring). ``nnt`` = 1 / |risk difference|
+        (patients treated per event prevented or caused; inf when the difference is 0); ``nnt_kind`` says
+        ``benefit`` or ``harm``; ``nnt_ci`` is the interval of the NNT from that of the difference,
+        ``"NNT(benefit) a to inf to NNT(harm) b"`` when the
         difference's interval includes 0 (Altman 1998).
     """
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or not 100 <= n_boot <= 100_000:
         raise InputError("n_boot", n_boot, "an integer in [100, 100000]")
     if not 0.5 <= level <= 0.999:
         raise InputError("level", level, "a confidence level in [0.5, 0.999]")
-    ref_flags = outcome_flags(reference)
     rng = np.random.default_rng(seed)
     alpha = (1.0 - level) / 2.0
     rows: list[dict[str, object]] = []
     for name, patients in others.items():
-        flags = outcome_flags(patients)
         paired = _same_patients(reference, patients)
+        if paired:  # the patients that ran in both arms
+            both = _ran(reference) & _ran(patients)
+            ref_flags = outcome_flags(reference.assign(failed=~both))
+            flags = outcome_flags(patients.assign(failed=~both))
+        else:
+            ref_flags, flags = outcome_flags(reference), outcome_flags(patients)
         for outcome in (*HARMS, *BENEFITS):
             if outcome not in flags or outcome not in ref_flags:
                 continue

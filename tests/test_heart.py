@@ -254,3 +254,14 @@ def test_dexrazoxane_off_label_schedule_warns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cardinale_course(dexrazoxane=True)  # 10:1, ending 15 min before each dose: as labelled
+
+
+def test_a_failed_patient_leaves_the_comparison_paired() -> None:
+    n = 50
+    values = list(np.linspace(0.5, 2.0, n))
+    ref = _cohort({"ctrcd": [i < 10 for i in range(n)]}, values, ["PR"] * n)
+    arm = _cohort({"ctrcd": [i < 5 for i in range(n)]}, values, ["PR"] * n)
+    arm.loc[0, "failed"] = True
+    row = risk_differences(ref, {"x": arm}, reference_name="r", n_boot=200, seed=0).set_index("outcome").loc["ctrcd"]
+    assert bool(row["paired"]) and row["n"] == row["n_reference"] == n - 1
+    assert row["risk_difference"] == pytest.approx(4 / 49 - 9 / 49)

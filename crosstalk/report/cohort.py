@@ -16,7 +16,7 @@ from crosstalk.files import write_atomic
 __all__ = ["COHORT_ENDPOINTS", "cohort_figure", "write_cohort_figure"]
 
 #: Endpoints shown as histograms, left to right; an endpoint the model lacks is left out.
-COHORT_ENDPOINTS: tuple[str, ...] = ("tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final",
+COHORT_ENDPOINTS: tuple[str, ...] = ("tumour_volume_change_percent", "lvef_drop_points", "lvef_nadir_percent",
                                      "il6_peak_fold", "nk_tumour_cells_mean", "exev_auc_particles_h_per_ml")
 
 
