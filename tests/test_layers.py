@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("result", frozenset({"result"})),
     ("simulator", frozenset({"simulate"})),
     ("executors", frozenset({"executors"})),
-    ("studies", frozenset({"cohort", "risk", "compare", "sensitivity"})),
+    ("studies", frozenset({"cohort", "risk", "compare", "pce", "sensitivity"})),
     ("validation", frozenset({"validation"})),
     ("report", frozenset({"report"})),
     ("cli", frozenset({"cli", "__main__"})),
