@@ -68,14 +68,19 @@ def species_kinds(sbml: str) -> dict[str, str]:
     return kinds
 
 
-def _arithmetic(node: libsbml.ASTNode, parameters: Collection[str]) -> Expression | None:
-    """``node`` as an :data:`Expression` if it is arithmetic in ``parameters`` only, else None."""
+def _arithmetic(node: libsbml.ASTNode, parameters: Collection[str],
+                inline: Mapping[str, Expression] | None = None) -> Expression | None:
+    """``node`` as an :data:`Expression` if it is arithmetic in ``parameters`` only, else None; a name in
+    ``inline`` (a constant compartment) is replaced by its own expression."""
     if node.isNumber():
         return ("n", float(node.getValue()))
     if node.isName():
-        return ("p", node.getName()) if node.getName() in parameters else None
+        name = node.getName()
+        if inline is not None and name in inline:
+            return inline[name]
+        return ("p", name) if name in parameters else None
     if node.isOperator() and node.getCharacter() in "+-*/":
-        kids = [_arithmetic(node.getChild(i), parameters) for i in range(node.getNumChildren())]
+        kids = [_arithmetic(node.getChild(i), parameters, inline) for i in range(node.getNumChildren())]
         if any(k is None for k in kids):
             return None
         return (node.getCharacter(), *kids)
@@ -92,13 +97,27 @@ def arithmetic_initial_states(sbml: str, parameters: Collection[str]) -> dict[st
     model = doc.getModel()
     ruled = {r.getVariable() for r in model.getListOfRules()}
     constants = {p for p in parameters if p not in ruled and model.getParameter(p) is not None}
+    # constant compartments (a volume set once from a table parameter, or a fixed size) enter initial amounts
+    # (e.g. NK pools = resting concentration x blood volume): inline them so those states stay computable
+    compartments: dict[str, Expression] = {}
+    assigned = {ia.getSymbol(): ia for ia in model.getListOfInitialAssignments()}
+    for c in model.getListOfCompartments():
+        cid = c.getId()
+        if not c.getConstant() or cid in ruled:
+            continue
+        if cid in assigned:
+            expr_c = _arithmetic(assigned[cid].getMath(), constants)
+            if expr_c is not None:
+                compartments[cid] = expr_c
+        elif c.isSetSize():
+            compartments[cid] = ("n", float(c.getSize()))
     out: dict[str, Expression] = {}
     for ia in model.getListOfInitialAssignments():
         sym = ia.getSymbol()
         if model.getSpecies(sym) is None and not any(r.isRate() and r.getVariable() == sym
                                                       for r in model.getListOfRules()):
             continue
-        expr = _arithmetic(ia.getMath(), constants)
+        expr = _arithmetic(ia.getMath(), constants, compartments)
         if expr is not None:
             out[sym] = expr
     return out
