@@ -59,6 +59,7 @@ __all__ = [
     "patient_lvef",
     "swain_course",
     "threshold_sensitivity",
+    "with_dexrazoxane",
 ]
 
 #: Swain protocol: 50 mg/m2 every 3 weeks until the cumulative dose.
@@ -90,13 +91,20 @@ def cardinale_course(*, model: str = "anthracycline", parameters: Mapping[str, f
     dose_mg = ac.number("dose_mg_per_m2")
     cycles = ac.integer("cycles")
     interval = ac.number("interval_days")
-    doses = [DoseSchedule("doxorubicin", dose_mg, "mg/m2", interval_days=interval, count=cycles,
-                          infusion_minutes=15.0, start_day=1.0)]
-    if dexrazoxane:
-        doses.append(DoseSchedule("dexrazoxane", 10.0 * dose_mg, "mg/m2", interval_days=interval, count=cycles,
-                                  infusion_minutes=15.0, start_day=1.0 - 0.5 / 24.0))
-    return Scenario("cardinale", model=model, duration_days=1.0 + interval * (cycles - 1) + CARDINALE_FOLLOW_DAYS,
-                    output_step_hours=24.0, dose=tuple(doses), parameters=parameters or {})
+    dox = DoseSchedule("doxorubicin", dose_mg, "mg/m2", interval_days=interval, count=cycles, infusion_minutes=15.0,
+                       start_day=1.0)
+    sc = Scenario("cardinale", model=model, duration_days=1.0 + interval * (cycles - 1) + CARDINALE_FOLLOW_DAYS,
+                  output_step_hours=24.0, dose=(dox,), parameters=parameters or {})
+    return with_dexrazoxane(sc) if dexrazoxane else sc
+
+
+def with_dexrazoxane(scenario: Scenario) -> Scenario:
+    """``scenario`` with dexrazoxane as labelled before each of its doxorubicin schedules: 10:1 (mg/m2), a 15-min
+    infusion ending 15 min before each dose."""
+    added = tuple(DoseSchedule("dexrazoxane", 10.0 * d.amount, d.unit, start_day=d.start_day - 0.5 / 24.0,
+                               interval_days=d.interval_days, count=d.count, infusion_minutes=15.0)
+                  for d in scenario.dose if d.drug == "doxorubicin")
+    return replace(scenario, dose=(*scenario.dose, *added))
 
 
 @dataclass(frozen=True)
@@ -192,17 +200,15 @@ def event_incidences(course: InjuryCourse, sensitivity: npt.ArrayLike,
     }
 
 
-def cardiac_draws(n: int, *, seed: int, population: str = CARDIAC_POPULATION,
-                  sensitivity_sd: float | None = None) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """``n`` virtual patients' (cardiac_sensitivity, baseline LVEF) from ``population`` (seeded);
-    ``sensitivity_sd`` replaces the spread of ln(sensitivity) (for the calibration)."""
+def cardiac_draws(n: int, *, seed: int,
+                  population: str = CARDIAC_POPULATION) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``n`` virtual patients' (cardiac_sensitivity, baseline LVEF) from ``population`` (seeded)."""
     pop = load_population(population)
     rows = {r.name: r for r in pop.parameters}
     rng = np.random.default_rng(seed)
     u = rng.random((n, 2))
     sens_row = rows["patient.cardiac_sensitivity"]
-    sd = sens_row.high if sensitivity_sd is None else sensitivity_sd
-    sensitivity = sens_row.low * np.exp(sd * stats.norm.ppf(np.clip(u[:, 0], 1e-12, 1 - 1e-12)))
+    sensitivity = sens_row.low * np.exp(sens_row.high * stats.norm.ppf(np.clip(u[:, 0], 1e-12, 1 - 1e-12)))
     baseline = rows["patient.baseline_lvef_percent"].from_unit(u[:, 1])
     return np.asarray(sensitivity, dtype=np.float64), np.asarray(baseline, dtype=np.float64)
 

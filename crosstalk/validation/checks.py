@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
@@ -34,6 +34,7 @@ from crosstalk.validation.cardiac import (
     injury_course,
     patient_lvef,
     swain_course,
+    with_dexrazoxane,
 )
 from crosstalk.validation.protocols import (
     NK_ASSESS_DAYS,
@@ -447,10 +448,7 @@ def dexrazoxane_cardioprotection(sim: Simulator, *, parameters: Mapping[str, flo
     population = CardiacPopulation.load()
     p = dict(parameters or {})
     plain = swain_course(500.0, model=sim.model, parameters=p)
-    with_dzr = replace(plain, dose=(*plain.dose, DoseSchedule("dexrazoxane", 500.0, "mg/m2", start_day=1.0 - 0.5 / 24.0,
-                                                              interval_days=21.0, count=plain.dose[0].count,
-                                                              infusion_minutes=15.0)))
-    courses = (population.courses(sim, plain), population.courses(sim, with_dzr))
+    courses = (population.courses(sim, plain), population.courses(sim, with_dexrazoxane(plain)))
     inc = {e: [population.incidence(c, e) for c in courses] for e in ("heart_failure", "ctrcd")}
     middle = len(courses[0]) // 2
     return Check(t.id, t.source, sim.model, _judge(t.id, {
