@@ -325,7 +325,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_options(s, force_help="overwrite an existing output directory")
     s.set_defaults(func=_cmd_cohort)
 
-    s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis with an HTML report")
+    s = sub.add_parser("sensitivity",
+                       help="Sobol, Morris or polynomial-chaos (pce) sensitivity analysis with an HTML report")
     s.add_argument("spec", help="analysis TOML (analysis/*.toml)")
     _add_run_options(s, force_help="start afresh, deleting --out")
     s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")

@@ -290,3 +290,58 @@ def test_a_run_records_its_retries_and_tolerance(tmp_path):
     res = run_sensitivity(s, tmp_path, workers=1, evaluate=saf.ishigami, progress=False)
     assert res.provenance["retried"] == 0 and res.provenance["rtol"] == s.rtol == 1e-6
     assert (res.samples["retried"] == 0).all()
+
+
+# ------------------------------------------------------------------------------------------ method = "pce"
+def test_pce_study_gives_ishigami_indices_from_400_runs_and_writes_the_surrogate(tmp_path):
+    """The whole pipeline (design, pool, chunks, analysis, files) with ``method = "pce"``: the analytic Ishigami
+    indices within 0.02 from 400 simulations (Sobol needs 1024 x 5 for 0.06 above), Q2 in surrogate.csv."""
+    s = spec(-math.pi, math.pi, n=400, method="pce", degree=10, q_norm=1.0, second_order=True)
+    res = run_sensitivity(s, tmp_path, workers=2, evaluate=saf.ishigami, progress=False)
+    assert len(res.samples) == 400
+    ind = res.indices.set_index("parameter")
+    np.testing.assert_allclose(ind.S1, [0.3139, 0.4424, 0.0], atol=0.02)
+    np.testing.assert_allclose(ind.ST, [0.5576, 0.4424, 0.2437], atol=0.02)
+    assert (ind.ST_conf > 0).all() and ind.reliable.all()
+    s2 = res.second_order.set_index(["parameter_1", "parameter_2"]).S2
+    assert abs(s2[(saf.NAMES[0], saf.NAMES[2])] - 0.2437) < 0.02 and abs(s2[(saf.NAMES[0], saf.NAMES[1])]) < 0.01
+    surrogate = pd.read_csv(tmp_path / "surrogate.csv")
+    assert list(surrogate.columns[:4]) == ["output", "q2", "degree", "terms"]
+    assert surrogate.q2.iloc[0] > 0.99 and surrogate.degree.iloc[0] == 10
+    assert set(res.convergence.n) == {100, 200, 400}
+    assert res.provenance["pce"]["unreliable_outputs"] == []
+
+
+def test_pce_linear_time_resolved_and_a_poor_fit_is_flagged(tmp_path):
+    """Time-resolved pce indices follow the analytic w^2 / (w^2 + (1-w)^2); an output the expansion cannot fit
+    (Ishigami at degree 1) gets a low Q2, is marked unreliable and is named in the report."""
+    res = run_sensitivity(spec(0.0, 1.0, n=64, method="pce", degree=2, time_resolved=("il6_pg_per_ml",)),
+                          tmp_path / "lin", workers=1, evaluate=saf.linear, progress=False)
+    np.testing.assert_allclose(res.indices.S1, np.array([1.0, 4.0, 9.0]) / 14.0, atol=0.02)
+    tr = res.time_resolved[res.time_resolved.parameter == saf.NAMES[0]].sort_values("time_h")
+    w = np.linspace(0, 1, saf.N_TIMES)
+    np.testing.assert_allclose(tr.S1.to_numpy()[1:-1], (w**2 / (w**2 + (1 - w) ** 2))[1:-1], atol=0.02)
+    poor = run_sensitivity(spec(-math.pi, math.pi, n=64, method="pce", degree=1), tmp_path / "poor", workers=1,
+                           evaluate=saf.ishigami, progress=False)
+    assert poor.surrogate.q2.iloc[0] < 0.9 and not poor.indices.reliable.any()
+    from crosstalk.report.sensitivity import write_sensitivity_report
+    page = write_sensitivity_report(poor, tmp_path / "poor").read_text(encoding="utf-8")
+    assert "unreliable" in page and "il6_peak_fold" in page and "run <code>sobol</code>" in page
+
+
+def test_pce_failed_rows_are_dropped_and_resume_gives_the_same_indices(tmp_path):
+    s = spec(0.0, 1.0, n=300, method="pce", degree=2, max_failure_fraction=0.05)
+    res = run_sensitivity(s, tmp_path / "a", workers=1, evaluate=saf.failing, progress=False)
+    assert 0 < res.provenance["failed"] < 20 and res.surrogate.n.iloc[0] == 300 - res.provenance["failed"]
+    np.testing.assert_allclose(res.indices.S1, np.array([1.0, 4.0, 9.0]) / 14.0, atol=0.03)
+    # resume from the saved chunks: nothing rerun, same indices
+    again = run_sensitivity(s, tmp_path / "a", workers=1, evaluate=saf.failing, progress=False, resume=True)
+    pd.testing.assert_frame_equal(res.indices, again.indices)
+
+
+@pytest.mark.parametrize(("kw", "field"), [({"n": 4}, "n"), ({"degree": 0}, "degree"), ({"q_norm": 1.5}, "q_norm"),
+                                           ({"q2_threshold": 2.0}, "q2_threshold")])
+def test_pce_spec_errors_name_the_field(kw, field):
+    with pytest.raises(InputError) as info:
+        spec(0.0, 1.0, **{"n": 64, "method": "pce", **kw})
+    assert info.value.field == field

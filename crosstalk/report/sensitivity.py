@@ -21,7 +21,7 @@ from crosstalk.sensitivity import SensitivityResult
 __all__ = ["write_sensitivity_report"]
 
 
-def _bars(ind: pd.DataFrame, output: str) -> str:
+def _bars(ind: pd.DataFrame, output: str, note: str = "") -> str:
     d = ind[ind.output == output]
     x = np.arange(len(d))
     fig = Figure(figsize=(7, 2.8 + 0.1 * len(d)))
@@ -30,7 +30,7 @@ def _bars(ind: pd.DataFrame, output: str) -> str:
     ax.bar(x + 0.2, d.ST, 0.4, yerr=d.ST_conf, capsize=3, label="ST (total)")
     ax.set_xticks(x, d.parameter, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("Sobol index (95% CI)")
-    ax.set_title(output, fontsize=10)
+    ax.set_title(output + note, fontsize=10, color="firebrick" if note else "black")
     ax.axhline(0, color="k", lw=0.5)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
@@ -114,6 +114,28 @@ def _trajectories(base: Result) -> str:
     return figure_tag(fig, "base scenario")
 
 
+def _surrogate(result: SensitivityResult) -> list[str]:
+    """``pce``: how well each output's expansion reproduces the simulations, and which indices not to trust."""
+    sur = result.surrogate
+    if not len(sur):
+        return []
+    spec = result.spec
+    parts = ["<h2>Surrogate quality (polynomial chaos)</h2>",
+             f"<p>A sparse Legendre expansion per output (total degree {spec.degree}, q-norm {spec.q_norm:g}, "
+             "least-angle regression) fitted to the simulations; Q2 is its 5-fold cross-validated coefficient of "
+             "determination (each fold refits the selection). Indices are read from the expansion's coefficients; "
+             f"intervals from {result.provenance.get('pce', {}).get('n_boot', '')} bootstrap refits. An output with "
+             f"Q2 below {spec.q2_threshold:g} is not reproduced well enough to trust its indices.</p>",
+             table_html(["output", "Q2", "degree", "terms kept", "simulations", "reliable"],
+                        [(r.output, f"{r.q2:.3f}", r.degree, r.terms, r.n, "yes" if r.reliable else "NO")
+                         for r in sur.itertuples()])]
+    for r in sur[~sur.reliable].itertuples():
+        parts.append(f"<p class='fail'>{html.escape(str(r.output))}: unreliable (Q2 {r.q2:.2f} &lt; "
+                     f"{spec.q2_threshold:g}). The expansion does not reproduce this output; do not read its indices. "
+                     "Raise <code>n</code> or <code>degree</code>, or run <code>sobol</code> for it.</p>")
+    return parts
+
+
 def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, base: Result | None = None) -> Path:
     """Write ``report.html`` into ``outdir`` (atomically); ``base``, the base scenario's result, adds its
     trajectories."""
@@ -127,7 +149,8 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
         f"<p>Method: {spec.method}; n = {spec.n}; {prov['simulations']} simulations of "
         f"<code>{html.escape(spec.base_scenario.name)}</code> ({spec.base_scenario.duration_days:g} days); "
         f"seed {spec.seed}; failure fraction {prov['failure_fraction']:.2%} ({prov['failed']} failed, "
-        f"{prov['groups_dropped']} Sobol groups dropped; {prov.get('retried', 0)} retried once at rtol/100 after a "
+        + ("dropped" if spec.method == "pce" else f"{prov['groups_dropped']} {spec.method} groups dropped")
+        + f"; {prov.get('retried', 0)} retried once at rtol/100 after a "
         f"solver failure); CVODE rtol {prov.get('rtol', 'n/a')}; wall time {prov['wall_time_s']} s.</p>",
         "<h2>Uncertain inputs</h2>",
         table_html(["name", "low", "high", "distribution"],
@@ -135,19 +158,23 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
         "<p class='small'>Whole-number regime fields (sessions per week) are rounded to the nearest allowed value "
         "when applied; their indices describe the rounded choice.</p>",
     ]
+    parts += _surrogate(result)
     if result.constant_outputs:
         parts.append(f"<p class='fail'>Constant outputs, not analysed: {', '.join(result.constant_outputs)}</p>")
     parts.append("<h2>Indices by output</h2>")
+    q2 = result.surrogate.set_index("output").q2 if len(result.surrogate) else pd.Series(dtype=float)
     for out in ind.output.unique() if len(ind) else []:
-        parts.append(_bars(ind, out) if spec.method == "sobol" else _morris(ind, out))
-        if spec.method == "sobol" and spec.second_order and len(result.second_order):
+        note = f" (unreliable: Q2 {q2[out]:.2f})" if out in q2 and q2[out] < spec.q2_threshold else ""
+        parts.append(_morris(ind, out) if spec.method == "morris" else _bars(ind, out, note))
+        if spec.method != "morris" and spec.second_order and len(result.second_order):
             parts.append(_heatmap(result.second_order, out, names))
     if len(result.time_resolved):
         parts.append("<h2>Time-resolved indices over the treatment course</h2>")
         for obs in result.time_resolved.observable.unique():
             parts.append(_time_resolved(result.time_resolved, obs))
     if len(result.convergence):
-        parts.append("<h2>Convergence (same run, first n/8, n/4, n/2, n base samples)</h2>")
+        parts.append("<h2>Convergence (same run, first n/4, n/2, n simulations)</h2>" if spec.method == "pce" else
+                     "<h2>Convergence (same run, first n/8, n/4, n/2, n base samples)</h2>")
         for out in result.convergence.output.unique():
             parts.append(_convergence(result.convergence, out))
     if base is not None:
