@@ -2,7 +2,7 @@
 #   make demo   set up .venv, install crosstalk, run the built-in scenarios into out/
 #   make test   set up .venv, install crosstalk with test extras, lint (ruff), type-check (mypy --strict on the
 #               package) and run the whole test suite
-#   (make bench runs the benchmarks in benchmarks/, writing benchmarks/results.json)
+#   (make bench runs the benchmarks in benchmarks/, writing benchmarks/results*.json)
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -40,3 +40,4 @@ clean:
 bench: $(STAMP)
 	$(PY) benchmarks/bench_schedule.py
 	$(PY) benchmarks/bench_throughput.py
+	$(PY) benchmarks/bench_pce.py

@@ -40,13 +40,25 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = ("tumour_volume_change_percent", "lvef_drop_points", "chf_risk_final", "nk_tumour_cells_mean")
-#: name, low, high, log-uniform (the biological ranges of analysis/regimes_during_ac.toml)
+#: name, low, high, log-uniform (biological ranges of analysis/bench_20_parameters.toml)
 RANGES = (
     ("exev_release_per_intensity", 0.5, 2.0, True),
-    ("nk_homing_gain", 3.0, 30.0, True),
-    ("k_cardiomyocyte_loss", 5.0e-5, 2.0e-4, True),
-    ("training_antioxidant_gain", 1.0, 6.0, False),
-    ("tumour_growth_rate", 0.12, 0.24, False),
+    ("nk_homing_gain", 20.0, 150.0, True),
+    ("k_cardiomyocyte_loss", 4.0e-4, 1.8e-3, True),
+    ("training_antioxidant_gain", 0.1, 0.5, False),
+    ("tumour_growth_rate", 2.9e-4, 2.2e-3, True),
+)
+#: A rate constant and parameters that feed initial values (issue 17, item 3): (study name, values), 12 each.
+#: nk_blood_rest_per_ul sets the resting NK pools (amounts scale with the blood volume); il6_rest_pg_per_ml a
+#: resting level (converted to model units by an initial assignment); blood_volume_ul and dox_v1_l compartment
+#: volumes; patient.tumour_cells the initial tumour.
+INITIAL_VALUE_SWEEPS = (
+    ("tumour_growth_rate", np.geomspace(2.9e-4, 2.2e-3, 12)),
+    ("nk_blood_rest_per_ul", np.linspace(100.0, 300.0, 12)),
+    ("il6_rest_pg_per_ml", np.linspace(0.75, 3.0, 12)),
+    ("blood_volume_ul", np.linspace(4.0e6, 6.0e6, 12)),
+    ("dox_v1_l", np.linspace(9.0, 35.0, 12)),
+    ("patient.tumour_cells", np.geomspace(1e9, 1e10, 12)),
 )
 STEP_H = 24.0
 
@@ -297,6 +309,23 @@ def run_study(n: int, workers: int, outdir: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, int(res.provenance["simulations"])
 
 
+def run_initial_value_sweeps(scenario) -> dict[str, float]:
+    """Per-sample cost (ms, in-process, study rtol) of a sweep over each parameter of INITIAL_VALUE_SWEEPS, every
+    value applied as a study applies it (crosstalk.scenario.apply_values) to one reused Simulator."""
+    from crosstalk.scenario import apply_values
+    from crosstalk.simulate import Simulator
+
+    sim = Simulator("crosstalk", rtol=1e-6)
+    sim.run(scenario)
+    out = {}
+    for name, values in INITIAL_VALUE_SWEEPS:
+        t0 = time.perf_counter()
+        for v in values:
+            sim.run(apply_values(scenario, {name: float(v)}))
+        out[name] = 1e3 * (time.perf_counter() - t0) / len(values)
+    return out
+
+
 def max_rel_error(a: list[dict], ref: list[dict]) -> dict[str, float]:
     return {k: max(abs(x[k] - y[k]) / max(abs(y[k]), 1e-12) for x, y in zip(a, ref)) for k in OUTPUTS}
 
@@ -410,6 +439,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{steps['with exercise']} with exercise vs {steps['without exercise']} without.\n"
           f"naive bout-averaged forcing (exercise at its mean duty fraction): {1e3 * t_avg / n:.1f} ms/sim, "
           f"endpoint errors " + ", ".join(f"{k} {v:.0%}" for k, v in avg_err.items()))
+    sweeps = run_initial_value_sweeps(scenario)
+    rate_ms = sweeps["tumour_growth_rate"]
+    print("\n## 7. Parameters that feed initial values vs a rate constant (ms per sample, 1 worker, rtol 1e-6)")
+    for k, v in sweeps.items():
+        print(f"{k}: {v:.1f} ms ({v / rate_ms:.2f}x the rate constant)")
+    fig.update({"initial_value_sweeps_ms": sweeps})
     fig.update({"no_exercise_ms": 1e3 * t_none / n, "averaged_ms": 1e3 * t_avg / n, "averaged_errors": avg_err,
                 "cvode_steps": steps, "rates_per_s": rate, "errors": errors, "parallel_efficiency": eff,
                 "dask_overhead": overhead,

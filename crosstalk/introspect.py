@@ -88,39 +88,45 @@ def _arithmetic(node: libsbml.ASTNode, parameters: Collection[str],
 
 
 def arithmetic_initial_states(sbml: str, parameters: Collection[str]) -> dict[str, Expression]:
-    """Initial assignments of species and rate-rule states that are arithmetic (+ - * /) in constant ``parameters``.
+    """Initial assignments that are arithmetic (+ - * /) in constant ``parameters``, each as an expression in them.
 
-    The simulator evaluates these itself and sets the states after ``reset()`` (cheap), rather than through
+    Covers species, rate-rule states, parameters set by an initial assignment (resting levels in model units,
+    unit conversions) and constant compartments sized from table parameters (plasma and blood volumes, drug
+    distribution volumes); an assignment that uses another one (or a fixed-size compartment) has it inlined.
+    The simulator evaluates these itself and sets them after ``reset()`` (cheap), rather than through
     ``init(p)``, which regenerates the model (measured 0.2 s for the exercise module, 0.8 s for the composed model).
+    The mapping is ordered so that every compartment comes before the states in it.
     """
     doc = libsbml.readSBMLFromString(sbml)
     model = doc.getModel()
     ruled = {r.getVariable() for r in model.getListOfRules()}
-    constants = {p for p in parameters if p not in ruled and model.getParameter(p) is not None}
-    # constant compartments (a volume set once from a table parameter, or a fixed size) enter initial amounts
-    # (e.g. NK pools = resting concentration x blood volume): inline them so those states stay computable
-    compartments: dict[str, Expression] = {}
-    assigned = {ia.getSymbol(): ia for ia in model.getListOfInitialAssignments()}
+    rate_states = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
+    pending = {ia.getSymbol(): ia.getMath() for ia in model.getListOfInitialAssignments()}
+    constants = {p for p in parameters if p not in ruled and p not in pending and model.getParameter(p) is not None}
+    inline: dict[str, Expression] = {}
+    for p in model.getListOfParameters():  # fixed constants outside the table (unit conversions of a submodel)
+        if p.getId() not in constants and p.getId() not in ruled and p.getId() not in pending and p.isSetValue():
+            inline[p.getId()] = ("n", float(p.getValue()))
     for c in model.getListOfCompartments():
-        cid = c.getId()
-        if not c.getConstant() or cid in ruled:
-            continue
-        if cid in assigned:
-            expr_c = _arithmetic(assigned[cid].getMath(), constants)
-            if expr_c is not None:
-                compartments[cid] = expr_c
-        elif c.isSetSize():
-            compartments[cid] = ("n", float(c.getSize()))
-    out: dict[str, Expression] = {}
-    for ia in model.getListOfInitialAssignments():
-        sym = ia.getSymbol()
-        if model.getSpecies(sym) is None and not any(r.isRate() and r.getVariable() == sym
-                                                      for r in model.getListOfRules()):
-            continue
-        expr = _arithmetic(ia.getMath(), constants, compartments)
-        if expr is not None:
-            out[sym] = expr
-    return out
+        if c.getConstant() and c.getId() not in ruled and c.getId() not in pending and c.isSetSize():
+            inline[c.getId()] = ("n", float(c.getSize()))
+    for sym in list(pending):
+        # an assignment rule overrides its initial assignment at every step; a varying compartment is a state
+        compartment = model.getCompartment(sym)
+        if (sym in ruled and sym not in rate_states) or (compartment is not None and not compartment.getConstant()):
+            del pending[sym]
+    computed: dict[str, Expression] = {}
+    progress = True
+    while progress:  # to a fixed point: an assignment may use another one defined later in the document
+        progress = False
+        for sym, math in list(pending.items()):
+            expr = _arithmetic(math, constants, inline)
+            if expr is not None:
+                inline[sym] = computed[sym] = expr
+                del pending[sym]
+                progress = True
+    compartments = [s for s in computed if model.getCompartment(s) is not None]
+    return {s: computed[s] for s in compartments + [s for s in computed if s not in compartments]}
 
 
 def evaluate(expr: Expression, values: Mapping[str, float]) -> float:

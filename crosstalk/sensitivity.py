@@ -700,9 +700,10 @@ def _write_failures(samples: pd.DataFrame, outdir: str | Path) -> Path | None:
 def write_sensitivity(result: SensitivityResult, outdir: str | Path) -> Path:
     """Write the result's data into ``outdir``, each file atomically: ``indices.csv``, and where not empty
     ``time_resolved.csv``, ``convergence.csv``, ``second_order.csv``, ``surrogate.csv`` (pce) and
-    ``failures.csv``."""
+    ``failures.csv``; and ``provenance.json`` (spec hash, seed, model hash, versions, counts, wall time)."""
     outdir = Path(outdir)
     write_csv_atomic(outdir / "indices.csv", result.indices, index=False)
+    write_json_atomic(outdir / "provenance.json", result.provenance)
     for name, df in (("time_resolved", result.time_resolved), ("convergence", result.convergence),
                      ("second_order", result.second_order), ("surrogate", result.surrogate)):
         if len(df):

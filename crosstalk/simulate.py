@@ -109,12 +109,18 @@ class Simulator:
         deps = init_dependencies(sbml, computed=set(computed))
         self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
         doc = libsbml.readSBMLFromString(sbml)
-        # (state id, is species, hasOnlySubstanceUnits, compartment id, initial value in the table's parameters)
-        self._computed: list[tuple[str, bool, bool, str, Expression]] = []
+        # (id, kind, compartment of a species in concentration units or "", value in the table's parameters),
+        # kind: "compartment", "species" or "parameter" (incl. rate-rule states); compartments come first
+        self._computed: list[tuple[str, str, str, Expression]] = []
+        cids = list(self._rr.model.getCompartmentIds())
+        self._cidx = {c: i for i, c in enumerate(cids)}
         for state, expr in computed.items():
             sp = doc.getModel().getSpecies(state)
-            self._computed.append((state, sp is not None, bool(sp.getHasOnlySubstanceUnits()) if sp else True,
-                                   sp.getCompartment() if sp else "", expr))
+            if sp is not None:
+                self._computed.append((state, "species", "" if sp.getHasOnlySubstanceUnits()
+                                       else sp.getCompartment(), expr))
+            else:
+                self._computed.append((state, "compartment" if state in self._cidx else "parameter", "", expr))
         self._init_current = {pid: float(self._defaults[i]) for i, pid in self._init_params.items()}
         self._observables = observables_for(model)
         # observables are assignment-rule parameters, or (e.g. tumour_cells) species amounts; in the composed
@@ -153,6 +159,13 @@ class Simulator:
     def provenance_hash(self) -> str:
         """SHA-256 of the SBML this simulator compiled."""
         return self._hash
+
+    @property
+    def regenerating_parameters(self) -> tuple[str, ...]:
+        """Table parameters whose change makes roadrunner regenerate the model (``init()``, ~0.8 s on the composed
+        model): those feeding an initial value that is not arithmetic in table parameters. None in the packaged
+        models (tested); the others' initial values are computed here and set after ``reset()``."""
+        return tuple(self._init_params.values())
 
     @property
     def observable_names(self) -> list[str]:
@@ -198,10 +211,14 @@ class Simulator:
         m.setGlobalParameterValues(self._param_idx, values)
         rr.reset()
         by_id = dict(zip(self._param_ids, values.tolist()))
-        for state, is_species, amount_only, comp, expr in self._computed:  # see arithmetic_initial_states
+        volumes: dict[str, float] = {}
+        for state, kind, comp, expr in self._computed:  # see arithmetic_initial_states
             value = evaluate(expr, by_id)
-            if is_species:
-                volume = 1.0 if amount_only else rr[comp]
+            if kind == "compartment":
+                m.setCompartmentVolumes([self._cidx[state]], [value])
+                volumes[state] = value
+            elif kind == "species":
+                volume = 1.0 if not comp else volumes.get(comp, rr[comp])
                 m.setFloatingSpeciesAmounts([self._fids.index(state)], [value * volume])
             else:
                 m.setGlobalParameterValues([self._gids.index(state)], [value])

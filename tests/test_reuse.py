@@ -74,3 +74,11 @@ def test_every_parameter_override_equals_an_edited_fresh_model(module):
         if not (np.abs(ours - fresh) <= 1e-5 * np.abs(fresh) + 1e-6 * scale).all():
             failures.append(sorted(values))
     assert failures == []
+
+
+@pytest.mark.parametrize("module", list(SCENARIOS))
+def test_no_packaged_parameter_regenerates_the_model(module):
+    """Every initial value of the packaged models is arithmetic in table parameters (resting levels, volumes,
+    unit conversions, the initial tumour), so the simulator computes it and no override takes roadrunner's
+    ~0.8 s ``init()`` path: a study over any parameter costs what one over a rate constant does (issue 17)."""
+    assert Simulator(module).regenerating_parameters == ()

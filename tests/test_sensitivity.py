@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -337,6 +338,10 @@ def test_pce_failed_rows_are_dropped_and_resume_gives_the_same_indices(tmp_path)
     # resume from the saved chunks: nothing rerun, same indices
     again = run_sensitivity(s, tmp_path / "a", workers=1, evaluate=saf.failing, progress=False, resume=True)
     pd.testing.assert_frame_equal(res.indices, again.indices)
+    # the expansion's settings do not change the simulations: a finished run is re-analysed with new ones
+    cubic = run_sensitivity(replace(s, degree=3), tmp_path / "a", workers=1, evaluate=saf.failing,
+                            progress=False, resume=True)
+    assert cubic.surrogate.degree.iloc[0] == 3 and cubic.provenance["simulations"] == 300
 
 
 @pytest.mark.parametrize(("kw", "field"), [({"n": 4}, "n"), ({"degree": 0}, "degree"), ({"q_norm": 1.5}, "q_norm"),
