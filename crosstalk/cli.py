@@ -238,12 +238,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from crosstalk.sensitivity import load_analysis
     from crosstalk.timeline import administrations, exercise_sessions
 
+    from crosstalk.optimise import load_optimisation
+
     for path in args.files:
         try:
-            is_analysis = "base_scenario" in tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            is_analysis = False  # let the scenario loader report the file error
-        if is_analysis:
+            data = {}  # let the scenario loader report the file error
+        is_analysis = "base_scenario" in data
+        if is_analysis and "decision" in data:
+            opt = load_optimisation(path)
+            print(f"{path}: optimisation {opt.name!r}: {opt.method}, {len(opt.decisions)} decisions, "
+                  f"{len(opt.objectives)} objectives, {len(opt.constraints)} constraints; up to "
+                  f"{opt.population_size * opt.generations * opt.patients} simulations of "
+                  f"{opt.base_scenario.name!r} ({opt.patients} patients)")
+        elif is_analysis:
             spec = load_analysis(path)
             print(f"{path}: analysis {spec.name!r}: {spec.method}, n = {spec.n}, {len(spec.parameters)} parameters, "
                   f"{len(spec.samples())} simulations of {spec.base_scenario.name!r}")
@@ -278,12 +287,52 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    import shutil
+    from concurrent.futures import Executor
+    from contextlib import AbstractContextManager, nullcontext
+
+    from crosstalk.executors import dask_executor
+    from crosstalk.optimise import MANIFEST, load_optimisation, run_optimisation
+
+    spec = load_optimisation(args.spec)
+    out = Path(args.out)
+    if out.exists() and args.force and not args.resume:
+        shutil.rmtree(out)
+    if (out / MANIFEST).exists() and not args.resume:
+        raise InputError("--out", str(out), "a new directory, or --resume to continue this run, or --force")
+    cluster: AbstractContextManager[Executor | None] = nullcontext()
+    if args.scheduler or args.dask_local:
+        cluster = dask_executor(args.scheduler, n_workers=args.dask_local)
+    try:
+        with cluster as executor:
+            result = run_optimisation(spec, out, executor=executor, workers=args.workers, resume=args.resume,
+                                      progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"crosstalk: interrupted; the evaluated prescriptions of {spec.name} are saved in {out}; "
+              f"continue with: crosstalk optimise {args.spec} --out {out} --resume", file=sys.stderr)
+        return 130
+    p = result.provenance
+    print(f"{spec.name}: {p['candidates']} candidates ({p['unique_feasible']} distinct feasible), "
+          f"{p['simulations']} simulations in {p['wall_time_s']} s; front of {len(result.front)} -> "
+          f"{out / 'front.csv'}")
+    return 0
+
+
 def _add_run_options(s: argparse.ArgumentParser, *, force_help: str) -> None:
     """--out, --force, --workers and --quiet, shared by the commands that run many simulations."""
     s.add_argument("--out", required=True, help="output directory")
     s.add_argument("--force", action="store_true", help=force_help)
     s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (default: all cores)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_study_options(s: argparse.ArgumentParser) -> None:
+    """The run options plus --resume and the Dask options, shared by the resumable studies."""
+    _add_run_options(s, force_help="start afresh, deleting --out")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT)")
+    s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -328,11 +377,14 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sensitivity",
                        help="Sobol, Morris or polynomial-chaos (pce) sensitivity analysis with an HTML report")
     s.add_argument("spec", help="analysis TOML (analysis/*.toml)")
-    _add_run_options(s, force_help="start afresh, deleting --out")
-    s.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
-    s.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://HOST:PORT)")
-    s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
+    _add_study_options(s)
     s.set_defaults(func=_cmd_sensitivity)
+
+    s = sub.add_parser("optimise", help="search exercise prescriptions (NSGA-II) over a virtual population: "
+                                         "Pareto front of the spec's objectives")
+    s.add_argument("spec", help="optimisation TOML ([[decision]], [[objective]], [[constraint]])")
+    _add_study_options(s)
+    s.set_defaults(func=_cmd_optimise)
 
     s = sub.add_parser("check", help="validate scenario or analysis TOML files without running them")
     s.add_argument("files", nargs="+", help="scenario or analysis TOML files")

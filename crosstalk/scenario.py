@@ -23,6 +23,7 @@ import tomllib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ __all__ = [
     "Scenario",
     "apply_values",
     "check_range_names",
+    "find_scenario",
     "load_scenario",
 ]
 
@@ -717,3 +719,15 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError:
         raise InputError("file", str(path), "a UTF-8 TOML text file", source=str(path)) from None
     return Scenario.from_toml(text, source=str(path))
+
+
+def find_scenario(ref: str, spec_path: Path) -> Scenario:
+    """The scenario a study spec names as ``base_scenario``: a file relative to the spec, to its parent (the
+    repository root for ``analysis/*.toml``) or the working directory, else a built-in scenario's name."""
+    for candidate in (spec_path.parent / ref, spec_path.parent.parent / ref, Path(ref)):
+        if candidate.is_file():
+            return load_scenario(candidate)
+    builtin = resources.files("crosstalk.scenarios") / f"{Path(ref).stem}.toml"
+    if builtin.is_file():
+        return load_scenario(Path(str(builtin)))
+    raise InputError("base_scenario", ref, "a scenario file (relative to the spec) or a built-in scenario name")

@@ -39,7 +39,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -60,7 +59,7 @@ from crosstalk.parameters import model_hash
 from crosstalk.pce import pce_design, pce_indices
 from crosstalk.ranges import ParameterRange, parse_ranges
 from crosstalk.result import versions
-from crosstalk.scenario import Scenario, apply_values, check_range_names, load_scenario
+from crosstalk.scenario import Scenario, apply_values, check_range_names, find_scenario
 from crosstalk.simulate import simulator_for
 
 log = logging.getLogger(__name__)
@@ -247,7 +246,7 @@ def load_analysis(path: str | Path) -> AnalysisSpec:
     for key in ("name", "base_scenario"):
         if key not in data:
             raise InputError(key, None, "a value (required)", source=str(path))
-    base = _find_scenario(str(data["base_scenario"]), path)
+    base = find_scenario(str(data["base_scenario"]), path)
     for key in ("outputs", "time_resolved"):
         if not isinstance(data.get(key, []), list):
             raise InputError(key, data[key], "a list of names", source=str(path))
@@ -265,17 +264,6 @@ def load_analysis(path: str | Path) -> AnalysisSpec:
         )
     except InputError as err:
         raise InputError(err.field, err.value, err.allowed, source=str(path)) from None
-
-
-def _find_scenario(ref: str, spec_path: Path) -> Scenario:
-    candidates = [spec_path.parent / ref, spec_path.parent.parent / ref, Path(ref)]
-    for c in candidates:
-        if c.is_file():
-            return load_scenario(c)
-    builtin = resources.files("crosstalk.scenarios") / f"{Path(ref).stem}.toml"
-    if builtin.is_file():
-        return load_scenario(Path(str(builtin)))
-    raise InputError("base_scenario", ref, "a scenario file (relative to the spec) or a built-in scenario name")
 
 
 # ---------------------------------------------------------------------------------------------- 1. sampling

@@ -56,3 +56,19 @@ def square_or_fail(x: float) -> float:
 def not_a_run_failure(x: float) -> float:
     """A programming error (TypeError), which must not be mistaken for a failed simulation."""
     raise TypeError("bug")
+
+
+def zdt1(decisions: dict, patient: dict) -> dict:
+    """ZDT1 (Zitzler, Deb & Thiele 2000) in the decisions x1..xn on [0, 1]; Pareto front f2 = 1 - sqrt(f1)."""
+    x = [decisions[f"x{i + 1}"] for i in range(len(decisions))]
+    g = 1.0 + 9.0 * sum(x[1:]) / (len(x) - 1)
+    return {"f1": x[0], "f2": g * (1.0 - math.sqrt(x[0] / g))}
+
+
+def dose_response(decisions: dict, patient: dict) -> dict:
+    """A toy prescription problem over patients: benefit rises with weekly minutes, with a per-patient slope;
+    burden is the weekly minutes; sessions and minutes are decisions, modality a category."""
+    weekly = decisions["exercise.sessions_per_week"] * decisions["exercise.minutes"]
+    slope = 1.0 + 0.1 * (patient["patient"] % 5)
+    factor = {"aerobic": 1.0, "resistance": 0.8, "hiit": 1.2}[decisions.get("exercise.modality", "aerobic")]
+    return {"lvef_drop_points": 10.0 / (1.0 + factor * slope * weekly / 150.0), "exercise_minutes_total": weekly}

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("result", frozenset({"result"})),
     ("simulator", frozenset({"simulate"})),
     ("executors", frozenset({"executors"})),
-    ("studies", frozenset({"cohort", "risk", "compare", "pce", "sensitivity"})),
+    ("studies", frozenset({"cohort", "risk", "compare", "pce", "sensitivity", "optimise"})),
     ("validation", frozenset({"validation"})),
     ("report", frozenset({"report"})),
     ("cli", frozenset({"cli", "__main__"})),

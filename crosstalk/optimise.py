@@ -1,0 +1,734 @@
+"""Which prescription? Multi-objective optimisation of an exercise prescription over a virtual population.
+
+An optimisation spec (``analysis/*.toml`` with ``[[decision]]``, ``[[objective]]`` and optional
+``[[constraint]]`` tables; :func:`load_optimisation`) names a base scenario (its chemotherapy, immunotherapy and
+population), the prescription fields to choose, the objectives as statistics over virtual patients, and
+constraints. The search is pymoo's NSGA-II (Deb et al. 2002), never re-implemented here: a candidate is a real
+vector, each decision decodes its own coordinate (integers rounded, categories by index), and every candidate
+is simulated on the *same* virtual patients (common random numbers: a seeded Latin hypercube over the base
+scenario's population), so differences between prescriptions are not sampling noise. One generation's
+candidates x patients go to the executor at once (a local pool or a Dask client's executor).
+
+Nothing is lost: every evaluated candidate (its decisions and each patient's outputs) is kept in
+``evaluations.parquet`` (written atomically after each generation) next to ``manifest.json``; ``resume=True``
+replays the seeded search and takes every candidate already evaluated from that file, so an interrupted run
+continues to the same front as an uninterrupted one. The front is the non-dominated set of all feasible
+candidates evaluated, with bootstrap intervals over patients (``front.csv``).
+
+Constraint expressions are parsed by a small grammar (numbers, decision names, ``+ - * /``, parentheses and one
+comparison ``<= < >= > ==``); a spec is input, and input never runs code.
+
+References
+----------
+Deb K, Pratap A, Agarwal S, Meyarivan T (2002) A fast and elitist multiobjective genetic algorithm: NSGA-II.
+IEEE Trans Evol Comput 6:182. doi:10.1109/4235.996017
+Blank J, Deb K (2020) pymoo: multi-objective optimization in Python. IEEE Access 8:89497.
+doi:10.1109/ACCESS.2020.2990567
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+import tomllib
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from contextlib import nullcontext
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.problem import Problem
+from pymoo.optimize import minimize
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+from crosstalk.cohort import cohort_scenario, sample_cohort
+from crosstalk.errors import CrosstalkError, InputError
+from crosstalk.executors import RunFailure, endpoints_of, local_executor, run_many
+from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
+from crosstalk.inputs import check_number
+from crosstalk.observables import ENDPOINTS
+from crosstalk.parameters import model_hash
+from crosstalk.result import versions
+from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, find_scenario
+
+__all__ = ["Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
+           "load_optimisation", "run_optimisation", "write_optimisation"]
+
+KINDS = ("integer", "real", "category")
+STATISTICS = ("mean", "median", "p90", "fraction")
+SENSES = ("minimise", "maximise")
+METHODS = ("nsga2",)
+#: The file in an optimisation's outdir that identifies its run (spec hash, seed, model hash, versions).
+MANIFEST = "manifest.json"
+#: Objective value given to a candidate that violates a constraint (not simulated; NSGA-II ranks infeasible
+#: candidates by their constraint violation, never by this value).
+INFEASIBLE = 1e30
+FloatArray = npt.NDArray[np.float64]
+#: A stand-in for the simulation of one patient (known-answer tests): a picklable module-level function of a
+#: candidate's decisions ``{name: value}`` and one patient's values, returning ``{output: value}``.
+Prescribe = Callable[[dict[str, Any], dict[str, float]], Mapping[str, float]]
+
+
+# ---------------------------------------------------------------------------------------------- the spec
+@dataclass(frozen=True)
+class Decision:
+    """One prescription field to choose.
+
+    Parameters
+    ----------
+    name : str
+        ``exercise.<field>`` of the scenario contract (e.g. ``exercise.sessions_per_week``); applied to every
+        ``[[exercise]]`` block of the base scenario (0 sessions per week: no exercise).
+    low, high : float
+        Range (integer and real kinds).
+    kind : {"integer", "real", "category"}
+    choices : tuple of str
+        The categories (kind ``category``), e.g. ``("aerobic", "resistance", "hiit")``.
+    """
+
+    name: str
+    low: float = 0.0
+    high: float = 1.0
+    kind: str = "real"
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = f"decision[{self.name}]"
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError("decision.name", self.name, "a non-empty string, e.g. exercise.sessions_per_week")
+        if self.kind not in KINDS:
+            raise InputError(f"{where}.kind", self.kind, "one of " + ", ".join(KINDS))
+        if self.kind == "category":
+            if not self.choices or not all(isinstance(c, str) and c for c in self.choices):
+                raise InputError(f"{where}.choices", list(self.choices), "a non-empty list of names")
+            if len(set(self.choices)) != len(self.choices):
+                raise InputError(f"{where}.choices", list(self.choices), "names without repeats")
+            return
+        check_number(f"{where}.low", self.low, low=-1e9, high=1e9)
+        check_number(f"{where}.high", self.high, low=-1e9, high=1e9)
+        if not self.low < self.high:
+            raise InputError(f"{where}.high", self.high, f"a value above low = {self.low}")
+        if self.kind == "integer" and (self.low != round(self.low) or self.high != round(self.high)):
+            raise InputError(f"{where}.low", (self.low, self.high), "whole numbers for an integer decision")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The coordinate's range in the search (a category is an index in [0, number of choices))."""
+        if self.kind == "category":
+            return 0.0, float(len(self.choices))
+        if self.kind == "integer":  # each whole number gets an equal share of the coordinate
+            return self.low - 0.5, self.high + 0.5
+        return float(self.low), float(self.high)
+
+    def decode(self, x: float) -> float | int | str:
+        """The decision's value at coordinate ``x``."""
+        lo, hi = self.bounds
+        x = min(max(float(x), lo), hi)
+        if self.kind == "category":
+            return self.choices[min(math.floor(x), len(self.choices) - 1)]
+        if self.kind == "integer":
+            return int(min(max(round(x), self.low), self.high))
+        return x
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A statistic of an endpoint over the virtual patients.
+
+    Parameters
+    ----------
+    output : str
+        An endpoint (``crosstalk.observables.ENDPOINTS``).
+    statistic : {"mean", "median", "p90", "fraction"}
+        ``fraction``: of patients with a true boolean endpoint (e.g. ``ctrcd``), or with a numeric endpoint above
+        ``threshold``.
+    sense : {"minimise", "maximise"}
+    threshold : float, optional
+        For ``fraction`` of a numeric endpoint.
+    """
+
+    output: str
+    statistic: str = "mean"
+    sense: str = "minimise"
+    threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"objective[{self.output}]"
+        if self.statistic not in STATISTICS:
+            raise InputError(f"{where}.statistic", self.statistic, "one of " + ", ".join(STATISTICS))
+        if self.sense not in SENSES:
+            raise InputError(f"{where}.sense", self.sense, "one of " + ", ".join(SENSES))
+        if self.threshold is not None:
+            check_number(f"{where}.threshold", self.threshold, low=-1e30, high=1e30)
+
+    @property
+    def label(self) -> str:
+        """Column name of the objective, e.g. ``mean_lvef_drop_points`` or ``fraction_ctrcd``."""
+        if self.statistic == "fraction" and self.threshold is not None:
+            return f"fraction_{self.output}_above_{self.threshold:g}"
+        return f"{self.statistic}_{self.output}"
+
+    def value(self, y: npt.ArrayLike) -> float:
+        """The statistic of the patients' values ``y`` (NaN of failed patients left out)."""
+        v = np.asarray(y, dtype=float)
+        v = v[np.isfinite(v)]
+        if not v.size:
+            return float("nan")
+        if self.statistic == "fraction":
+            return float(np.mean(v > self.threshold) if self.threshold is not None else np.mean(v > 0.5))
+        if self.statistic == "median":
+            return float(np.median(v))
+        if self.statistic == "p90":
+            return float(np.quantile(v, 0.9))
+        return float(np.mean(v))
+
+
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_][A-Za-z0-9_.]*)"
+                    r"|(<=|>=|==|[<>+\-*/()]))")
+Node = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A constraint on decisions, e.g. ``exercise.sessions_per_week * exercise.minutes <= 300``.
+
+    The expression is parsed (never evaluated as code): numbers, decision names, ``+ - * /``, parentheses and
+    exactly one comparison (``<= < >= > ==``; strict and non-strict are treated alike).
+    """
+
+    expression: str
+    tree: Node = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.expression, str) or not self.expression.strip():
+            raise InputError("constraint.expression", self.expression, "a comparison of decisions")
+        object.__setattr__(self, "tree", _parse(self.expression))
+
+    @property
+    def names(self) -> set[str]:
+        """Decision names the expression uses."""
+        out: set[str] = set()
+        stack = [self.tree]
+        while stack:
+            node = stack.pop()
+            if node[0] == "name":
+                out.add(node[1])
+            elif node[0] != "num":
+                stack.extend(n for n in node[1:] if isinstance(n, tuple))
+        return out
+
+    def violation(self, values: Mapping[str, float]) -> float:
+        """How far ``values`` are from satisfying the constraint (<= 0: satisfied), in the expression's units."""
+        op, left, right = self.tree[1], _eval(self.tree[2], values), _eval(self.tree[3], values)
+        if op in ("<=", "<"):
+            return left - right
+        if op in (">=", ">"):
+            return right - left
+        return abs(left - right) - 1e-9
+
+
+def _parse(text: str) -> Node:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            if text[pos:].strip() == "":
+                break
+            raise InputError("constraint.expression", text,
+                             f"numbers, decision names, + - * / ( ) and one of <= < >= > == (at {text[pos:]!r})")
+        kind = "num" if m.group(1) else "name" if m.group(2) else "op"
+        tokens.append((kind, m.group(m.lastindex or 0)))
+        pos = m.end()
+    at = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[at] if at < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal at
+        if at >= len(tokens):
+            raise InputError("constraint.expression", text, "a complete expression (it ends too early)")
+        at += 1
+        return tokens[at - 1]
+
+    def factor() -> Node:
+        kind, tok = take()
+        if kind == "num":
+            return ("num", float(tok))
+        if kind == "name":
+            return ("name", tok)
+        if tok == "-":
+            return ("neg", factor())
+        if tok == "(":
+            inner = total()
+            if take()[1] != ")":
+                raise InputError("constraint.expression", text, "balanced parentheses")
+            return inner
+        raise InputError("constraint.expression", text, f"a number, name or '(' where {tok!r} stands")
+
+    def term() -> Node:
+        node = factor()
+        while (t := peek()) is not None and t[1] in ("*", "/"):
+            node = (take()[1], node, factor())
+        return node
+
+    def total() -> Node:
+        node = term()
+        while (t := peek()) is not None and t[1] in ("+", "-"):
+            node = (take()[1], node, term())
+        return node
+
+    left = total()
+    t = peek()
+    if t is None or t[1] not in ("<=", "<", ">=", ">", "=="):
+        raise InputError("constraint.expression", text, "one comparison (<=, <, >=, >, ==) between two sides")
+    op = take()[1]
+    right = total()
+    if peek() is not None:
+        raise InputError("constraint.expression", text, f"a single comparison (unexpected {peek()[1]!r})")  # type: ignore[index]
+    return ("cmp", op, left, right)
+
+
+def _eval(node: Node, values: Mapping[str, float]) -> float:
+    kind = node[0]
+    if kind == "num":
+        return float(node[1])
+    if kind == "name":
+        return float(values[node[1]])
+    if kind == "neg":
+        return -_eval(node[1], values)
+    a, b = _eval(node[1], values), _eval(node[2], values)
+    if kind == "+":
+        return a + b
+    if kind == "-":
+        return a - b
+    if kind == "*":
+        return a * b
+    return a / b if b != 0 else math.copysign(math.inf, a) if a else 0.0
+
+
+_REGIME_FIELDS = {f.name for f in fields(ExerciseRegime)}
+
+
+@dataclass(frozen=True)
+class OptimisationSpec:
+    """An optimisation (see the module docstring; ``analysis/*.toml`` with ``[[decision]]`` tables).
+
+    Parameters
+    ----------
+    name : str
+    base_scenario : Scenario
+        Its chemotherapy, immunotherapy, population and duration; its ``[[exercise]]`` blocks take the decisions.
+    decisions, objectives, constraints
+        See :class:`Decision`, :class:`Objective`, :class:`Constraint`.
+    method : {"nsga2"}
+    population_size : int
+        Candidates per generation (4-1000).
+    generations : int
+        Generations (1-1000).
+    patients : int
+        Virtual patients, the same for every candidate (1-10000).
+    seed : int
+        Seed of the search and of the patients.
+    n_boot : int
+        Bootstrap resamples of the patients for the front's intervals (0-10000).
+    question : str
+    """
+
+    name: str
+    base_scenario: Scenario
+    decisions: tuple[Decision, ...]
+    objectives: tuple[Objective, ...]
+    constraints: tuple[Constraint, ...] = ()
+    method: str = "nsga2"
+    population_size: int = 32
+    generations: int = 20
+    patients: int = 64
+    seed: int = 7
+    n_boot: int = 1000
+    question: str = ""
+    source_text: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError("name", self.name, "a non-empty string")
+        if self.method not in METHODS:
+            raise InputError("method", self.method, "one of " + ", ".join(METHODS))
+        for key, low, high in (("population_size", 4, 1000), ("generations", 1, 1000), ("patients", 1, 10000),
+                               ("n_boot", 0, 10000), ("seed", 1, 2**32 - 1)):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+                raise InputError(key, v, f"an integer in [{low}, {high}]")
+        if not self.decisions:
+            raise InputError("decision", [], "at least one [[decision]]")
+        names = [d.name for d in self.decisions]
+        if len(set(names)) != len(names):
+            raise InputError("decision", names, "names without repeats")
+        if not self.objectives:
+            raise InputError("objective", [], "at least one [[objective]]")
+        labels = [o.label for o in self.objectives]
+        if len(set(labels)) != len(labels):
+            raise InputError("objective", labels, "objectives without repeats")
+        for c in self.constraints:
+            unknown = c.names - set(names)
+            if unknown:
+                raise InputError("constraint.expression", c.expression,
+                                 f"names of decisions ({', '.join(names)}); unknown: {', '.join(sorted(unknown))}")
+
+    def check_contract(self) -> None:
+        """Check decisions and objectives against the scenario contract (skipped for stand-in evaluations)."""
+        for d in self.decisions:
+            head, _, tail = d.name.partition(".")
+            if head != "exercise" or tail not in _REGIME_FIELDS:
+                raise InputError("decision.name", d.name, "exercise.<field> with a field of [[exercise]]: "
+                                 + ", ".join(sorted(_REGIME_FIELDS)))
+            if not self.base_scenario.exercise:
+                raise InputError("base_scenario", self.base_scenario.name,
+                                 "a scenario with an [[exercise]] block (the prescription it carries is replaced)")
+        for o in self.objectives:
+            unit = ENDPOINTS.get(o.output, ("", ""))[0]
+            if o.output not in ENDPOINTS or unit == "class":
+                raise InputError(f"objective[{o.output}].output", o.output, "a numeric or true/false endpoint")
+            if unit == "true/false" and o.statistic != "fraction":
+                raise InputError(f"objective[{o.output}].statistic", o.statistic,
+                                 "fraction (the endpoint is true/false)")
+        for d in self.decisions:  # every range endpoint must give a valid prescription
+            for value in ([d.decode(d.bounds[0]), d.decode(d.bounds[1] - 1e-9)] if d.kind != "category"
+                          else list(d.choices)):
+                prescribe(self.base_scenario, {d.name: value})
+
+    def spec_hash(self) -> str:
+        """Hash of everything that determines the candidates and their evaluations."""
+        payload = json.dumps({
+            "base": self.base_scenario.to_dict(), "decisions": [vars(d) for d in self.decisions],
+            "objectives": [vars(o) for o in self.objectives],
+            "constraints": [c.expression for c in self.constraints], "method": self.method,
+            "population_size": self.population_size, "generations": self.generations, "patients": self.patients,
+            "seed": self.seed,
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def decode(self, x: npt.ArrayLike) -> dict[str, Any]:
+        """A candidate's decisions from its search coordinates."""
+        return {d.name: d.decode(v) for d, v in zip(self.decisions, np.asarray(x, dtype=float))}
+
+
+def prescribe(base: Scenario, decisions: Mapping[str, Any]) -> Scenario:
+    """``base`` with a candidate's decisions applied to each of its ``[[exercise]]`` blocks (0 sessions per week:
+    no exercise). The regime's own validation checks the values (InputError naming the field)."""
+    fields_ = {name.partition(".")[2]: value for name, value in decisions.items()}
+    if fields_.get("sessions_per_week") == 0:
+        return replace(base, exercise=())
+    regimes = []
+    for regime in base.exercise:
+        changes = dict(fields_)
+        if "sessions_per_week" in changes and regime.session_days is not None:
+            changes["session_days"] = None
+        regimes.append(replace(regime, **changes))
+    return replace(base, exercise=tuple(regimes))
+
+
+def load_optimisation(path: str | Path) -> OptimisationSpec:
+    """Read an optimisation spec; ``base_scenario`` is a path relative to the spec (or the repository root), or
+    the name of a built-in scenario."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as err:
+        raise InputError("file", str(path), f"a readable optimisation file ({err.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError("file", str(path), f"valid TOML ({err})") from None
+    allowed = {"name", "base_scenario", "method", "population_size", "generations", "patients", "seed", "n_boot",
+               "question", "decision", "objective", "constraint"}
+    for key in data:
+        if key not in allowed:
+            raise InputError(key, data[key], "a known key: " + ", ".join(sorted(allowed)), source=str(path))
+    for key in ("name", "base_scenario", "decision", "objective"):
+        if key not in data:
+            raise InputError(key, None, "a value (required)", source=str(path))
+    try:
+        decisions = tuple(_table(Decision, d, "decision", {"name", "low", "high", "kind", "choices"})
+                          for d in _tables(data, "decision"))
+        objectives = tuple(_table(Objective, o, "objective", {"output", "statistic", "sense", "threshold"})
+                           for o in _tables(data, "objective"))
+        constraints = tuple(_table(Constraint, c, "constraint", {"expression"}) for c in _tables(data, "constraint"))
+        spec = OptimisationSpec(
+            name=data["name"], base_scenario=find_scenario(str(data["base_scenario"]), path), decisions=decisions,
+            objectives=objectives, constraints=constraints, method=data.get("method", "nsga2"),
+            population_size=data.get("population_size", 32), generations=data.get("generations", 20),
+            patients=data.get("patients", 64), seed=data.get("seed", 7), n_boot=data.get("n_boot", 1000),
+            question=data.get("question", ""), source_text=text)
+        spec.check_contract()
+    except InputError as err:
+        raise InputError(err.field, err.value, err.allowed, source=str(path)) from None
+    return spec
+
+
+def _tables(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InputError(key, value, f"[[{key}]] tables")
+    return value
+
+
+def _table(cls: Any, raw: dict[str, Any], key: str, allowed: set[str]) -> Any:
+    for k in raw:
+        if k not in allowed:
+            raise InputError(f"{key}.{k}", raw[k], "a known key: " + ", ".join(sorted(allowed)))
+    if "choices" in raw:
+        raw = {**raw, "choices": tuple(raw["choices"]) if isinstance(raw["choices"], list) else raw["choices"]}
+    return cls(**raw)
+
+
+# ---------------------------------------------------------------------------------------------- the search
+@dataclass(frozen=True)
+class OptimisationResult:
+    """Everything the report needs, as tidy DataFrames.
+
+    Attributes
+    ----------
+    spec : OptimisationSpec
+    front : DataFrame
+        One row per non-dominated feasible prescription: ``candidate``, every decision, every objective
+        (``<label>``) with its bootstrap interval over patients (``<label>_low``, ``<label>_high``).
+    candidates : DataFrame
+        Every candidate evaluated: ``candidate``, ``generation``, decisions, objectives, ``violation``
+        (> 0: infeasible, not simulated), ``failed_patients`` and ``key`` (the decisions as JSON).
+    evaluations : DataFrame
+        One row per feasible candidate and patient: ``patient``, the objectives' outputs, ``candidate``, ``key``.
+    provenance : dict
+        Spec hash, seed, model hash, versions, counts, wall time.
+    """
+
+    spec: OptimisationSpec
+    front: pd.DataFrame
+    candidates: pd.DataFrame
+    evaluations: pd.DataFrame
+    provenance: dict[str, Any]
+
+
+class _Evaluator:
+    """Evaluates generations of candidates (all candidates x patients at once), with a cache of every candidate
+    already evaluated (of this run, or of the saved run being resumed)."""
+
+    def __init__(self, spec: OptimisationSpec, patients: pd.DataFrame, executor: Executor, workers: int | None,
+                 prescribe_fn: Prescribe | None, progress: bool, saved: pd.DataFrame | None,
+                 save: Callable[[pd.DataFrame], object] | None) -> None:
+        self.spec, self.patients, self.executor, self.workers = spec, patients, executor, workers
+        self.prescribe_fn, self.progress, self.save = prescribe_fn, progress, save
+        self.outputs = sorted({o.output for o in spec.objectives})
+        self.rows: list[pd.DataFrame] = []  # per candidate: one row per patient
+        self.candidates: list[dict[str, Any]] = []
+        self.cache: dict[str, pd.DataFrame] = {}
+        if saved is not None and len(saved):
+            for key, part in saved.groupby("key", sort=False):
+                self.cache[str(key)] = part[["patient", *self.outputs]].reset_index(drop=True)
+        self.generation = 0
+
+    @staticmethod
+    def key(decisions: Mapping[str, Any]) -> str:
+        return json.dumps(decisions, sort_keys=True)
+
+    def __call__(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        spec = self.spec
+        decoded = [spec.decode(row) for row in x]
+        violations = np.array([[c.violation(d) for c in spec.constraints] for d in decoded]).reshape(
+            len(decoded), len(spec.constraints))
+        feasible = [bool(v) for v in np.atleast_1d((violations <= 0).all(axis=1))]
+        todo = [d for d, ok in zip(decoded, feasible) if ok and self.key(d) not in self.cache]
+        unique = list({self.key(d): d for d in todo}.values())
+        if unique:
+            self._simulate(unique)
+        f = np.full((len(decoded), len(spec.objectives)), INFEASIBLE)
+        for i, (d, ok) in enumerate(zip(decoded, feasible)):
+            record: dict[str, Any] = {"candidate": len(self.candidates), "generation": self.generation, **d,
+                                      "violation": float(np.clip(violations[i], 0, None).sum()), "key": self.key(d)}
+            if ok:
+                table = self.cache[self.key(d)]
+                for j, o in enumerate(spec.objectives):
+                    value = o.value(table[o.output])
+                    record[o.label] = value
+                    f[i, j] = -value if o.sense == "maximise" else value
+                record["failed_patients"] = int(table[self.outputs].isna().any(axis=1).sum())
+                self.rows.append(table.assign(candidate=record["candidate"], key=record["key"]))
+            self.candidates.append(record)
+        self.generation += 1
+        if self.save is not None:
+            self.save(self.evaluations())
+        return f, violations
+
+    def _simulate(self, decoded: list[dict[str, Any]]) -> None:
+        spec = self.spec
+        records = self.patients.to_dict("records")
+        results: list[Any]
+        if self.prescribe_fn is not None:
+            jobs: list[Any] = [(self.prescribe_fn, d, p) for d in decoded for p in records]
+            results = run_many(jobs, _call, executor=self.executor, workers=self.workers, progress=self.progress,
+                               desc=f"{spec.name} generation {self.generation + 1}")
+        else:
+            scenarios = [apply_values(prescribe(spec.base_scenario, d), p) for d in decoded for p in records]
+            results = run_many(scenarios, endpoints_of, executor=self.executor, workers=self.workers,
+                               progress=self.progress, desc=f"{spec.name} generation {self.generation + 1}")
+        n = len(records)
+        for k, d in enumerate(decoded):
+            rows = []
+            for r in results[k * n:(k + 1) * n]:
+                rows.append({o: float("nan") for o in self.outputs} if isinstance(r, RunFailure)
+                            else {o: float(r[o]) for o in self.outputs})
+            self.cache[self.key(d)] = pd.DataFrame(rows).assign(patient=np.arange(n))[["patient", *self.outputs]]
+
+    def evaluations(self) -> pd.DataFrame:
+        return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
+            columns=["patient", *self.outputs, "candidate", "key"])
+
+
+def _call(job: tuple[Prescribe, dict[str, Any], dict[str, float]]) -> dict[str, Any]:
+    fn, decisions, patient = job
+    return {k: float(v) for k, v in fn(decisions, patient).items()}
+
+
+class _Problem(Problem):  # type: ignore[misc]
+    def __init__(self, spec: OptimisationSpec, evaluator: _Evaluator) -> None:
+        lows, highs = zip(*(d.bounds for d in spec.decisions))
+        super().__init__(n_var=len(spec.decisions), n_obj=len(spec.objectives), n_ieq_constr=len(spec.constraints),
+                         xl=np.array(lows), xu=np.array(highs))
+        self.evaluator = evaluator
+
+    def _evaluate(self, x: FloatArray, out: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        f, g = self.evaluator(x)
+        out["F"] = f
+        if self.n_ieq_constr:
+            out["G"] = g
+
+
+def _prepare_outdir(spec: OptimisationSpec, outdir: Path, *, resume: bool) -> pd.DataFrame | None:
+    manifest = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
+                "population_size": spec.population_size, "generations": spec.generations,
+                "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
+                "versions": versions()}
+    path = outdir / MANIFEST
+    if path.exists():
+        if not resume:
+            raise InputError("outdir", str(outdir), "a new directory, or resume=True to continue the run in it")
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("spec_hash") != manifest["spec_hash"]:
+            raise InputError("outdir", str(outdir), "the directory of a run of this spec (it holds another spec's)")
+        saved = outdir / "evaluations.parquet"
+        return pd.read_parquet(saved) if saved.exists() else None
+    outdir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(path, manifest)
+    return None
+
+
+def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *, executor: Executor | None = None,
+                     workers: int | None = None, resume: bool = False, progress: bool = True,
+                     prescribe_fn: Prescribe | None = None) -> OptimisationResult:
+    """Search the prescriptions of ``spec`` (NSGA-II) on its virtual patients; the non-dominated front.
+
+    Parameters
+    ----------
+    spec : OptimisationSpec
+    outdir : path, optional
+        Where the evaluations are saved after each generation and the results written (needed to resume).
+    executor : concurrent.futures.Executor, optional
+        Runs the simulations (e.g. ``client.get_executor()``); default: a local pool of ``workers`` processes.
+    workers : int, optional
+        Processes of the local pool (default: all cores; 1: this process).
+    resume : bool
+        Continue the run saved in ``outdir``: evaluated candidates are read back, the search replayed.
+    progress : bool
+        A progress bar per generation.
+    prescribe_fn : callable, optional
+        Replaces the simulation of one patient (see :data:`Prescribe`; known-answer tests). The patients are
+        then ``spec.patients`` rows of ``{"patient": index}``.
+
+    Returns
+    -------
+    OptimisationResult
+    """
+    t0 = time.perf_counter()
+    if resume and outdir is None:
+        raise InputError("outdir", None, "the directory of the run to resume (resume=True needs one)")
+    if prescribe_fn is None:
+        spec.check_contract()
+        patients = sample_cohort(cohort_scenario(spec.base_scenario), spec.patients, seed=spec.seed)
+    else:
+        patients = pd.DataFrame({"patient": np.arange(spec.patients, dtype=float)})
+    saved = None if outdir is None else _prepare_outdir(spec, Path(outdir), resume=resume)
+    save = None if outdir is None else (
+        lambda df: write_atomic(Path(outdir) / "evaluations.parquet", lambda tmp: df.to_parquet(tmp, index=False)))
+    with local_executor(workers) if executor is None else nullcontext(executor) as ex:
+        evaluator = _Evaluator(spec, patients, ex, workers, prescribe_fn, progress, saved, save)
+        algorithm = NSGA2(pop_size=spec.population_size, eliminate_duplicates=True)
+        minimize(_Problem(spec, evaluator), algorithm, ("n_gen", spec.generations), seed=spec.seed, verbose=False)
+    candidates = pd.DataFrame(evaluator.candidates)
+    evaluations = evaluator.evaluations()
+    front = _front(spec, candidates, evaluator.cache)
+    provenance = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
+                  "population_size": spec.population_size, "generations": spec.generations,
+                  "candidates": len(candidates), "unique_feasible": int(candidates.drop_duplicates("key")
+                                                                        .violation.le(0).sum()),
+                  "simulations": int(len(evaluator.cache) * spec.patients),
+                  "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
+                  "stand_in": prescribe_fn is not None, "wall_time_s": round(time.perf_counter() - t0, 2),
+                  "workers": workers, "versions": versions()}
+    result = OptimisationResult(spec, front, candidates, evaluations, provenance)
+    if outdir is not None:
+        write_optimisation(result, outdir)
+    return result
+
+
+def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Non-dominated feasible candidates of the whole search (first occurrence of each prescription), with
+    bootstrap intervals over patients (the same resampled patients for every objective)."""
+    labels = [o.label for o in spec.objectives]
+    ok = candidates[candidates.violation <= 0].drop_duplicates("key")
+    ok = ok[np.isfinite(ok[labels].to_numpy(dtype=float)).all(axis=1)]
+    if not len(ok):
+        raise CrosstalkError(f"{spec.name}: no feasible candidate was evaluated; relax the constraints or widen "
+                             "the decision ranges")
+    f = np.column_stack([ok[o.label].to_numpy(dtype=float) * (-1 if o.sense == "maximise" else 1)
+                         for o in spec.objectives])
+    first = NonDominatedSorting().do(f, only_non_dominated_front=True)
+    front = ok.iloc[np.sort(first)].reset_index(drop=True)
+    rng = np.random.default_rng(spec.seed)
+    n = spec.patients
+    draws = rng.integers(0, n, size=(spec.n_boot, n)) if spec.n_boot else None
+    for o in spec.objectives:
+        lows, highs = [], []
+        for key in front.key:
+            y = cache[key][o.output].to_numpy(dtype=float)
+            if draws is None:
+                lows.append(float("nan"))
+                highs.append(float("nan"))
+                continue
+            boot = np.array([o.value(y[rows]) for rows in draws])
+            lows.append(float(np.nanquantile(boot, 0.025)))
+            highs.append(float(np.nanquantile(boot, 0.975)))
+        front[f"{o.label}_low"] = lows
+        front[f"{o.label}_high"] = highs
+    cols = ["candidate", *[d.name for d in spec.decisions],
+            *[c for o in spec.objectives for c in (o.label, f"{o.label}_low", f"{o.label}_high")]]
+    return front.sort_values(labels[0]).reset_index(drop=True)[cols]
+
+
+def write_optimisation(result: OptimisationResult, outdir: str | Path) -> Path:
+    """Write ``front.csv``, ``candidates.csv``, ``evaluations.parquet`` and ``provenance.json`` into ``outdir``,
+    each atomically."""
+    outdir = Path(outdir)
+    write_csv_atomic(outdir / "front.csv", result.front, index=False)
+    write_csv_atomic(outdir / "candidates.csv", result.candidates, index=False)
+    write_atomic(outdir / "evaluations.parquet", lambda tmp: result.evaluations.to_parquet(tmp, index=False))
+    write_json_atomic(outdir / "provenance.json", result.provenance)
+    return outdir
+

@@ -1,0 +1,183 @@
+"""The prescription optimiser (issue 18): a known Pareto front, common random numbers, constraints, resume,
+reproducibility across executors, and clear errors for bad specs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crosstalk.errors import InputError
+from crosstalk.optimise import (
+    Constraint,
+    Decision,
+    Objective,
+    OptimisationSpec,
+    load_optimisation,
+    prescribe,
+    run_optimisation,
+)
+from crosstalk.scenario import ExerciseRegime, Scenario
+
+import sa_functions as saf
+from conftest import REPO
+
+TOY = Scenario("toy", duration_days=1.0, exercise=(ExerciseRegime(sessions_per_week=3),))
+
+
+def zdt1_spec(**kw) -> OptimisationSpec:
+    decisions = tuple(Decision(f"x{i + 1}", 0.0, 1.0) for i in range(5))
+    return OptimisationSpec("zdt1", TOY, decisions, (Objective("f1"), Objective("f2")), patients=1, n_boot=0,
+                            **{"population_size": 40, "generations": 60, "seed": 3, **kw})
+
+
+def test_zdt1_front_is_found_within_a_stated_distance():
+    """NSGA-II through the study engine on ZDT1 (5 variables): every true-front point has a found point within
+    0.02 (inverted generational distance < 0.01), and every found point lies within 0.05 of the true front."""
+    res = run_optimisation(zdt1_spec(), workers=1, prescribe_fn=saf.zdt1, progress=False)
+    found = res.front[["mean_f1", "mean_f2"]].to_numpy()
+    f1 = np.linspace(0, 1, 500)
+    true = np.column_stack([f1, 1 - np.sqrt(f1)])
+    to_found = np.min(np.linalg.norm(true[:, None, :] - found[None, :, :], axis=2), axis=1)
+    to_true = np.min(np.linalg.norm(found[:, None, :] - true[None, :, :], axis=2), axis=1)
+    assert to_found.mean() < 0.01 and to_found.max() < 0.05, (to_found.mean(), to_found.max())
+    assert to_true.max() < 0.05
+    assert len(res.front) >= 20
+
+
+def test_constraints_are_respected_and_common_patients_make_the_front_reproducible(tmp_path):
+    spec = OptimisationSpec(
+        "toy", TOY,
+        (Decision("exercise.sessions_per_week", 0, 7, "integer"), Decision("exercise.minutes", 10, 90),
+         Decision("exercise.modality", kind="category", choices=("aerobic", "resistance", "hiit"))),
+        (Objective("lvef_drop_points"), Objective("exercise_minutes_total")),
+        (Constraint("exercise.sessions_per_week * exercise.minutes <= 300"),),
+        population_size=16, generations=8, patients=10, seed=5, n_boot=200)
+    one = run_optimisation(spec, tmp_path / "one", workers=1, prescribe_fn=saf.dose_response, progress=False)
+    two = run_optimisation(spec, tmp_path / "two", workers=2, prescribe_fn=saf.dose_response, progress=False)
+    pd.testing.assert_frame_equal(one.front, two.front)
+    weekly = one.front["exercise.sessions_per_week"] * one.front["exercise.minutes"]
+    assert (weekly <= 300 + 1e-9).all() and (one.front["exercise.sessions_per_week"] % 1 == 0).all()
+    assert set(one.front["exercise.modality"]) <= {"aerobic", "resistance", "hiit"}
+    # the front is exactly the non-dominated set of every feasible prescription evaluated
+    ok = one.candidates[one.candidates.violation <= 0].drop_duplicates("key")
+    f = ok[["mean_lvef_drop_points", "mean_exercise_minutes_total"]].to_numpy()
+    dominated = [bool(((f <= p).all(axis=1) & (f < p).any(axis=1)).any()) for p in f]
+    assert sorted(ok.candidate[~np.array(dominated)]) == sorted(one.front.candidate)
+    lo, hi = one.front["mean_lvef_drop_points_low"], one.front["mean_lvef_drop_points_high"]
+    assert (lo <= one.front["mean_lvef_drop_points"]).all() and (one.front["mean_lvef_drop_points"] <= hi).all()
+    infeasible = one.candidates[one.candidates.violation > 0]
+    assert len(infeasible) and infeasible["mean_lvef_drop_points"].isna().all()  # never simulated
+    assert (tmp_path / "one" / "front.csv").exists() and (tmp_path / "one" / "evaluations.parquet").exists()
+
+
+def test_resume_after_an_interruption_gives_the_same_front(tmp_path, monkeypatch):
+    spec = zdt1_spec(population_size=12, generations=6)
+    full = run_optimisation(spec, tmp_path / "full", workers=1, prescribe_fn=saf.zdt1, progress=False)
+    from crosstalk import optimise
+
+    calls = {"n": 0}
+    original = optimise._Evaluator.__call__
+
+    def interrupted(self, x):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, x)
+
+    monkeypatch.setattr(optimise._Evaluator, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.zdt1, progress=False)
+    monkeypatch.setattr(optimise._Evaluator, "__call__", original)
+    saved = pd.read_parquet(tmp_path / "part" / "evaluations.parquet")
+    assert 0 < saved.key.nunique() < full.candidates.key.nunique()
+    with pytest.raises(InputError, match="resume"):
+        run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.zdt1, progress=False)
+    resumed = run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.zdt1, progress=False,
+                               resume=True)
+    pd.testing.assert_frame_equal(full.front, resumed.front)
+    with pytest.raises(InputError, match="another spec"):
+        run_optimisation(replace(spec, seed=4), tmp_path / "part", workers=1, prescribe_fn=saf.zdt1,
+                         progress=False, resume=True)
+
+
+@pytest.mark.parametrize(("expression", "values", "violation"), [
+    ("exercise.sessions_per_week * exercise.minutes <= 300", {"exercise.sessions_per_week": 5,
+                                                              "exercise.minutes": 70}, 50.0),
+    ("a + 2 * (b - 1) >= -a / 4", {"a": 2.0, "b": 0.0}, -0.5),  # 0 >= -0.5: satisfied by 0.5
+    ("a == 3", {"a": 3.0}, -1e-9),
+])
+def test_constraint_grammar_evaluates_without_code(expression, values, violation):
+    assert math.isclose(Constraint(expression).violation(values), violation, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("expression", ["__import__('os').system('true') <= 1", "a <= 1 <= 2", "a + <= 2",
+                                        "(a <= 2", "a", "a ** 2 <= 1"])
+def test_constraint_expressions_that_are_not_the_grammar_are_refused(expression):
+    with pytest.raises(InputError) as info:
+        Constraint(expression)
+    assert info.value.field == "constraint.expression"
+
+
+def test_prescribe_applies_decisions_and_zero_sessions_means_no_exercise():
+    sc = prescribe(TOY, {"exercise.sessions_per_week": 5, "exercise.intensity": 0.8})
+    assert sc.exercise[0].sessions_per_week == 5 and sc.exercise[0].intensity == 0.8
+    assert prescribe(TOY, {"exercise.sessions_per_week": 0}).exercise == ()
+    with pytest.raises(InputError, match="intensity"):
+        prescribe(TOY, {"exercise.intensity": 3.0})
+
+
+SPEC = """name = "prescriptions"
+base_scenario = "scenarios/aerobic_during_ac.toml"
+population_size = 8
+generations = 2
+patients = 4
+seed = 7
+[[decision]]
+name = "exercise.sessions_per_week"
+low = 0
+high = 7
+kind = "integer"
+[[objective]]
+output = "lvef_drop_points"
+statistic = "mean"
+sense = "minimise"
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ('kind = "integer"', 'kind = "whole"', "decision[exercise.sessions_per_week].kind"),
+    ('name = "exercise.sessions_per_week"', 'name = "exercise.speed"', "decision.name"),
+    ('output = "lvef_drop_points"', 'output = "tumour_response"', "objective[tumour_response].output"),
+    ('statistic = "mean"', 'statistic = "mode"', "objective[lvef_drop_points].statistic"),
+    ("patients = 4", "patients = 0", "patients"),
+    ("generations = 2", "generations = 2\nmutation = 0.1", "mutation"),
+    ('sense = "minimise"', 'sense = "minimise"\n[[constraint]]\nexpression = "exercise.minutes <= 60"',
+     "constraint.expression"),
+])
+def test_bad_optimisation_specs_name_the_field(tmp_path, old, new, field):
+    assert old in SPEC
+    path = tmp_path / "bad.toml"
+    path.write_text(SPEC.replace(old, new, 1), encoding="utf-8")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "aerobic_during_ac.toml").write_text(
+        (REPO / "scenarios" / "aerobic_during_ac.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_optimisation(path)
+    assert info.value.field == field and "bad.toml" in str(info.value)
+
+
+def test_a_small_optimisation_on_the_model(tmp_path):
+    """The real model: 2 generations of 8 prescriptions on 4 virtual patients of the base scenario's population,
+    the same patients for every prescription (the no-exercise candidate is simulated once)."""
+    path = tmp_path / "spec.toml"
+    path.write_text(SPEC.replace('base_scenario = "scenarios/aerobic_during_ac.toml"',
+                                 f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"'), encoding="utf-8")
+    spec = load_optimisation(path)
+    res = run_optimisation(spec, tmp_path / "out", workers=2, progress=False)
+    assert res.provenance["simulations"] == res.candidates.key.nunique() * 4
+    assert res.front["exercise.sessions_per_week"].between(0, 7).all()
+    assert np.isfinite(res.front["mean_lvef_drop_points"]).all()
