@@ -234,11 +234,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     import tomllib
 
+    from crosstalk.optimise import load_optimisation
     from crosstalk.scenario import load_scenario
     from crosstalk.sensitivity import load_analysis
     from crosstalk.timeline import administrations, exercise_sessions
-
-    from crosstalk.optimise import load_optimisation
 
     for path in args.files:
         try:
@@ -291,9 +290,12 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
     import shutil
     from concurrent.futures import Executor
     from contextlib import AbstractContextManager, nullcontext
+    from dataclasses import replace
 
     from crosstalk.executors import dask_executor
-    from crosstalk.optimise import MANIFEST, load_optimisation, run_optimisation
+    from crosstalk.optimise import MANIFEST, chosen_prescriptions, load_optimisation, prescribe, run_optimisation
+    from crosstalk.report.optimise import write_optimisation_report
+    from crosstalk.simulate import simulate
 
     spec = load_optimisation(args.spec)
     out = Path(args.out)
@@ -312,10 +314,15 @@ def _cmd_optimise(args: argparse.Namespace) -> int:
         print(f"crosstalk: interrupted; the evaluated prescriptions of {spec.name} are saved in {out}; "
               f"continue with: crosstalk optimise {args.spec} --out {out} --resume", file=sys.stderr)
         return 130
+    trajectories = {"sedentary care": simulate(replace(spec.base_scenario, exercise=()))}
+    for row in chosen_prescriptions(result).to_dict("records"):
+        decisions = {d.name: row[d.name] for d in spec.decisions}
+        trajectories[f"{row['why']}: {row['prescription']}"] = simulate(prescribe(spec.base_scenario, decisions))
+    report = write_optimisation_report(result, out, trajectories=trajectories)
     p = result.provenance
     print(f"{spec.name}: {p['candidates']} candidates ({p['unique_feasible']} distinct feasible), "
           f"{p['simulations']} simulations in {p['wall_time_s']} s; front of {len(result.front)} -> "
-          f"{out / 'front.csv'}")
+          f"{out / 'front.csv'}, {report}")
     return 0
 
 

@@ -60,7 +60,8 @@ from crosstalk.result import versions
 from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, find_scenario
 
 __all__ = ["Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
-           "load_optimisation", "run_optimisation", "write_optimisation"]
+           "chosen_prescriptions", "describe", "load_optimisation", "prescribe", "run_optimisation",
+           "write_optimisation"]
 
 KINDS = ("integer", "real", "category")
 STATISTICS = ("mean", "median", "p90", "fraction")
@@ -508,6 +509,10 @@ class OptimisationResult:
         One row per feasible candidate and patient: ``patient``, the objectives' outputs, ``candidate``, ``key``.
     provenance : dict
         Spec hash, seed, model hash, versions, counts, wall time.
+    sedentary : DataFrame
+        Sedentary care (the base scenario without exercise) on the same patients: one row, each objective with its
+        interval (empty for stand-in evaluations). The front's ``<label>_beats_sedentary`` columns give, per
+        objective, the fraction of patients whose output is strictly better than with sedentary care.
     """
 
     spec: OptimisationSpec
@@ -515,6 +520,7 @@ class OptimisationResult:
     candidates: pd.DataFrame
     evaluations: pd.DataFrame
     provenance: dict[str, Any]
+    sedentary: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Evaluator:
@@ -567,6 +573,19 @@ class _Evaluator:
             self.save(self.evaluations())
         return f, violations
 
+    def sedentary(self) -> pd.DataFrame:
+        """Each patient's outputs with the base scenario's chemotherapy and no exercise."""
+        base = replace(self.spec.base_scenario, exercise=())
+        scenarios = [apply_values(base, p) for p in self.patients.to_dict("records")]
+        results = run_many(scenarios, endpoints_of, executor=self.executor, workers=self.workers,
+                           progress=self.progress, desc=f"{self.spec.name} sedentary care")
+        return self._table(results)
+
+    def _table(self, results: list[Any]) -> pd.DataFrame:
+        rows = [{o: float("nan") for o in self.outputs} if isinstance(r, RunFailure)
+                else {o: float(r[o]) for o in self.outputs} for r in results]
+        return pd.DataFrame(rows).assign(patient=np.arange(len(rows)))[["patient", *self.outputs]]
+
     def _simulate(self, decoded: list[dict[str, Any]]) -> None:
         spec = self.spec
         records = self.patients.to_dict("records")
@@ -581,11 +600,7 @@ class _Evaluator:
                                progress=self.progress, desc=f"{spec.name} generation {self.generation + 1}")
         n = len(records)
         for k, d in enumerate(decoded):
-            rows = []
-            for r in results[k * n:(k + 1) * n]:
-                rows.append({o: float("nan") for o in self.outputs} if isinstance(r, RunFailure)
-                            else {o: float(r[o]) for o in self.outputs})
-            self.cache[self.key(d)] = pd.DataFrame(rows).assign(patient=np.arange(n))[["patient", *self.outputs]]
+            self.cache[self.key(d)] = self._table(results[k * n:(k + 1) * n])
 
     def evaluations(self) -> pd.DataFrame:
         return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
@@ -671,9 +686,10 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
         evaluator = _Evaluator(spec, patients, ex, workers, prescribe_fn, progress, saved, save)
         algorithm = NSGA2(pop_size=spec.population_size, eliminate_duplicates=True)
         minimize(_Problem(spec, evaluator), algorithm, ("n_gen", spec.generations), seed=spec.seed, verbose=False)
+        reference = evaluator.sedentary() if prescribe_fn is None else None
     candidates = pd.DataFrame(evaluator.candidates)
     evaluations = evaluator.evaluations()
-    front = _front(spec, candidates, evaluator.cache)
+    front, sedentary = _front(spec, candidates, evaluator.cache, reference)
     provenance = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
                   "population_size": spec.population_size, "generations": spec.generations,
                   "candidates": len(candidates), "unique_feasible": int(candidates.drop_duplicates("key")
@@ -682,15 +698,17 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
                   "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
                   "stand_in": prescribe_fn is not None, "wall_time_s": round(time.perf_counter() - t0, 2),
                   "workers": workers, "versions": versions()}
-    result = OptimisationResult(spec, front, candidates, evaluations, provenance)
+    result = OptimisationResult(spec, front, candidates, evaluations, provenance, sedentary)
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
 
 
-def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str, pd.DataFrame],
+           reference: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Non-dominated feasible candidates of the whole search (first occurrence of each prescription), with
-    bootstrap intervals over patients (the same resampled patients for every objective)."""
+    bootstrap intervals over patients (the same resampled patients for every objective and prescription), and
+    sedentary care on the same patients with the fraction of patients each prescription beats it for."""
     labels = [o.label for o in spec.objectives]
     ok = candidates[candidates.violation <= 0].drop_duplicates("key")
     ok = ok[np.isfinite(ok[labels].to_numpy(dtype=float)).all(axis=1)]
@@ -704,29 +722,66 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
     rng = np.random.default_rng(spec.seed)
     n = spec.patients
     draws = rng.integers(0, n, size=(spec.n_boot, n)) if spec.n_boot else None
+
+    def interval(o: Objective, y: FloatArray) -> tuple[float, float]:
+        if draws is None:
+            return float("nan"), float("nan")
+        boot = np.array([o.value(y[rows]) for rows in draws])
+        return float(np.nanquantile(boot, 0.025)), float(np.nanquantile(boot, 0.975))
+
+    sedentary: dict[str, Any] = {}
     for o in spec.objectives:
-        lows, highs = [], []
-        for key in front.key:
-            y = cache[key][o.output].to_numpy(dtype=float)
-            if draws is None:
-                lows.append(float("nan"))
-                highs.append(float("nan"))
-                continue
-            boot = np.array([o.value(y[rows]) for rows in draws])
-            lows.append(float(np.nanquantile(boot, 0.025)))
-            highs.append(float(np.nanquantile(boot, 0.975)))
-        front[f"{o.label}_low"] = lows
-        front[f"{o.label}_high"] = highs
+        bounds = [interval(o, cache[key][o.output].to_numpy(dtype=float)) for key in front.key]
+        front[f"{o.label}_low"] = [b[0] for b in bounds]
+        front[f"{o.label}_high"] = [b[1] for b in bounds]
+        if reference is not None:
+            ref = reference[o.output].to_numpy(dtype=float)
+            sedentary[o.label] = o.value(ref)
+            sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = interval(o, ref)
+            sign = -1.0 if o.sense == "maximise" else 1.0
+            front[f"{o.label}_beats_sedentary"] = [
+                float(np.mean(sign * cache[key][o.output].to_numpy(dtype=float) < sign * ref)) for key in front.key]
     cols = ["candidate", *[d.name for d in spec.decisions],
-            *[c for o in spec.objectives for c in (o.label, f"{o.label}_low", f"{o.label}_high")]]
-    return front.sort_values(labels[0]).reset_index(drop=True)[cols]
+            *[c for o in spec.objectives for c in (o.label, f"{o.label}_low", f"{o.label}_high")],
+            *[c for c in front.columns if c.endswith("_beats_sedentary")]]
+    return front.sort_values(labels[0]).reset_index(drop=True)[cols], pd.DataFrame([sedentary] if sedentary else [])
+
+
+def chosen_prescriptions(result: OptimisationResult) -> pd.DataFrame:
+    """Front members worth reading first: the best for each objective, and the balanced one (smallest sum of
+    objectives scaled to [0, 1] over the front); one row each, with ``why`` and ``prescription`` (in words)."""
+    front = result.front
+    spec = result.spec
+    picks: dict[int, str] = {}
+    for o in spec.objectives:
+        i = int(front[o.label].idxmax() if o.sense == "maximise" else front[o.label].idxmin())
+        picks.setdefault(i, f"best {o.label}")
+    if len(front) > 2:
+        scaled = []
+        for o in spec.objectives:
+            v = front[o.label].to_numpy(dtype=float) * (-1 if o.sense == "maximise" else 1)
+            span = np.ptp(v)
+            scaled.append((v - v.min()) / span if span > 0 else np.zeros_like(v))
+        picks.setdefault(int(np.argmin(np.sum(scaled, axis=0))), "balanced")
+    rows = front.loc[sorted(picks)].copy()
+    rows.insert(0, "why", [picks[i] for i in sorted(picks)])
+    rows.insert(1, "prescription", [describe(spec, r) for r in rows.to_dict("records")])
+    return rows.reset_index(drop=True)
+
+
+def describe(spec: OptimisationSpec, decisions: Mapping[str, Any]) -> str:
+    """A candidate's prescription in words, e.g. "aerobic, 3 x 40 min/week at 65 % VO2max, days 0-84"."""
+    scenario = prescribe(spec.base_scenario, {d.name: decisions[d.name] for d in spec.decisions})
+    return "; ".join(r.describe() for r in scenario.exercise) or "no exercise (sedentary care)"
 
 
 def write_optimisation(result: OptimisationResult, outdir: str | Path) -> Path:
-    """Write ``front.csv``, ``candidates.csv``, ``evaluations.parquet`` and ``provenance.json`` into ``outdir``,
-    each atomically."""
+    """Write ``front.csv``, ``sedentary.csv`` (the model, not stand-ins), ``candidates.csv``,
+    ``evaluations.parquet`` and ``provenance.json`` into ``outdir``, each atomically."""
     outdir = Path(outdir)
     write_csv_atomic(outdir / "front.csv", result.front, index=False)
+    if len(result.sedentary):
+        write_csv_atomic(outdir / "sedentary.csv", result.sedentary, index=False)
     write_csv_atomic(outdir / "candidates.csv", result.candidates, index=False)
     write_atomic(outdir / "evaluations.parquet", lambda tmp: result.evaluations.to_parquet(tmp, index=False))
     write_json_atomic(outdir / "provenance.json", result.provenance)

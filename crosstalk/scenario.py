@@ -152,6 +152,21 @@ class ExerciseRegime:
         for name in ("intensity", "minutes", "start_hour", "adherence", "start_day"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
+    def describe(self) -> str:
+        """The prescription in words, e.g. "aerobic, 3 x 45 min/week at 65 % VO2max, days 0-84"."""
+        dose = f"{self.minutes:.0f} min at {self.intensity:.0%} VO2max".replace("%", " %")
+        if self.before_each_dose is not None:
+            text = f"{self.modality}, one session of {dose} ending {self.hours_before:g} h before each " \
+                   f"{self.before_each_dose} dose"
+        elif self.session_days is not None:
+            text = f"{self.modality}, {dose} on {len(self.session_days)} days"
+        else:
+            window = f"days {self.start_day:g}-{self.end_day:g}" if self.end_day is not None else (
+                f"from day {self.start_day:g}" if self.start_day else "throughout")
+            text = f"{self.modality}, {self.sessions_per_week or 0} x {self.minutes:.0f} min/week at " \
+                   f"{self.intensity:.0%} VO2max, {window}".replace("%", " %")
+        return text + (f", {self.adherence:.0%} adherence".replace("%", " %") if self.adherence < 1 else "")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain TOML-ready dict (unset optional fields left out)."""
         out: dict[str, Any] = {}

@@ -178,6 +178,59 @@ def test_a_small_optimisation_on_the_model(tmp_path):
                                  f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"'), encoding="utf-8")
     spec = load_optimisation(path)
     res = run_optimisation(spec, tmp_path / "out", workers=2, progress=False)
-    assert res.provenance["simulations"] == res.candidates.key.nunique() * 4
+    assert res.provenance["simulations"] == res.candidates[res.candidates.violation <= 0].key.nunique() * 4
+    # sedentary care on the same patients: a prescription with no sessions equals it exactly
+    sedentary = res.sedentary.iloc[0]
+    none = res.candidates[res.candidates["exercise.sessions_per_week"] == 0]
+    if len(none):
+        assert math.isclose(none["mean_lvef_drop_points"].iloc[0], sedentary["mean_lvef_drop_points"])
+    beats = res.front["mean_lvef_drop_points_beats_sedentary"]
+    assert beats.between(0, 1).all() and (tmp_path / "out" / "sedentary.csv").exists()
     assert res.front["exercise.sessions_per_week"].between(0, 7).all()
     assert np.isfinite(res.front["mean_lvef_drop_points"]).all()
+
+
+def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
+    """``crosstalk optimise`` end to end on the model: front.csv, sedentary.csv, the report (parsed for its
+    figures and tables: the front, the chosen prescriptions in words, trajectories), and --resume."""
+    import subprocess
+    import sys
+    from html.parser import HTMLParser
+
+    path = tmp_path / "spec.toml"
+    path.write_text(SPEC.replace('base_scenario = "scenarios/aerobic_during_ac.toml"',
+                                 f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"')
+                    .replace("generations = 2", "generations = 1"), encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "crosstalk", "optimise", str(path), "--out", str(out), "--workers", "2", "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
+    front = pd.read_csv(out / "front.csv")
+    assert {"exercise.sessions_per_week", "mean_lvef_drop_points", "mean_lvef_drop_points_low",
+            "mean_lvef_drop_points_beats_sedentary"} <= set(front.columns)
+
+    class Page(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.images: list[str] = []
+            self.tables = 0
+            self.text: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.images.append(dict(attrs)["alt"])
+            self.tables += tag == "table"
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    parsed = Page()
+    parsed.feed((out / "report.html").read_text(encoding="utf-8"))
+    assert {"front in objective space", "trajectories of the chosen prescriptions"} <= set(parsed.images)
+    text = " ".join(parsed.text)
+    assert parsed.tables >= 2 and "Sedentary care" in text and ("min/week" in text or "no exercise" in text)
+    again = subprocess.run(cmd, capture_output=True, encoding="utf-8")
+    assert again.returncode == 2 and "--resume" in again.stderr
+    resumed = subprocess.run([*cmd, "--resume"], capture_output=True, encoding="utf-8")
+    assert resumed.returncode == 0, resumed.stderr
+    pd.testing.assert_frame_equal(front, pd.read_csv(out / "front.csv"))

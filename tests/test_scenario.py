@@ -175,3 +175,13 @@ def test_model_defaults_to_the_composed_model() -> None:
     s = Scenario.from_toml(GOOD + '[[dose]]\ndrug = "doxorubicin"\namount = 60.0\nunit = "mg/m2"\n')
     assert s.model == "crosstalk" and Scenario("x").model == "crosstalk"
     assert s.dose[0].drug == "doxorubicin" and s.exercise[0].sessions_per_week == 3
+
+
+def test_a_regime_describes_itself_in_words():
+    from crosstalk.scenario import ExerciseRegime
+
+    assert ExerciseRegime(sessions_per_week=3, minutes=40, intensity=0.65, end_day=84).describe() == \
+        "aerobic, 3 x 40 min/week at 65 % VO2max, days 0-84"
+    assert ExerciseRegime(before_each_dose="doxorubicin", minutes=30, intensity=0.6, hours_before=24).describe() == \
+        "aerobic, one session of 30 min at 60 % VO2max ending 24 h before each doxorubicin dose"
+    assert ExerciseRegime(modality="hiit", sessions_per_week=2, adherence=0.8).describe().endswith("80 % adherence")

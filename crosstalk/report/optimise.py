@@ -1,0 +1,124 @@
+"""The optimisation report: one self-contained HTML page (``report.html``) with its figures embedded.
+
+The front in objective space (pairwise scatter plots: every feasible prescription evaluated in grey, the front
+in colour, sedentary care as a black star), the front's prescriptions on parallel coordinates of the objectives,
+the chosen prescriptions in words with their intervals and how many patients each beats sedentary care for, their
+trajectories against sedentary care (the base scenario's patient), the spec and the provenance.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from crosstalk.files import strict_json, write_text_atomic
+from crosstalk.optimise import OptimisationResult, chosen_prescriptions, describe
+from crosstalk.report.html import figure_tag, page, table_html
+from crosstalk.result import Result
+
+__all__ = ["write_optimisation_report"]
+
+#: Observables drawn for the chosen prescriptions against sedentary care (those the model has).
+TRAJECTORIES = ("tumour_volume_mm3", "lvef_percent", "nk_tumour_cells", "training_state")
+
+
+def _pairs(result: OptimisationResult) -> str:
+    spec = result.spec
+    labels = [o.label for o in spec.objectives]
+    ok = result.candidates[result.candidates.violation <= 0]
+    pairs = [(i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))] or [(0, 0)]
+    fig = Figure(figsize=(4.2 * min(3, len(pairs)), 3.6 * -(-len(pairs) // 3)))
+    axes = fig.subplots(-(-len(pairs) // 3), min(3, len(pairs)), squeeze=False).ravel()
+    for ax, (i, j) in zip(axes, pairs):
+        x, y = labels[i], labels[j if j != i else i]
+        ax.scatter(ok[x], ok[y], s=8, color="0.75", label="evaluated")
+        ax.scatter(result.front[x], result.front[y], s=22, color="tab:blue", label="front")
+        if len(result.sedentary):
+            ax.scatter(result.sedentary[x], result.sedentary[y], marker="*", s=160, color="k",
+                       label="sedentary care")
+        ax.set_xlabel(f"{x} ({spec.objectives[i].sense})", fontsize=8)
+        ax.set_ylabel(f"{y} ({spec.objectives[j].sense})", fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(pairs):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return figure_tag(fig, "front in objective space")
+
+
+def _parallel(result: OptimisationResult) -> str:
+    labels = [o.label for o in result.spec.objectives]
+    values = result.front[labels].to_numpy(dtype=float)
+    lo, hi = values.min(axis=0), values.max(axis=0)
+    scaled = (values - lo) / np.where(hi > lo, hi - lo, 1.0)
+    fig = Figure(figsize=(1.8 * len(labels) + 3, 3.2))
+    ax = fig.subplots()
+    for row in scaled:
+        ax.plot(range(len(labels)), row, color="tab:blue", alpha=0.5, lw=1)
+    ax.set_xticks(range(len(labels)), [f"{x}\n[{a:.3g}, {b:.3g}]" for x, a, b in zip(labels, lo, hi)], fontsize=7)
+    ax.set_ylabel("scaled over the front (0 = lowest)", fontsize=8)
+    ax.grid(alpha=0.3)
+    return figure_tag(fig, "front on parallel coordinates")
+
+
+def _trajectories(results: Mapping[str, Result]) -> str:
+    first = next(iter(results.values()))
+    cols = [c for c in TRAJECTORIES if c in first.timeseries]
+    fig = Figure(figsize=(3.4 * len(cols), 2.9))
+    axes = fig.subplots(1, len(cols), squeeze=False)[0]
+    for ax, col in zip(axes, cols):
+        for name, res in results.items():
+            ts = res.timeseries
+            ax.plot(ts.time_h / 24.0, ts[col], lw=1.3, color="k" if name == "sedentary care" else None,
+                    ls="--" if name == "sedentary care" else "-", label=name)
+        ax.set_title(col, fontsize=8)
+        ax.set_xlabel("day", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=6)
+    fig.tight_layout()
+    return figure_tag(fig, "trajectories of the chosen prescriptions")
+
+
+def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
+                              trajectories: Mapping[str, Result] | None = None) -> Path:
+    """Write ``report.html`` into ``outdir`` (atomically); ``trajectories``, results of the chosen prescriptions
+    and of sedentary care by name, adds their time courses."""
+    spec = result.spec
+    prov = result.provenance
+    labels = [o.label for o in spec.objectives]
+    chosen = chosen_prescriptions(result)
+    parts = [
+        f"<p><b>Question.</b> {html.escape(spec.question or spec.name)}</p>",
+        f"<p>{spec.method.upper()} (pymoo), {spec.population_size} prescriptions x {spec.generations} generations, "
+        f"each on the same {spec.patients} virtual patients (seed {spec.seed}); {prov['candidates']} candidates, "
+        f"{prov['unique_feasible']} distinct feasible prescriptions, {prov['simulations']} simulations, wall time "
+        f"{prov['wall_time_s']} s. Intervals: 95 % bootstrap over patients ({spec.n_boot} resamples).</p>",
+        "<h2>Chosen prescriptions</h2>",
+        table_html(["why", "prescription",
+                    *[f"{x} [95 % interval]" for x in labels],
+                    *[f"patients better than sedentary: {x}" for x in labels if f"{x}_beats_sedentary" in chosen]],
+                   [(r["why"], r["prescription"],
+                     *[f"{r[x]:.4g} [{r[x + '_low']:.4g}, {r[x + '_high']:.4g}]" for x in labels],
+                     *[f"{r[x + '_beats_sedentary']:.0%}" for x in labels if f"{x}_beats_sedentary" in chosen])
+                    for r in chosen.to_dict("records")]),
+    ]
+    if len(result.sedentary):
+        sed = result.sedentary.iloc[0]
+        parts.append("<p>Sedentary care (no exercise, same patients): " + "; ".join(
+            f"{x} {sed[x]:.4g} [{sed[x + '_low']:.4g}, {sed[x + '_high']:.4g}]" for x in labels) + ".</p>")
+    parts += ["<h2>The front</h2>", _pairs(result)]
+    if len(labels) > 2:
+        parts.append(_parallel(result))
+    if trajectories:
+        parts += ["<h2>Trajectories (the base scenario's patient)</h2>", _trajectories(trajectories)]
+    front = result.front
+    parts += ["<h2>Every prescription on the front</h2>",
+              table_html(["prescription", *labels],
+                         [(describe(spec, r), *[r[x] for x in labels]) for r in front.to_dict("records")]),
+              "<h2>Spec</h2>", f"<pre>{html.escape(spec.source_text or repr(spec))}</pre>",
+              "<h2>Provenance</h2>", f"<pre>{html.escape(strict_json(prov))}</pre>"]
+    return write_text_atomic(Path(outdir) / "report.html", page(f"crosstalk optimise: {spec.name}", "\n".join(parts)))
