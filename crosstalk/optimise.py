@@ -60,7 +60,7 @@ from crosstalk.result import versions
 from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, find_scenario
 
 __all__ = ["Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
-           "chosen_prescriptions", "describe", "load_optimisation", "prescribe", "run_optimisation",
+           "benefit_drivers", "chosen_prescriptions", "describe", "load_optimisation", "prescribe", "run_optimisation",
            "write_optimisation"]
 
 KINDS = ("integer", "real", "category")
@@ -513,6 +513,10 @@ class OptimisationResult:
         Sedentary care (the base scenario without exercise) on the same patients: one row, each objective with its
         interval (empty for stand-in evaluations). The front's ``<label>_beats_sedentary`` columns give, per
         objective, the fraction of patients whose output is strictly better than with sedentary care.
+    patients : DataFrame
+        The virtual patients' values (``patient`` and one column per population parameter).
+    sedentary_outputs : DataFrame
+        Each patient's outputs with sedentary care (``patient`` and the objectives' outputs).
     """
 
     spec: OptimisationSpec
@@ -521,6 +525,8 @@ class OptimisationResult:
     evaluations: pd.DataFrame
     provenance: dict[str, Any]
     sedentary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    patients: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sedentary_outputs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Evaluator:
@@ -698,7 +704,10 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
                   "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
                   "stand_in": prescribe_fn is not None, "wall_time_s": round(time.perf_counter() - t0, 2),
                   "workers": workers, "versions": versions()}
-    result = OptimisationResult(spec, front, candidates, evaluations, provenance, sedentary)
+    result = OptimisationResult(spec, front, candidates, evaluations, provenance, sedentary,
+                                patients.reset_index(drop=True).rename_axis("patient").reset_index()
+                                if "patient" not in patients else patients,
+                                reference if reference is not None else pd.DataFrame())
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
@@ -769,6 +778,42 @@ def chosen_prescriptions(result: OptimisationResult) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def benefit_drivers(result: OptimisationResult) -> pd.DataFrame:
+    """Which patients benefit: for each chosen prescription and objective, Spearman's rank correlation between
+    each population parameter and the patients' benefit over sedentary care (their own outcome with sedentary
+    care minus with the prescription, signed so that positive is better). No new simulations: the search already
+    ran every prescription and sedentary care on the same patients.
+
+    Returns
+    -------
+    DataFrame
+        ``prescription, why, objective, parameter, spearman_rho, p_value, mean_benefit`` (empty for stand-ins).
+    """
+    from scipy.stats import spearmanr
+
+    columns = ["prescription", "why", "objective", "parameter", "spearman_rho", "p_value", "mean_benefit"]
+    if not len(result.sedentary_outputs):
+        return pd.DataFrame(columns=columns)
+    spec = result.spec
+    params = [c for c in result.patients.columns if c != "patient" and result.patients[c].nunique() > 1]
+    evaluations = result.evaluations
+    rows: list[dict[str, Any]] = []
+    for pick in chosen_prescriptions(result).to_dict("records"):
+        mine = evaluations[evaluations.candidate == pick["candidate"]].sort_values("patient")
+        for o in spec.objectives:
+            sign = -1.0 if o.sense == "maximise" else 1.0
+            benefit = sign * (result.sedentary_outputs[o.output].to_numpy(dtype=float)
+                              - mine[o.output].to_numpy(dtype=float))
+            if np.ptp(benefit[np.isfinite(benefit)]) == 0:
+                continue
+            for prm in params:
+                rho, p_value = spearmanr(result.patients[prm].to_numpy(dtype=float), benefit, nan_policy="omit")
+                rows.append({"prescription": pick["prescription"], "why": pick["why"], "objective": o.label,
+                             "parameter": prm, "spearman_rho": float(rho), "p_value": float(p_value),
+                             "mean_benefit": float(np.nanmean(benefit))})
+    return pd.DataFrame(rows, columns=columns)
+
+
 def describe(spec: OptimisationSpec, decisions: Mapping[str, Any]) -> str:
     """A candidate's prescription in words, e.g. "aerobic, 3 x 40 min/week at 65 % VO2max, days 0-84"."""
     scenario = prescribe(spec.base_scenario, {d.name: decisions[d.name] for d in spec.decisions})
@@ -776,12 +821,14 @@ def describe(spec: OptimisationSpec, decisions: Mapping[str, Any]) -> str:
 
 
 def write_optimisation(result: OptimisationResult, outdir: str | Path) -> Path:
-    """Write ``front.csv``, ``sedentary.csv`` (the model, not stand-ins), ``candidates.csv``,
-    ``evaluations.parquet`` and ``provenance.json`` into ``outdir``, each atomically."""
+    """Write ``front.csv``, ``candidates.csv``, ``evaluations.parquet``, ``provenance.json`` and (the model, not
+    stand-ins) ``sedentary.csv``, ``patients.csv`` and ``benefit_drivers.csv`` into ``outdir``, each atomically."""
     outdir = Path(outdir)
     write_csv_atomic(outdir / "front.csv", result.front, index=False)
     if len(result.sedentary):
         write_csv_atomic(outdir / "sedentary.csv", result.sedentary, index=False)
+        write_csv_atomic(outdir / "patients.csv", result.patients, index=False)
+        write_csv_atomic(outdir / "benefit_drivers.csv", benefit_drivers(result), index=False)
     write_csv_atomic(outdir / "candidates.csv", result.candidates, index=False)
     write_atomic(outdir / "evaluations.parquet", lambda tmp: result.evaluations.to_parquet(tmp, index=False))
     write_json_atomic(outdir / "provenance.json", result.provenance)

@@ -208,6 +208,9 @@ def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
     front = pd.read_csv(out / "front.csv")
     assert {"exercise.sessions_per_week", "mean_lvef_drop_points", "mean_lvef_drop_points_low",
             "mean_lvef_drop_points_beats_sedentary"} <= set(front.columns)
+    drivers = pd.read_csv(out / "benefit_drivers.csv")
+    assert len(pd.read_csv(out / "patients.csv")) == 4
+    assert drivers.empty or drivers.spearman_rho.between(-1, 1).all()
 
     class Page(HTMLParser):
         def __init__(self) -> None:

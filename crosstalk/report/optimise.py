@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from crosstalk.files import strict_json, write_text_atomic
-from crosstalk.optimise import OptimisationResult, chosen_prescriptions, describe
+from crosstalk.optimise import OptimisationResult, benefit_drivers, chosen_prescriptions, describe
 from crosstalk.report.html import figure_tag, page, table_html
 from crosstalk.result import Result
 
@@ -115,6 +115,18 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
         parts.append(_parallel(result))
     if trajectories:
         parts += ["<h2>Trajectories (the base scenario's patient)</h2>", _trajectories(trajectories)]
+    drivers = benefit_drivers(result)
+    if len(drivers):
+        top = drivers.assign(size=drivers.spearman_rho.abs()).sort_values("size", ascending=False)
+        top = top[top["size"] >= 0.3].head(15)
+        parts += ["<h2>Which patients benefit</h2>",
+                  "<p>Spearman rank correlation between each population parameter and a patient's benefit over "
+                  "sedentary care (own outcome with sedentary care minus with the prescription; positive is better), "
+                  f"on the {spec.patients} virtual patients; |rho| >= 0.3 shown, all in benefit_drivers.csv. With few "
+                  "patients, read the p-values.</p>",
+                  table_html(["prescription", "objective", "parameter", "rho", "p", "mean benefit"],
+                             [(r.why, r.objective, r.parameter, r.spearman_rho, r.p_value, r.mean_benefit)
+                              for r in top.itertuples()]) if len(top) else "<p>no |rho| >= 0.3</p>"]
     front = result.front
     parts += ["<h2>Every prescription on the front</h2>",
               table_html(["prescription", *labels],
