@@ -237,3 +237,15 @@ def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, encoding="utf-8")
     assert resumed.returncode == 0, resumed.stderr
     pd.testing.assert_frame_equal(front, pd.read_csv(out / "front.csv"))
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "analysis").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_built_in_spec_loads(path):
+    """Optimisation specs (with [[decision]]) and analysis specs alike load and pass their checks."""
+    import tomllib
+
+    from crosstalk.sensitivity import load_analysis
+
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    spec = load_optimisation(path) if "decision" in data else load_analysis(path)
+    assert spec.name == data["name"]
