@@ -45,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.duplicate import ElementwiseDuplicateElimination
 from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
@@ -150,7 +151,7 @@ class Objective:
         An endpoint (``crosstalk.observables.ENDPOINTS``).
     statistic : {"mean", "median", "p90", "fraction"}
         ``fraction``: of patients with a true boolean endpoint (e.g. ``ctrcd``), or with a numeric endpoint above
-        ``threshold``.
+        ``threshold`` (required for numeric endpoints).
     sense : {"minimise", "maximise"}
     threshold : float, optional
         For ``fraction`` of a numeric endpoint.
@@ -169,6 +170,8 @@ class Objective:
             raise InputError(f"{where}.sense", self.sense, "one of " + ", ".join(SENSES))
         if self.threshold is not None:
             check_number(f"{where}.threshold", self.threshold, low=-1e30, high=1e30)
+            if self.statistic != "fraction":
+                raise InputError(f"{where}.threshold", self.threshold, "no threshold unless statistic = 'fraction'")
 
     @property
     def label(self) -> str:
@@ -201,8 +204,10 @@ Node = tuple[Any, ...]
 class Constraint:
     """A constraint on decisions, e.g. ``exercise.sessions_per_week * exercise.minutes <= 300``.
 
-    The expression is parsed (never evaluated as code): numbers, decision names, ``+ - * /``, parentheses and
-    exactly one comparison (``<= < >= > ==``; strict and non-strict are treated alike).
+    The expression is parsed (never evaluated as code): numbers, names of integer or real decisions,
+    ``+ - * /``, parentheses and exactly one comparison ``<=``, ``>=`` or ``==`` (within 1e-9: for integer
+    decisions; a real decision almost never equals a value exactly). Strict ``<``/``>`` are refused. Sedentary
+    care (0 sessions per week) is never constrained.
     """
 
     expression: str
@@ -229,9 +234,9 @@ class Constraint:
     def violation(self, values: Mapping[str, float]) -> float:
         """How far ``values`` are from satisfying the constraint (<= 0: satisfied), in the expression's units."""
         op, left, right = self.tree[1], _eval(self.tree[2], values), _eval(self.tree[3], values)
-        if op in ("<=", "<"):
+        if op == "<=":
             return left - right
-        if op in (">=", ">"):
+        if op == ">=":
             return right - left
         return abs(left - right) - 1e-9
 
@@ -290,8 +295,11 @@ def _parse(text: str) -> Node:
 
     left = total()
     t = peek()
-    if t is None or t[1] not in ("<=", "<", ">=", ">", "=="):
-        raise InputError("constraint.expression", text, "one comparison (<=, <, >=, >, ==) between two sides")
+    if t is not None and t[1] in ("<", ">"):
+        raise InputError("constraint.expression", text, "<= or >= (a strict bound is not enforceable on a real "
+                         "decision; for integers write e.g. exercise.sessions_per_week <= 4)")
+    if t is None or t[1] not in ("<=", ">=", "=="):
+        raise InputError("constraint.expression", text, "one comparison (<=, >=, ==) between two sides")
     op = take()[1]
     right = total()
     if peek() is not None:
@@ -379,11 +387,13 @@ class OptimisationSpec:
         labels = [o.label for o in self.objectives]
         if len(set(labels)) != len(labels):
             raise InputError("objective", labels, "objectives without repeats")
+        numeric = [d.name for d in self.decisions if d.kind != "category"]
         for c in self.constraints:
-            unknown = c.names - set(names)
+            unknown = c.names - set(numeric)
             if unknown:
                 raise InputError("constraint.expression", c.expression,
-                                 f"names of decisions ({', '.join(names)}); unknown: {', '.join(sorted(unknown))}")
+                                 f"names of integer or real decisions ({', '.join(numeric)}); not: "
+                                 + ", ".join(sorted(unknown)))
 
     def check_contract(self) -> None:
         """Check decisions and objectives against the scenario contract (skipped for stand-in evaluations)."""
@@ -402,6 +412,9 @@ class OptimisationSpec:
             if unit == "true/false" and o.statistic != "fraction":
                 raise InputError(f"objective[{o.output}].statistic", o.statistic,
                                  "fraction (the endpoint is true/false)")
+            if unit != "true/false" and o.statistic == "fraction" and o.threshold is None:
+                raise InputError(f"objective[{o.output}].threshold", None,
+                                 "a threshold for the fraction of a numeric endpoint (the fraction above it)")
         for d in self.decisions:  # every range endpoint must give a valid prescription
             for value in ([d.decode(d.bounds[0]), d.decode(d.bounds[1] - 1e-9)] if d.kind != "category"
                           else list(d.choices)):
@@ -414,7 +427,7 @@ class OptimisationSpec:
             "objectives": [vars(o) for o in self.objectives],
             "constraints": [c.expression for c in self.constraints], "method": self.method,
             "population_size": self.population_size, "generations": self.generations, "patients": self.patients,
-            "seed": self.seed,
+            "seed": self.seed, "model_sha256": model_hash(self.base_scenario.model),
         }, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -530,8 +543,10 @@ class OptimisationResult:
 
 
 class _Evaluator:
-    """Evaluates generations of candidates (all candidates x patients at once), with a cache of every candidate
-    already evaluated (of this run, or of the saved run being resumed)."""
+    """Evaluates generations of candidates (all candidates x patients at once), with a cache of every prescription
+    already evaluated (of this run, or of the saved run being resumed). Each prescription is stored once, under its
+    first candidate; a candidate with a failed patient is infeasible (its statistics would leave that patient out,
+    breaking the common random numbers)."""
 
     def __init__(self, spec: OptimisationSpec, patients: pd.DataFrame, executor: Executor, workers: int | None,
                  prescribe_fn: Prescribe | None, progress: bool, saved: pd.DataFrame | None,
@@ -539,40 +554,44 @@ class _Evaluator:
         self.spec, self.patients, self.executor, self.workers = spec, patients, executor, workers
         self.prescribe_fn, self.progress, self.save = prescribe_fn, progress, save
         self.outputs = sorted({o.output for o in spec.objectives})
-        self.rows: list[pd.DataFrame] = []  # per candidate: one row per patient
         self.candidates: list[dict[str, Any]] = []
+        self.first: dict[str, int] = {}  # prescription -> its first candidate in this run
         self.cache: dict[str, pd.DataFrame] = {}
         if saved is not None and len(saved):
+            saved = saved.drop_duplicates(["key", "patient"])
             for key, part in saved.groupby("key", sort=False):
-                self.cache[str(key)] = part[["patient", *self.outputs]].reset_index(drop=True)
+                self.cache[str(key)] = part.sort_values("patient")[["patient", *self.outputs]].reset_index(drop=True)
         self.generation = 0
-
-    @staticmethod
-    def key(decisions: Mapping[str, Any]) -> str:
-        return json.dumps(decisions, sort_keys=True)
 
     def __call__(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         spec = self.spec
-        decoded = [spec.decode(row) for row in x]
-        violations = np.array([[c.violation(d) for c in spec.constraints] for d in decoded]).reshape(
-            len(decoded), len(spec.constraints))
-        feasible = [bool(v) for v in np.atleast_1d((violations <= 0).all(axis=1))]
-        todo = [d for d, ok in zip(decoded, feasible) if ok and self.key(d) not in self.cache]
-        unique = list({self.key(d): d for d in todo}.values())
+        decoded = [_canonical(spec.decode(row)) for row in x]
+        violations = np.zeros((len(decoded), len(spec.constraints) + 1))  # the last: failed patients
+        for i, d in enumerate(decoded):
+            if d.get("exercise.sessions_per_week") != 0:  # sedentary care breaks no prescription constraint
+                violations[i, :-1] = [c.violation(d) for c in spec.constraints]
+        feasible = [bool(v) for v in np.atleast_1d((violations[:, :-1] <= 0).all(axis=1))]
+        todo = [d for d, ok in zip(decoded, feasible) if ok and _key(d) not in self.cache]
+        unique = list({_key(d): d for d in todo}.values())
         if unique:
             self._simulate(unique)
         f = np.full((len(decoded), len(spec.objectives)), INFEASIBLE)
         for i, (d, ok) in enumerate(zip(decoded, feasible)):
+            key = _key(d)
             record: dict[str, Any] = {"candidate": len(self.candidates), "generation": self.generation, **d,
-                                      "violation": float(np.clip(violations[i], 0, None).sum()), "key": self.key(d)}
+                                      "key": key}
             if ok:
-                table = self.cache[self.key(d)]
+                table = self.cache[key]
+                self.first.setdefault(key, record["candidate"])
+                failed = int(table[self.outputs].isna().any(axis=1).sum())
+                violations[i, -1] = failed
+                record["failed_patients"] = failed
                 for j, o in enumerate(spec.objectives):
                     value = o.value(table[o.output])
                     record[o.label] = value
-                    f[i, j] = -value if o.sense == "maximise" else value
-                record["failed_patients"] = int(table[self.outputs].isna().any(axis=1).sum())
-                self.rows.append(table.assign(candidate=record["candidate"], key=record["key"]))
+                    if not failed:
+                        f[i, j] = -value if o.sense == "maximise" else value
+            record["violation"] = float(np.clip(violations[i], 0, None).sum())
             self.candidates.append(record)
         self.generation += 1
         if self.save is not None:
@@ -606,10 +625,12 @@ class _Evaluator:
                                progress=self.progress, desc=f"{spec.name} generation {self.generation + 1}")
         n = len(records)
         for k, d in enumerate(decoded):
-            self.cache[self.key(d)] = self._table(results[k * n:(k + 1) * n])
+            self.cache[_key(d)] = self._table(results[k * n:(k + 1) * n])
 
     def evaluations(self) -> pd.DataFrame:
-        return pd.concat(self.rows, ignore_index=True) if self.rows else pd.DataFrame(
+        """One block of patients per prescription evaluated in this run, under its first candidate."""
+        parts = [self.cache[key].assign(candidate=c, key=key) for key, c in self.first.items()]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["patient", *self.outputs, "candidate", "key"])
 
 
@@ -618,18 +639,38 @@ def _call(job: tuple[Prescribe, dict[str, Any], dict[str, float]]) -> dict[str, 
     return {k: float(v) for k, v in fn(decisions, patient).items()}
 
 
+def _canonical(decisions: dict[str, Any]) -> dict[str, Any]:
+    """No sessions is sedentary care whatever the other decisions say: one prescription, not many."""
+    if decisions.get("exercise.sessions_per_week") == 0:
+        return {name: (0 if name == "exercise.sessions_per_week" else None) for name in decisions}
+    return decisions
+
+
+def _key(decisions: Mapping[str, Any]) -> str:
+    return json.dumps(decisions, sort_keys=True)
+
+
+class _SamePrescription(ElementwiseDuplicateElimination):  # type: ignore[misc]
+    """Two candidates are duplicates when they decode to the same prescription (pymoo's default compares the
+    real-valued coordinates, which differ between candidates that round to the same sessions and modality)."""
+
+    def __init__(self, spec: OptimisationSpec) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def is_equal(self, a: Any, b: Any) -> bool:
+        return _key(_canonical(self.spec.decode(a.X))) == _key(_canonical(self.spec.decode(b.X)))
+
+
 class _Problem(Problem):  # type: ignore[misc]
     def __init__(self, spec: OptimisationSpec, evaluator: _Evaluator) -> None:
         lows, highs = zip(*(d.bounds for d in spec.decisions))
-        super().__init__(n_var=len(spec.decisions), n_obj=len(spec.objectives), n_ieq_constr=len(spec.constraints),
-                         xl=np.array(lows), xu=np.array(highs))
+        super().__init__(n_var=len(spec.decisions), n_obj=len(spec.objectives),
+                         n_ieq_constr=len(spec.constraints) + 1, xl=np.array(lows), xu=np.array(highs))
         self.evaluator = evaluator
 
     def _evaluate(self, x: FloatArray, out: dict[str, Any], *args: Any, **kwargs: Any) -> None:
-        f, g = self.evaluator(x)
-        out["F"] = f
-        if self.n_ieq_constr:
-            out["G"] = g
+        out["F"], out["G"] = self.evaluator(x)
 
 
 def _prepare_outdir(spec: OptimisationSpec, outdir: Path, *, resume: bool) -> pd.DataFrame | None:
@@ -690,10 +731,14 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
         lambda df: write_atomic(Path(outdir) / "evaluations.parquet", lambda tmp: df.to_parquet(tmp, index=False)))
     with local_executor(workers) if executor is None else nullcontext(executor) as ex:
         evaluator = _Evaluator(spec, patients, ex, workers, prescribe_fn, progress, saved, save)
-        algorithm = NSGA2(pop_size=spec.population_size, eliminate_duplicates=True)
+        algorithm = NSGA2(pop_size=spec.population_size, eliminate_duplicates=_SamePrescription(spec))
         minimize(_Problem(spec, evaluator), algorithm, ("n_gen", spec.generations), seed=spec.seed, verbose=False)
+        candidates = pd.DataFrame(evaluator.candidates)
+        if not (candidates.violation <= 0).any():
+            raise CrosstalkError(f"{spec.name}: no feasible prescription was found in {len(candidates)} candidates "
+                                 "(constraints broken, or a patient's simulation failed: see candidates.csv); relax "
+                                 "the constraints or narrow the decision ranges")
         reference = evaluator.sedentary() if prescribe_fn is None else None
-    candidates = pd.DataFrame(evaluator.candidates)
     evaluations = evaluator.evaluations()
     front, sedentary = _front(spec, candidates, evaluator.cache, reference)
     provenance = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
@@ -720,22 +765,19 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
     sedentary care on the same patients with the fraction of patients each prescription beats it for."""
     labels = [o.label for o in spec.objectives]
     ok = candidates[candidates.violation <= 0].drop_duplicates("key")
-    ok = ok[np.isfinite(ok[labels].to_numpy(dtype=float)).all(axis=1)]
-    if not len(ok):
-        raise CrosstalkError(f"{spec.name}: no feasible candidate was evaluated; relax the constraints or widen "
-                             "the decision ranges")
     f = np.column_stack([ok[o.label].to_numpy(dtype=float) * (-1 if o.sense == "maximise" else 1)
                          for o in spec.objectives])
     first = NonDominatedSorting().do(f, only_non_dominated_front=True)
     front = ok.iloc[np.sort(first)].reset_index(drop=True)
-    rng = np.random.default_rng(spec.seed)
+    rng = np.random.default_rng([spec.seed, 2])  # its own stream: not the patients' Latin hypercube
     n = spec.patients
     draws = rng.integers(0, n, size=(spec.n_boot, n)) if spec.n_boot else None
 
-    def interval(o: Objective, y: FloatArray) -> tuple[float, float]:
+    def interval(o: Objective, y: FloatArray, ref: FloatArray | None = None) -> tuple[float, float]:
+        """95 % bootstrap interval of the statistic of y, or (with ref) of its paired difference from ref's."""
         if draws is None:
             return float("nan"), float("nan")
-        boot = np.array([o.value(y[rows]) for rows in draws])
+        boot = np.array([o.value(y[rows]) - (o.value(ref[rows]) if ref is not None else 0.0) for rows in draws])
         return float(np.nanquantile(boot, 0.025)), float(np.nanquantile(boot, 0.975))
 
     sedentary: dict[str, Any] = {}
@@ -748,11 +790,16 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
             sedentary[o.label] = o.value(ref)
             sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = interval(o, ref)
             sign = -1.0 if o.sense == "maximise" else 1.0
-            front[f"{o.label}_beats_sedentary"] = [
-                float(np.mean(sign * cache[key][o.output].to_numpy(dtype=float) < sign * ref)) for key in front.key]
+            ys = [cache[key][o.output].to_numpy(dtype=float) for key in front.key]
+            front[f"{o.label}_beats_sedentary"] = [float(np.mean(sign * y < sign * ref)) for y in ys]
+            paired = [interval(o, y, ref) for y in ys]
+            front[f"{o.label}_vs_sedentary"] = [o.value(y) - o.value(ref) for y in ys]
+            front[f"{o.label}_vs_sedentary_low"] = [b[0] for b in paired]
+            front[f"{o.label}_vs_sedentary_high"] = [b[1] for b in paired]
+    extra = ("_vs_sedentary", "_vs_sedentary_low", "_vs_sedentary_high", "_beats_sedentary")
     cols = ["candidate", *[d.name for d in spec.decisions],
             *[c for o in spec.objectives for c in (o.label, f"{o.label}_low", f"{o.label}_high")],
-            *[c for c in front.columns if c.endswith("_beats_sedentary")]]
+            *[f"{o.label}{e}" for o in spec.objectives for e in extra if f"{o.label}{e}" in front]]
     return front.sort_values(labels[0]).reset_index(drop=True)[cols], pd.DataFrame([sedentary] if sedentary else [])
 
 

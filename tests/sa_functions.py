@@ -67,8 +67,16 @@ def zdt1(decisions: dict, patient: dict) -> dict:
 
 def dose_response(decisions: dict, patient: dict) -> dict:
     """A toy prescription problem over patients: benefit rises with weekly minutes, with a per-patient slope;
-    burden is the weekly minutes; sessions and minutes are decisions, modality a category."""
-    weekly = decisions["exercise.sessions_per_week"] * decisions["exercise.minutes"]
+    burden is the weekly minutes; sessions and minutes are decisions, modality a category (sedentary care: 0
+    sessions, the other decisions None)."""
+    weekly = decisions["exercise.sessions_per_week"] * (decisions["exercise.minutes"] or 0.0)
     slope = 1.0 + 0.1 * (patient["patient"] % 5)
-    factor = {"aerobic": 1.0, "resistance": 0.8, "hiit": 1.2}[decisions.get("exercise.modality", "aerobic")]
+    factor = {"aerobic": 1.0, "resistance": 0.8, "hiit": 1.2}[decisions.get("exercise.modality") or "aerobic"]
     return {"lvef_drop_points": 10.0 / (1.0 + factor * slope * weekly / 150.0), "exercise_minutes_total": weekly}
+
+
+def dose_response_failing(decisions: dict, patient: dict) -> dict:
+    """dose_response, but patient 0's simulation fails (as a solver would) at 6 or more sessions a week."""
+    if decisions["exercise.sessions_per_week"] >= 6 and patient["patient"] == 0:
+        raise RuntimeError("CVODE Error: CV_CONV_FAILURE (simulated)")
+    return dose_response(decisions, patient)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crosstalk.errors import InputError
+from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.optimise import (
     Constraint,
     Decision,
@@ -59,9 +59,12 @@ def test_constraints_are_respected_and_common_patients_make_the_front_reproducib
     one = run_optimisation(spec, tmp_path / "one", workers=1, prescribe_fn=saf.dose_response, progress=False)
     two = run_optimisation(spec, tmp_path / "two", workers=2, prescribe_fn=saf.dose_response, progress=False)
     pd.testing.assert_frame_equal(one.front, two.front)
-    weekly = one.front["exercise.sessions_per_week"] * one.front["exercise.minutes"]
-    assert (weekly <= 300 + 1e-9).all() and (one.front["exercise.sessions_per_week"] % 1 == 0).all()
-    assert set(one.front["exercise.modality"]) <= {"aerobic", "resistance", "hiit"}
+    exercising = one.front[one.front["exercise.sessions_per_week"] > 0]
+    assert (exercising["exercise.sessions_per_week"] * exercising["exercise.minutes"] <= 300 + 1e-9).all()
+    assert set(exercising["exercise.modality"]) <= {"aerobic", "resistance", "hiit"}
+    # sedentary care is one prescription, whatever the other decisions of a 0-session candidate were
+    assert (one.candidates["exercise.sessions_per_week"] == 0).sum() == 0 or \
+        one.candidates.loc[one.candidates["exercise.sessions_per_week"] == 0, "key"].nunique() == 1
     # the front is exactly the non-dominated set of every feasible prescription evaluated
     ok = one.candidates[one.candidates.violation <= 0].drop_duplicates("key")
     f = ok[["mean_lvef_drop_points", "mean_exercise_minutes_total"]].to_numpy()
@@ -74,9 +77,22 @@ def test_constraints_are_respected_and_common_patients_make_the_front_reproducib
     assert (tmp_path / "one" / "front.csv").exists() and (tmp_path / "one" / "evaluations.parquet").exists()
 
 
+def resume_spec() -> OptimisationSpec:
+    """Few distinct prescriptions (so they repeat across generations), a quantile objective and intervals: what
+    makes a resumed run differ if a prescription's patients were stored twice."""
+    return OptimisationSpec(
+        "repeats", TOY,
+        (Decision("exercise.sessions_per_week", 0, 3, "integer"), Decision("exercise.minutes", 10, 12, "integer"),
+         Decision("exercise.modality", kind="category", choices=("aerobic", "resistance", "hiit"))),
+        (Objective("lvef_drop_points", "p90"), Objective("exercise_minutes_total")),
+        population_size=8, generations=6, patients=5, seed=2, n_boot=100)
+
+
 def test_resume_after_an_interruption_gives_the_same_front(tmp_path, monkeypatch):
-    spec = zdt1_spec(population_size=12, generations=6)
-    full = run_optimisation(spec, tmp_path / "full", workers=1, prescribe_fn=saf.zdt1, progress=False)
+    spec = resume_spec()
+    full = run_optimisation(spec, tmp_path / "full", workers=1, prescribe_fn=saf.dose_response, progress=False)
+    assert full.candidates.key.duplicated().any()  # prescriptions do repeat
+    assert len(full.evaluations) == full.evaluations.key.nunique() * spec.patients  # each stored once
     from crosstalk import optimise
 
     calls = {"n": 0}
@@ -90,18 +106,51 @@ def test_resume_after_an_interruption_gives_the_same_front(tmp_path, monkeypatch
 
     monkeypatch.setattr(optimise._Evaluator, "__call__", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.zdt1, progress=False)
+        run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.dose_response, progress=False)
     monkeypatch.setattr(optimise._Evaluator, "__call__", original)
     saved = pd.read_parquet(tmp_path / "part" / "evaluations.parquet")
     assert 0 < saved.key.nunique() < full.candidates.key.nunique()
     with pytest.raises(InputError, match="resume"):
-        run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.zdt1, progress=False)
-    resumed = run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.zdt1, progress=False,
+        run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.dose_response, progress=False)
+    resumed = run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.dose_response, progress=False,
                                resume=True)
     pd.testing.assert_frame_equal(full.front, resumed.front)
+    pd.testing.assert_frame_equal(full.candidates, resumed.candidates)
+    again = run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.dose_response, progress=False,
+                             resume=True)  # resuming a finished run changes nothing
+    pd.testing.assert_frame_equal(full.front, again.front)
     with pytest.raises(InputError, match="another spec"):
-        run_optimisation(replace(spec, seed=4), tmp_path / "part", workers=1, prescribe_fn=saf.zdt1,
+        run_optimisation(replace(spec, seed=4), tmp_path / "part", workers=1, prescribe_fn=saf.dose_response,
                          progress=False, resume=True)
+
+
+def test_maximise_fraction_and_threshold_objectives():
+    """Fewer patients with a drop above 5 points and *more* minutes both favour the most exercise: the front is the
+    prescription(s) with the largest weekly minutes, and none of its patients crosses the threshold."""
+    spec = OptimisationSpec(
+        "max", TOY, (Decision("exercise.sessions_per_week", 1, 7, "integer"), Decision("exercise.minutes", 10, 90)),
+        (Objective("lvef_drop_points", "fraction", threshold=5.0), Objective("exercise_minutes_total",
+                                                                           sense="maximise")),
+        population_size=12, generations=10, patients=5, seed=1, n_boot=0)
+    res = run_optimisation(spec, workers=1, prescribe_fn=saf.dose_response, progress=False)
+    ok = res.candidates[res.candidates.violation <= 0]
+    assert res.front["mean_exercise_minutes_total"].max() == ok["mean_exercise_minutes_total"].max()
+    assert res.front["fraction_lvef_drop_points_above_5"].min() == ok["fraction_lvef_drop_points_above_5"].min()
+    assert len(res.front) == 1 and res.front["fraction_lvef_drop_points_above_5"].iloc[0] == 0.0
+
+
+def test_a_prescription_with_a_failed_patient_is_infeasible_and_all_infeasible_stops_clearly():
+    spec = OptimisationSpec(
+        "fails", TOY, (Decision("exercise.sessions_per_week", 1, 7, "integer"), Decision("exercise.minutes", 10, 90)),
+        (Objective("lvef_drop_points"), Objective("exercise_minutes_total")),
+        population_size=12, generations=5, patients=6, seed=1, n_boot=0)
+    res = run_optimisation(spec, workers=1, prescribe_fn=saf.dose_response_failing, progress=False)
+    failing = res.candidates[res.candidates["exercise.sessions_per_week"] >= 6]
+    assert len(failing) and (failing.failed_patients > 0).all() and (failing.violation > 0).all()
+    assert (res.front["exercise.sessions_per_week"] < 6).all()
+    impossible = replace(spec, constraints=(Constraint("exercise.minutes >= 100"),))
+    with pytest.raises(CrosstalkError, match="no feasible prescription"):
+        run_optimisation(impossible, workers=1, prescribe_fn=saf.dose_response, progress=False)
 
 
 @pytest.mark.parametrize(("expression", "values", "violation"), [
@@ -115,7 +164,7 @@ def test_constraint_grammar_evaluates_without_code(expression, values, violation
 
 
 @pytest.mark.parametrize("expression", ["__import__('os').system('true') <= 1", "a <= 1 <= 2", "a + <= 2",
-                                        "(a <= 2", "a", "a ** 2 <= 1"])
+                                        "(a <= 2", "a", "a ** 2 <= 1", "a < 2"])
 def test_constraint_expressions_that_are_not_the_grammar_are_refused(expression):
     with pytest.raises(InputError) as info:
         Constraint(expression)
@@ -178,14 +227,17 @@ def test_a_small_optimisation_on_the_model(tmp_path):
                                  f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"'), encoding="utf-8")
     spec = load_optimisation(path)
     res = run_optimisation(spec, tmp_path / "out", workers=2, progress=False)
-    assert res.provenance["simulations"] == res.candidates[res.candidates.violation <= 0].key.nunique() * 4
-    # sedentary care on the same patients: a prescription with no sessions equals it exactly
-    sedentary = res.sedentary.iloc[0]
-    none = res.candidates[res.candidates["exercise.sessions_per_week"] == 0]
-    if len(none):
-        assert math.isclose(none["mean_lvef_drop_points"].iloc[0], sedentary["mean_lvef_drop_points"])
+    # sedentary care on the same patients: patient 0's own simulation without exercise
+    from crosstalk.scenario import apply_values
+    from crosstalk.simulate import simulate
+
+    patient = {k: v for k, v in res.patients.iloc[0].items() if k != "patient"}
+    alone = simulate(apply_values(replace(spec.base_scenario, exercise=()), patient)).endpoints
+    assert math.isclose(res.sedentary_outputs.lvef_drop_points.iloc[0], alone["lvef_drop_points"], rel_tol=1e-6)
     beats = res.front["mean_lvef_drop_points_beats_sedentary"]
     assert beats.between(0, 1).all() and (tmp_path / "out" / "sedentary.csv").exists()
+    paired = res.front.filter(like="mean_lvef_drop_points_vs_sedentary")
+    assert (paired.iloc[:, 1] <= paired.iloc[:, 0] + 1e-12).all() and (paired.iloc[:, 1] <= paired.iloc[:, 2]).all()
     assert res.front["exercise.sessions_per_week"].between(0, 7).all()
     assert np.isfinite(res.front["mean_lvef_drop_points"]).all()
 

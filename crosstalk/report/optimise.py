@@ -100,11 +100,19 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
         "<h2>Chosen prescriptions</h2>",
         table_html(["why", "prescription",
                     *[f"{x} [95 % interval]" for x in labels],
+                    *[f"{x} minus sedentary [paired 95 %]" for x in labels if f"{x}_vs_sedentary" in chosen],
                     *[f"patients better than sedentary: {x}" for x in labels if f"{x}_beats_sedentary" in chosen]],
                    [(r["why"], r["prescription"],
                      *[f"{r[x]:.4g} [{r[x + '_low']:.4g}, {r[x + '_high']:.4g}]" for x in labels],
+                     *[f"{r[x + '_vs_sedentary']:+.4g} [{r[x + '_vs_sedentary_low']:+.4g}, "
+                       f"{r[x + '_vs_sedentary_high']:+.4g}]" for x in labels if f"{x}_vs_sedentary" in chosen],
                      *[f"{r[x + '_beats_sedentary']:.0%}" for x in labels if f"{x}_beats_sedentary" in chosen])
                     for r in chosen.to_dict("records")]),
+        "<p class='small'>The paired interval (each bootstrap resample of patients gives both the prescription's "
+        "statistic and sedentary care's, on the same patients) is the one to read for a difference; the two "
+        "separate intervals overlap even when every patient benefits. The front is chosen and its intervals "
+        "computed on the same virtual patients, so they are somewhat optimistic (the winner's curse): re-run "
+        "with another seed to check a prescription.</p>",
     ]
     if len(result.sedentary):
         sed = result.sedentary.iloc[0]
