@@ -19,6 +19,7 @@ from crosstalk.simulate import Simulator, simulate
 if TYPE_CHECKING:
     from crosstalk.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
     from crosstalk.compare import Comparison, run_comparison
+    from crosstalk.optimise import OptimisationResult, OptimisationSpec, load_optimisation, run_optimisation
     from crosstalk.sensitivity import (
         AnalysisSpec,
         SensitivityResult,
@@ -35,6 +36,8 @@ _STUDIES: dict[str, str] = {
     **dict.fromkeys(("CohortResult", "run_cohort", "run_patients", "sample_cohort", "summarise_cohort"),
                     "crosstalk.cohort"),
     **dict.fromkeys(("Comparison", "run_comparison"), "crosstalk.compare"),
+    **dict.fromkeys(("OptimisationResult", "OptimisationSpec", "load_optimisation", "run_optimisation"),
+                    "crosstalk.optimise"),
     **dict.fromkeys(("AnalysisSpec", "SensitivityResult", "analyse_samples", "load_analysis", "run_samples",
                      "run_sensitivity", "sample_analysis"), "crosstalk.sensitivity"),
 }
@@ -58,6 +61,8 @@ __all__ = [
     "DoseSchedule",
     "ExerciseRegime",
     "InputError",
+    "OptimisationResult",
+    "OptimisationSpec",
     "Patient",
     "Result",
     "Scenario",
@@ -66,9 +71,11 @@ __all__ = [
     "Simulator",
     "analyse_samples",
     "load_analysis",
+    "load_optimisation",
     "load_scenario",
     "run_cohort",
     "run_comparison",
+    "run_optimisation",
     "run_patients",
     "run_samples",
     "run_sensitivity",
@@ -77,4 +84,4 @@ __all__ = [
     "simulate",
     "summarise_cohort",
 ]
-__version__ = "0.4.0"
+__version__ = "0.5.0"
