@@ -57,12 +57,13 @@ from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
 from crosstalk.inputs import check_number
 from crosstalk.observables import ENDPOINTS
 from crosstalk.parameters import model_hash
+from crosstalk.ranges import ParameterRange, parse_ranges
 from crosstalk.result import versions
-from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, find_scenario
+from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, check_range_names, find_scenario
 
 __all__ = ["Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
-           "benefit_drivers", "chosen_prescriptions", "describe", "load_optimisation", "prescribe", "run_optimisation",
-           "write_optimisation"]
+           "benefit_drivers", "chosen_prescriptions", "describe", "front_uncertainty", "load_optimisation",
+           "prescribe", "run_optimisation", "write_optimisation"]
 
 KINDS = ("integer", "real", "category")
 STATISTICS = ("mean", "median", "p90", "fraction")
@@ -351,6 +352,13 @@ class OptimisationSpec:
     n_boot : int
         Bootstrap resamples of the patients for the front's intervals (0-10000).
     question : str
+    uncertain : tuple of ParameterRange
+        Model parameters (or patient fields) whose uncertainty could reorder the front (``[[uncertain]]``
+        tables, as an analysis spec's ``[[parameter]]``): the chosen prescriptions and sedentary care are re-run on
+        the base scenario's patient for ``uncertain_n`` Latin-hypercube draws of them (see
+        :func:`front_uncertainty`). Empty: no such study.
+    uncertain_n : int
+        Draws of the uncertain parameters (2-10000).
     """
 
     name: str
@@ -365,11 +373,16 @@ class OptimisationSpec:
     seed: int = 7
     n_boot: int = 1000
     question: str = ""
+    uncertain: tuple[ParameterRange, ...] = ()
+    uncertain_n: int = 32
     source_text: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError("name", self.name, "a non-empty string")
+        if isinstance(self.uncertain_n, bool) or not isinstance(self.uncertain_n, int) or \
+                not 2 <= self.uncertain_n <= 10000:
+            raise InputError("uncertain_n", self.uncertain_n, "an integer in [2, 10000]")
         if self.method not in METHODS:
             raise InputError("method", self.method, "one of " + ", ".join(METHODS))
         for key, low, high in (("population_size", 4, 1000), ("generations", 1, 1000), ("patients", 1, 10000),
@@ -397,6 +410,11 @@ class OptimisationSpec:
 
     def check_contract(self) -> None:
         """Check decisions and objectives against the scenario contract (skipped for stand-in evaluations)."""
+        check_range_names(self.uncertain, self.base_scenario, where="uncertain")
+        for r in self.uncertain:
+            if r.name.startswith("exercise"):
+                raise InputError(f"uncertain[{r.name}].name", r.name,
+                                 "a model parameter id or patient.<field> (exercise fields are decisions)")
         for d in self.decisions:
             head, _, tail = d.name.partition(".")
             if head != "exercise" or tail not in _REGIME_FIELDS:
@@ -463,7 +481,7 @@ def load_optimisation(path: str | Path) -> OptimisationSpec:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise InputError("file", str(path), f"valid TOML ({err})") from None
     allowed = {"name", "base_scenario", "method", "population_size", "generations", "patients", "seed", "n_boot",
-               "question", "decision", "objective", "constraint"}
+               "question", "decision", "objective", "constraint", "uncertain", "uncertain_n"}
     for key in data:
         if key not in allowed:
             raise InputError(key, data[key], "a known key: " + ", ".join(sorted(allowed)), source=str(path))
@@ -481,7 +499,9 @@ def load_optimisation(path: str | Path) -> OptimisationSpec:
             objectives=objectives, constraints=constraints, method=data.get("method", "nsga2"),
             population_size=data.get("population_size", 32), generations=data.get("generations", 20),
             patients=data.get("patients", 64), seed=data.get("seed", 7), n_boot=data.get("n_boot", 1000),
-            question=data.get("question", ""), source_text=text)
+            question=data.get("question", ""), uncertain=parse_ranges(data.get("uncertain", []), where="uncertain",
+                                                                      source=str(path)),
+            uncertain_n=data.get("uncertain_n", 32), source_text=text)
         spec.check_contract()
     except InputError as err:
         raise InputError(err.field, err.value, err.allowed, source=str(path)) from None
@@ -530,6 +550,13 @@ class OptimisationResult:
         The virtual patients' values (``patient`` and one column per population parameter).
     sedentary_outputs : DataFrame
         Each patient's outputs with sedentary care (``patient`` and the objectives' outputs).
+    uncertainty : DataFrame
+        With ``[[uncertain]]`` ranges (:func:`front_uncertainty`): ``why, prescription, objective, parameter,
+        spearman_rho, p_value`` of each parameter against the prescription's benefit over sedentary care.
+    uncertainty_summary : DataFrame
+        ``why, prescription, objective, nominal_benefit, median_benefit, benefit_p05, benefit_p95,
+        fraction_benefit, order_kept`` (``order_kept``: fraction of draws ranking the chosen prescriptions as the
+        nominal model does, per objective).
     """
 
     spec: OptimisationSpec
@@ -540,6 +567,8 @@ class OptimisationResult:
     sedentary: pd.DataFrame = field(default_factory=pd.DataFrame)
     patients: pd.DataFrame = field(default_factory=pd.DataFrame)
     sedentary_outputs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertainty_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Evaluator:
@@ -753,6 +782,11 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
                                 patients.reset_index(drop=True).rename_axis("patient").reset_index()
                                 if "patient" not in patients else patients,
                                 reference if reference is not None else pd.DataFrame())
+    if spec.uncertain and prescribe_fn is None:
+        with local_executor(workers) if executor is None else nullcontext(executor) as ex:
+            per_parameter, summary = front_uncertainty(result, executor=ex, workers=workers, progress=progress)
+        result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
+        result.provenance["uncertainty_simulations"] = spec.uncertain_n * (len(chosen_prescriptions(result)) + 1)
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
@@ -861,6 +895,63 @@ def benefit_drivers(result: OptimisationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def front_uncertainty(result: OptimisationResult, *, executor: Executor | None = None, workers: int | None = None,
+                      progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Which uncertain model parameters could reorder the front: the chosen prescriptions and sedentary care,
+    re-run on the base scenario's patient for ``spec.uncertain_n`` seeded Latin-hypercube draws of the spec's
+    ``[[uncertain]]`` ranges (the same draws for every prescription).
+
+    Returns
+    -------
+    per_parameter, summary : DataFrame
+        See :attr:`OptimisationResult.uncertainty` and :attr:`OptimisationResult.uncertainty_summary`.
+    """
+    import pydoe
+    from scipy.stats import spearmanr
+
+    spec = result.spec
+    chosen = chosen_prescriptions(result)
+    unit = pydoe.lhs(len(spec.uncertain), samples=spec.uncertain_n, seed=spec.seed)
+    draws = pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(spec.uncertain)})
+    arms = [replace(spec.base_scenario, exercise=())] + [
+        prescribe(spec.base_scenario, {d.name: row[d.name] for d in spec.decisions})
+        for row in chosen.to_dict("records")]
+    nominal = [endpoints_of(arm) for arm in arms]
+    jobs = [apply_values(arm, values) for arm in arms for values in draws.to_dict("records")]
+    runs = run_many(jobs, endpoints_of, executor=executor, workers=workers, progress=progress,
+                    desc=f"{spec.name} uncertain parameters")
+    n = spec.uncertain_n
+
+    def column(arm: int, output: str) -> FloatArray:
+        return np.array([float("nan") if isinstance(r, RunFailure) else float(r[output])
+                         for r in runs[arm * n:(arm + 1) * n]])
+
+    per_parameter, summary = [], []
+    for o in spec.objectives:
+        sign = -1.0 if o.sense == "maximise" else 1.0
+        values = np.column_stack([column(k, o.output) for k in range(1, len(arms))])  # draws x prescriptions
+        nominal_order = np.argsort([sign * float(nominal[k][o.output]) for k in range(1, len(arms))], kind="stable")
+        kept = float(np.mean([np.array_equal(np.argsort(sign * row, kind="stable"), nominal_order)
+                              for row in values if np.all(np.isfinite(row))])) if len(arms) > 2 else float("nan")
+        sedentary = column(0, o.output)
+        for k, row in enumerate(chosen.to_dict("records")):
+            benefit = sign * (sedentary - values[:, k])
+            nominal_benefit = sign * (float(nominal[0][o.output]) - float(nominal[k + 1][o.output]))
+            finite = np.isfinite(benefit)
+            summary.append({"why": row["why"], "prescription": row["prescription"], "objective": o.label,
+                            "nominal_benefit": nominal_benefit, "median_benefit": float(np.median(benefit[finite])),
+                            "benefit_p05": float(np.quantile(benefit[finite], 0.05)),
+                            "benefit_p95": float(np.quantile(benefit[finite], 0.95)),
+                            "fraction_benefit": float(np.mean(benefit[finite] > 0)), "order_kept": kept})
+            if np.ptp(benefit[finite]) == 0:
+                continue
+            for r in spec.uncertain:
+                rho, p_value = spearmanr(draws[r.name].to_numpy(dtype=float), benefit, nan_policy="omit")
+                per_parameter.append({"why": row["why"], "prescription": row["prescription"], "objective": o.label,
+                                      "parameter": r.name, "spearman_rho": float(rho), "p_value": float(p_value)})
+    return pd.DataFrame(per_parameter), pd.DataFrame(summary)
+
+
 def describe(spec: OptimisationSpec, decisions: Mapping[str, Any]) -> str:
     """A candidate's prescription in words, e.g. "aerobic, 3 x 40 min/week at 65 % VO2max, days 0-84"."""
     scenario = prescribe(spec.base_scenario, {d.name: decisions[d.name] for d in spec.decisions})
@@ -876,6 +967,9 @@ def write_optimisation(result: OptimisationResult, outdir: str | Path) -> Path:
         write_csv_atomic(outdir / "sedentary.csv", result.sedentary, index=False)
         write_csv_atomic(outdir / "patients.csv", result.patients, index=False)
         write_csv_atomic(outdir / "benefit_drivers.csv", benefit_drivers(result), index=False)
+    if len(result.uncertainty_summary):
+        write_csv_atomic(outdir / "uncertainty.csv", result.uncertainty, index=False)
+        write_csv_atomic(outdir / "uncertainty_summary.csv", result.uncertainty_summary, index=False)
     write_csv_atomic(outdir / "candidates.csv", result.candidates, index=False)
     write_atomic(outdir / "evaluations.parquet", lambda tmp: result.evaluations.to_parquet(tmp, index=False))
     write_json_atomic(outdir / "provenance.json", result.provenance)

@@ -16,10 +16,12 @@ from crosstalk.optimise import (
     Decision,
     Objective,
     OptimisationSpec,
+    chosen_prescriptions,
     load_optimisation,
     prescribe,
     run_optimisation,
 )
+from crosstalk.ranges import ParameterRange
 from crosstalk.scenario import ExerciseRegime, Scenario
 
 import sa_functions as saf
@@ -225,8 +227,14 @@ def test_a_small_optimisation_on_the_model(tmp_path):
     path = tmp_path / "spec.toml"
     path.write_text(SPEC.replace('base_scenario = "scenarios/aerobic_during_ac.toml"',
                                  f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"'), encoding="utf-8")
-    spec = load_optimisation(path)
+    spec = replace(load_optimisation(path), uncertain=(ParameterRange("nk_homing_gain", 20.0, 150.0),
+                                                          ParameterRange("k_cardiomyocyte_loss", 4e-4, 1.8e-3)),
+                   uncertain_n=4)
     res = run_optimisation(spec, tmp_path / "out", workers=2, progress=False)
+    # the uncertainty study: one summary row per chosen prescription (one objective) over the 4 draws
+    summary = res.uncertainty_summary
+    assert len(summary) == len(chosen_prescriptions(res)) and summary.fraction_benefit.between(0, 1).all()
+    assert (tmp_path / "out" / "uncertainty_summary.csv").exists()
     # sedentary care on the same patients: patient 0's own simulation without exercise
     from crosstalk.scenario import apply_values
     from crosstalk.simulate import simulate

@@ -135,6 +135,26 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
                   table_html(["prescription", "objective", "parameter", "rho", "p", "mean benefit"],
                              [(r.why, r.objective, r.parameter, r.spearman_rho, r.p_value, r.mean_benefit)
                               for r in top.itertuples()]) if len(top) else "<p>no |rho| >= 0.3</p>"]
+    if len(result.uncertainty_summary):
+        summ = result.uncertainty_summary
+        parts += ["<h2>Could uncertain model parameters reorder the front?</h2>",
+                  f"<p>The chosen prescriptions and sedentary care re-run on the base scenario's patient for "
+                  f"{spec.uncertain_n} Latin-hypercube draws of {', '.join(r.name for r in spec.uncertain)} "
+                  "(ranges in the spec). Benefit: sedentary care's outcome minus the prescription's (positive is "
+                  "better). 'Order kept': fraction of draws that rank the chosen prescriptions as the nominal model "
+                  "does.</p>",
+                  table_html(["why", "objective", "nominal benefit", "median [5 %, 95 %] over draws",
+                              "draws with benefit", "order kept"],
+                             [(r.why, r.objective, r.nominal_benefit,
+                               f"{r.median_benefit:.4g} [{r.benefit_p05:.4g}, {r.benefit_p95:.4g}]",
+                               f"{r.fraction_benefit:.0%}", f"{r.order_kept:.0%}" if r.order_kept == r.order_kept
+                               else "n/a") for r in summ.itertuples()])]
+        if len(result.uncertainty):
+            top = result.uncertainty.assign(size=result.uncertainty.spearman_rho.abs()).sort_values(
+                "size", ascending=False).head(12)
+            parts.append(table_html(["why", "objective", "parameter", "Spearman rho with the benefit", "p"],
+                                    [(r.why, r.objective, r.parameter, r.spearman_rho, r.p_value)
+                                     for r in top.itertuples()]))
     front = result.front
     parts += ["<h2>Every prescription on the front</h2>",
               table_html(["prescription", *labels],
