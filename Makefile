@@ -40,4 +40,5 @@ clean:
 bench: $(STAMP)
 	$(PY) benchmarks/bench_schedule.py
 	$(PY) benchmarks/bench_throughput.py
+	$(PY) benchmarks/bench_fast_ceiling.py
 	$(PY) benchmarks/bench_pce.py

@@ -1,0 +1,94 @@
+"""How fast could a timescale-separated ("fast") mode be? The bound, measured in one run (issue 17, item 2).
+
+Run from the repository root (``make bench`` runs it, ~1 min)::
+
+    python benchmarks/bench_fast_ceiling.py
+
+A fast mode would integrate the composed model with the bouts' fast exercise transients removed and hand each
+bout's effect to the slow states as impulses computed by a bout kernel. Whatever the kernel, such a run costs at
+least (a) the course without exercise, (b) plus one impulse breakpoint per bout, (c) plus one kernel evaluation
+per bout. This script measures, on the ``aerobic_during_ac`` course (180 days, 36 bouts, AC 4 cycles, 24 h
+grid, rtol 1e-6): the resolved run; (a); (b) with a harmless impulse (one NK cell into the tumour 30 min after
+each bout); and (c) a raw roadrunner kernel on the exercise module alone (reset, one 45-min bout at 65 % VO2max
+and the 11.25 h after it). The ceiling of the per-core speed-up is resolved / (a); a kernel run per bout gives
+resolved / ((b) + 36 (c)). Ratios are taken within this run (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def timed(fn, n: int) -> float:
+    """Mean seconds per call after one warm-up call."""
+    fn()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def main() -> int:
+    import roadrunner
+
+    from crosstalk.parameters import model_path
+    from crosstalk.scenario import load_scenario
+    from crosstalk.schedule import Breakpoint
+    from crosstalk.timeline import exercise_sessions
+
+    simulate_module = importlib.import_module("crosstalk.simulate")
+    scenario = replace(load_scenario(REPO / "scenarios" / "aerobic_during_ac.toml"), output_step_hours=24.0)
+    sessions = exercise_sessions(scenario)
+    sim = simulate_module.Simulator("crosstalk", rtol=1e-6)
+    sedentary = replace(scenario, exercise=())
+    resolved = timed(lambda: sim.run(scenario), 10)
+    no_exercise = timed(lambda: sim.run(sedentary), 10)
+    original = simulate_module.breakpoints
+
+    def with_impulses(sc):
+        extra = [Breakpoint(s.end_h + 0.5, (), (("nk_tumour", 1.0),)) for s in sessions]
+        return sorted(original(sc) + extra, key=lambda b: b.time_h)
+
+    simulate_module.breakpoints = with_impulses
+    try:
+        impulses = timed(lambda: sim.run(sedentary), 10)
+    finally:
+        simulate_module.breakpoints = original
+    rr = roadrunner.RoadRunner(model_path("exercise").read_text(encoding="utf-8"))
+    rr.integrator.relative_tolerance = 1e-6
+    ids = list(rr.model.getFloatingSpeciesIds())
+    on, intensity = ids.index("exercise_on"), ids.index("exercise_intensity")
+
+    def kernel() -> None:
+        rr.reset()
+        rr.model.setFloatingSpeciesAmounts([on, intensity], [1.0, 0.65])
+        rr.oneStep(0.0, 0.75, True)
+        rr.model.setFloatingSpeciesAmounts([on, intensity], [0.0, 0.0])
+        rr.oneStep(0.75, 11.25, True)
+
+    per_bout = timed(kernel, 200)
+    n = len(sessions)
+    fig = {"date": time.strftime("%Y-%m-%d"), "bouts": n, "resolved_ms": 1e3 * resolved,
+           "no_exercise_ms": 1e3 * no_exercise, "no_exercise_with_impulses_ms": 1e3 * impulses,
+           "kernel_per_bout_ms": 1e3 * per_bout, "ceiling_speedup": resolved / no_exercise,
+           "kernel_per_bout_speedup": resolved / (impulses + n * per_bout)}
+    print(f"resolved {fig['resolved_ms']:.1f} ms; without exercise {fig['no_exercise_ms']:.1f} ms; with {n} impulse "
+          f"breakpoints {fig['no_exercise_with_impulses_ms']:.1f} ms; exercise-module kernel "
+          f"{fig['kernel_per_bout_ms']:.2f} ms per bout")
+    print(f"ceiling (free kernel, no impulses): {fig['ceiling_speedup']:.1f}x per core; one kernel per bout: "
+          f"{fig['kernel_per_bout_speedup']:.1f}x")
+    out = REPO / "benchmarks" / "results_fast_ceiling.json"
+    out.write_text(json.dumps(fig, indent=2), encoding="utf-8")
+    print(f"figures -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
