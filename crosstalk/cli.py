@@ -9,6 +9,8 @@ import argparse
 import logging
 import sys
 import time
+from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
 
@@ -150,25 +152,12 @@ def _fresh_dir(path: str, force: bool) -> Path:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    import shutil
-    from concurrent.futures import Executor
-    from contextlib import AbstractContextManager, nullcontext
-
-    from crosstalk.executors import dask_executor
     from crosstalk.report.sensitivity import write_sensitivity_report
-    from crosstalk.sensitivity import load_analysis, run_sensitivity
+    from crosstalk.sensitivity import MANIFEST, load_analysis, run_sensitivity
     from crosstalk.simulate import simulate
 
     spec = load_analysis(args.spec)
-    out = Path(args.out)
-    if out.exists() and args.force and not args.resume:
-        shutil.rmtree(out)
-    if (out / "manifest.json").exists() and not args.resume:
-        raise InputError("--out", str(out), "a new directory, or --resume to continue this run, or --force")
-    # one executor for the whole study: a Dask cluster's, or (None) the local pool run_sensitivity makes
-    cluster: AbstractContextManager[Executor | None] = nullcontext()
-    if args.scheduler or args.dask_local:
-        cluster = dask_executor(args.scheduler, n_workers=args.dask_local)
+    out, cluster = _study_run(args, MANIFEST)
     try:
         with cluster as executor:
             result = run_sensitivity(spec, out, executor=executor, workers=args.workers, resume=args.resume,
@@ -286,26 +275,34 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _cmd_optimise(args: argparse.Namespace) -> int:
+def _study_run(args: argparse.Namespace, manifest: str) -> tuple[Path, AbstractContextManager[Executor | None]]:
+    """A resumable study's output directory (cleared with --force; one holding a run needs --resume) and its
+    executor: a Dask cluster's, or None for the local pool the study makes (one for the whole study)."""
     import shutil
-    from concurrent.futures import Executor
-    from contextlib import AbstractContextManager, nullcontext
-    from dataclasses import replace
+    from contextlib import nullcontext
 
     from crosstalk.executors import dask_executor
+
+    out = Path(args.out)
+    if out.exists() and args.force and not args.resume:
+        shutil.rmtree(out)
+    if (out / manifest).exists() and not args.resume:
+        raise InputError("--out", str(out), "a new directory, or --resume to continue this run, or --force")
+    cluster: AbstractContextManager[Executor | None] = nullcontext()
+    if args.scheduler or args.dask_local:
+        cluster = dask_executor(args.scheduler, n_workers=args.dask_local)
+    return out, cluster
+
+
+def _cmd_optimise(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from crosstalk.optimise import MANIFEST, chosen_prescriptions, load_optimisation, prescribe, run_optimisation
     from crosstalk.report.optimise import write_optimisation_report
     from crosstalk.simulate import simulate
 
     spec = load_optimisation(args.spec)
-    out = Path(args.out)
-    if out.exists() and args.force and not args.resume:
-        shutil.rmtree(out)
-    if (out / MANIFEST).exists() and not args.resume:
-        raise InputError("--out", str(out), "a new directory, or --resume to continue this run, or --force")
-    cluster: AbstractContextManager[Executor | None] = nullcontext()
-    if args.scheduler or args.dask_local:
-        cluster = dask_executor(args.scheduler, n_workers=args.dask_local)
+    out, cluster = _study_run(args, MANIFEST)
     try:
         with cluster as executor:
             result = run_optimisation(spec, out, executor=executor, workers=args.workers, resume=args.resume,

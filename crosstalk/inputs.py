@@ -4,12 +4,14 @@ allowed (:class:`crosstalk.errors.InputError`)."""
 from __future__ import annotations
 
 import math
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from crosstalk.errors import InputError
 
-__all__ = ["FrozenMapping", "check_choice", "check_keys", "check_number", "check_text"]
+__all__ = ["FrozenMapping", "check_choice", "check_keys", "check_number", "check_text", "read_toml_spec"]
 
 
 class FrozenMapping(dict[str, float]):
@@ -63,3 +65,21 @@ def check_keys(where: str, data: Mapping[str, Any], allowed: set[str], *, source
     for key in data:
         if key not in allowed:
             raise InputError(f"{where}{key}", data[key], "a known key: " + ", ".join(sorted(allowed)), source=source)
+
+
+def read_toml_spec(path: Path, *, what: str, allowed: set[str],
+                   required: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """A study spec's text and TOML data, its keys checked: an unreadable file, invalid TOML, an unknown key or a
+    missing required one is an InputError naming it and the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as err:
+        raise InputError("file", str(path), f"a readable {what} file ({err.strerror})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError("file", str(path), f"valid TOML ({err})") from None
+    check_keys("", data, allowed, source=str(path))
+    for key in required:
+        if key not in data:
+            raise InputError(key, None, "a value (required)", source=str(path))
+    return text, data

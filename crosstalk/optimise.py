@@ -33,7 +33,6 @@ import json
 import math
 import re
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from contextlib import nullcontext
@@ -54,7 +53,7 @@ from crosstalk.cohort import cohort_scenario, sample_cohort
 from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.executors import RunFailure, endpoints_of, local_executor, run_many
 from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
-from crosstalk.inputs import check_number
+from crosstalk.inputs import check_number, read_toml_spec
 from crosstalk.observables import ENDPOINTS
 from crosstalk.parameters import model_hash
 from crosstalk.ranges import ParameterRange, parse_ranges
@@ -473,21 +472,10 @@ def load_optimisation(path: str | Path) -> OptimisationSpec:
     """Read an optimisation spec; ``base_scenario`` is a path relative to the spec (or the repository root), or
     the name of a built-in scenario."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as err:
-        raise InputError("file", str(path), f"a readable optimisation file ({err.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise InputError("file", str(path), f"valid TOML ({err})") from None
-    allowed = {"name", "base_scenario", "method", "population_size", "generations", "patients", "seed", "n_boot",
-               "question", "decision", "objective", "constraint", "uncertain", "uncertain_n"}
-    for key in data:
-        if key not in allowed:
-            raise InputError(key, data[key], "a known key: " + ", ".join(sorted(allowed)), source=str(path))
-    for key in ("name", "base_scenario", "decision", "objective"):
-        if key not in data:
-            raise InputError(key, None, "a value (required)", source=str(path))
+    text, data = read_toml_spec(path, what="optimisation", required=("name", "base_scenario", "decision", "objective"),
+                                allowed={"name", "base_scenario", "method", "population_size", "generations",
+                                         "patients", "seed", "n_boot", "question", "decision", "objective",
+                                         "constraint", "uncertain", "uncertain_n"})
     try:
         decisions = tuple(_table(Decision, d, "decision", {"name", "low", "high", "kind", "choices"})
                           for d in _tables(data, "decision"))

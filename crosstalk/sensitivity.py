@@ -34,7 +34,6 @@ import json
 import logging
 import math
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from contextlib import nullcontext
@@ -53,7 +52,7 @@ from SALib.sample import sobol as sobol_sample
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
 from crosstalk.executors import RunFailure, local_executor, run_many
 from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
-from crosstalk.inputs import check_number
+from crosstalk.inputs import check_number, read_toml_spec
 from crosstalk.observables import ENDPOINTS, observables_for
 from crosstalk.parameters import model_hash
 from crosstalk.pce import pce_design, pce_indices
@@ -230,22 +229,9 @@ def load_analysis(path: str | Path) -> AnalysisSpec:
     """Read an analysis spec; ``base_scenario`` is a path relative to the spec (or the repository root), or
     the name of a built-in scenario."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as err:
-        raise InputError("file", str(path), f"a readable analysis file ({err.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise InputError("file", str(path), f"valid TOML ({err})") from None
-    allowed = {"name", "base_scenario", "method", "n", "seed", "second_order", "outputs", "time_resolved",
-               "parameter", "output_step_hours", "max_failure_fraction", "question", "rtol", "degree", "q_norm",
-               "q2_threshold"}
-    for key in data:
-        if key not in allowed:
-            raise InputError(key, data[key], "a known key: " + ", ".join(sorted(allowed)), source=str(path))
-    for key in ("name", "base_scenario"):
-        if key not in data:
-            raise InputError(key, None, "a value (required)", source=str(path))
+    text, data = read_toml_spec(path, what="analysis", required=("name", "base_scenario"), allowed={
+        "name", "base_scenario", "method", "n", "seed", "second_order", "outputs", "time_resolved", "parameter",
+        "output_step_hours", "max_failure_fraction", "question", "rtol", "degree", "q_norm", "q2_threshold"})
     base = find_scenario(str(data["base_scenario"]), path)
     for key in ("outputs", "time_resolved"):
         if not isinstance(data.get(key, []), list):
