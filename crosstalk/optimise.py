@@ -774,7 +774,7 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
         with local_executor(workers) if executor is None else nullcontext(executor) as ex:
             per_parameter, summary = front_uncertainty(result, executor=ex, workers=workers, progress=progress)
         result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
-        result.provenance["uncertainty_simulations"] = spec.uncertain_n * (len(chosen_prescriptions(result)) + 1)
+        result.provenance["uncertainty_simulations"] = spec.uncertain_n * (summary.prescription.nunique() + 1)
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
@@ -899,6 +899,10 @@ def front_uncertainty(result: OptimisationResult, *, executor: Executor | None =
 
     spec = result.spec
     chosen = chosen_prescriptions(result)
+    chosen = chosen[chosen.get("exercise.sessions_per_week", pd.Series(1, index=chosen.index)) != 0]
+    chosen = chosen.reset_index(drop=True)  # sedentary care is the reference, not a prescription to re-run
+    if chosen.empty:
+        return pd.DataFrame(), pd.DataFrame()
     unit = pydoe.lhs(len(spec.uncertain), samples=spec.uncertain_n, seed=spec.seed)
     draws = pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(spec.uncertain)})
     arms = [replace(spec.base_scenario, exercise=())] + [
