@@ -774,7 +774,8 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
         with local_executor(workers) if executor is None else nullcontext(executor) as ex:
             per_parameter, summary = front_uncertainty(result, executor=ex, workers=workers, progress=progress)
         result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
-        result.provenance["uncertainty_simulations"] = spec.uncertain_n * (summary.prescription.nunique() + 1)
+        result.provenance["uncertainty_simulations"] = (
+            spec.uncertain_n * (summary.prescription.nunique() + 1) if len(summary) else 0)
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
