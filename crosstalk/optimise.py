@@ -756,26 +756,25 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
                                  "(constraints broken, or a patient's simulation failed: see candidates.csv); relax "
                                  "the constraints or narrow the decision ranges")
         reference = evaluator.sedentary() if prescribe_fn is None else None
-    evaluations = evaluator.evaluations()
-    front, sedentary = _front(spec, candidates, evaluator.cache, reference)
-    provenance = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
-                  "population_size": spec.population_size, "generations": spec.generations,
-                  "candidates": len(candidates), "unique_feasible": int(candidates.drop_duplicates("key")
-                                                                        .violation.le(0).sum()),
-                  "simulations": int(len(evaluator.cache) * spec.patients),
-                  "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
-                  "stand_in": prescribe_fn is not None, "wall_time_s": round(time.perf_counter() - t0, 2),
-                  "workers": workers, "versions": versions()}
-    result = OptimisationResult(spec, front, candidates, evaluations, provenance, sedentary,
-                                patients.reset_index(drop=True).rename_axis("patient").reset_index()
-                                if "patient" not in patients else patients,
-                                reference if reference is not None else pd.DataFrame())
-    if spec.uncertain and prescribe_fn is None:
-        with local_executor(workers) if executor is None else nullcontext(executor) as ex:
+        evaluations = evaluator.evaluations()
+        front, sedentary = _front(spec, candidates, evaluator.cache, reference)
+        provenance = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
+                      "population_size": spec.population_size, "generations": spec.generations,
+                      "candidates": len(candidates),
+                      "unique_feasible": int(candidates.drop_duplicates("key").violation.le(0).sum()),
+                      "simulations": int(len(evaluator.cache) * spec.patients),
+                      "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
+                      "stand_in": prescribe_fn is not None, "workers": workers, "versions": versions()}
+        result = OptimisationResult(spec, front, candidates, evaluations, provenance, sedentary,
+                                    patients.reset_index(drop=True).rename_axis("patient").reset_index()
+                                    if "patient" not in patients else patients,
+                                    reference if reference is not None else pd.DataFrame())
+        if spec.uncertain and prescribe_fn is None:  # on the same pool: one executor for the whole study
             per_parameter, summary = front_uncertainty(result, executor=ex, workers=workers, progress=progress)
-        result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
-        result.provenance["uncertainty_simulations"] = (
-            spec.uncertain_n * (summary.prescription.nunique() + 1) if len(summary) else 0)
+            result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
+            provenance["uncertainty_simulations"] = (
+                spec.uncertain_n * (summary.prescription.nunique() + 1) if len(summary) else 0)
+    provenance["wall_time_s"] = round(time.perf_counter() - t0, 2)
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
