@@ -310,3 +310,37 @@ def test_every_built_in_spec_loads(path):
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     spec = load_optimisation(path) if "decision" in data else load_analysis(path)
     assert spec.name == data["name"]
+
+
+@pytest.mark.slow
+def test_the_built_in_ac_spec_scaled_down_is_reproducible_across_executors_and_after_an_interruption(
+        tmp_path, monkeypatch):
+    """analysis/prescriptions_during_ac.toml on the model (its decisions, objectives and constraint; 3 generations
+    of 6 prescriptions on 3 patients): one worker, two workers and a Dask LocalCluster give the same front, and a
+    run interrupted in its second generation resumes to it."""
+    from crosstalk import optimise
+    from crosstalk.executors import dask_executor
+
+    spec = replace(load_optimisation(REPO / "analysis" / "prescriptions_during_ac.toml"), population_size=6,
+                   generations=3, patients=3, n_boot=50, uncertain=())
+    one = run_optimisation(spec, tmp_path / "one", workers=1, progress=False)
+    two = run_optimisation(spec, tmp_path / "two", workers=2, progress=False)
+    with dask_executor(n_workers=2) as ex:
+        dask = run_optimisation(spec, tmp_path / "dask", executor=ex, progress=False)
+    pd.testing.assert_frame_equal(one.front, two.front)
+    pd.testing.assert_frame_equal(one.front, dask.front)
+    calls = {"n": 0}
+    original = optimise._Evaluator.__call__
+
+    def interrupted(self, x):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, x)
+
+    monkeypatch.setattr(optimise._Evaluator, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_optimisation(spec, tmp_path / "part", workers=2, progress=False)
+    monkeypatch.setattr(optimise._Evaluator, "__call__", original)
+    resumed = run_optimisation(spec, tmp_path / "part", workers=2, progress=False, resume=True)
+    pd.testing.assert_frame_equal(one.front, resumed.front)
