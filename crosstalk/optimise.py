@@ -795,29 +795,32 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
     n = spec.patients
     draws = rng.integers(0, n, size=(spec.n_boot, n)) if spec.n_boot else None
 
-    def interval(o: Objective, y: FloatArray, ref: FloatArray | None = None) -> tuple[float, float]:
-        """95 % bootstrap interval of the statistic of y, or (with ref) of its paired difference from ref's."""
-        if draws is None:
+    def boot(o: Objective, y: FloatArray) -> FloatArray:
+        """The statistic of y on every bootstrap resample of the patients (the same resamples for all)."""
+        return np.array([o.value(y[rows]) for rows in draws]) if draws is not None else np.full(1, np.nan)
+
+    def interval(values: FloatArray) -> tuple[float, float]:
+        if not np.isfinite(values).any():
             return float("nan"), float("nan")
-        boot = np.array([o.value(y[rows]) - (o.value(ref[rows]) if ref is not None else 0.0) for rows in draws])
-        return float(np.nanquantile(boot, 0.025)), float(np.nanquantile(boot, 0.975))
+        return float(np.nanquantile(values, 0.025)), float(np.nanquantile(values, 0.975))
 
     sedentary: dict[str, Any] = {}
     for o in spec.objectives:
-        bounds = [interval(o, cache[key][o.output].to_numpy(dtype=float)) for key in front.key]
-        front[f"{o.label}_low"] = [b[0] for b in bounds]
-        front[f"{o.label}_high"] = [b[1] for b in bounds]
+        ys = [cache[key][o.output].to_numpy(dtype=float) for key in front.key]
+        boots = [boot(o, y) for y in ys]
+        front[f"{o.label}_low"] = [interval(b)[0] for b in boots]
+        front[f"{o.label}_high"] = [interval(b)[1] for b in boots]
         if reference is not None:
             ref = reference[o.output].to_numpy(dtype=float)
+            ref_boot = boot(o, ref)
             sedentary[o.label] = o.value(ref)
-            sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = interval(o, ref)
+            sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = interval(ref_boot)
             sign = -1.0 if o.sense == "maximise" else 1.0
-            ys = [cache[key][o.output].to_numpy(dtype=float) for key in front.key]
             front[f"{o.label}_beats_sedentary"] = [float(np.mean(sign * y < sign * ref)) for y in ys]
-            paired = [interval(o, y, ref) for y in ys]
+            paired = [interval(b - ref_boot) for b in boots]  # paired: the same patients in both
             front[f"{o.label}_vs_sedentary"] = [o.value(y) - o.value(ref) for y in ys]
-            front[f"{o.label}_vs_sedentary_low"] = [b[0] for b in paired]
-            front[f"{o.label}_vs_sedentary_high"] = [b[1] for b in paired]
+            front[f"{o.label}_vs_sedentary_low"] = [p[0] for p in paired]
+            front[f"{o.label}_vs_sedentary_high"] = [p[1] for p in paired]
     extra = ("_vs_sedentary", "_vs_sedentary_low", "_vs_sedentary_high", "_beats_sedentary")
     cols = ["candidate", *[d.name for d in spec.decisions],
             *[c for o in spec.objectives for c in (o.label, f"{o.label}_low", f"{o.label}_high")],

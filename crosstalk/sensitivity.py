@@ -55,7 +55,7 @@ from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
 from crosstalk.inputs import check_number, read_toml_spec
 from crosstalk.observables import ENDPOINTS, observables_for
 from crosstalk.parameters import model_hash
-from crosstalk.pce import pce_design, pce_indices
+from crosstalk.pce import PCEIndices, pce_design, pce_indices
 from crosstalk.ranges import ParameterRange, parse_ranges
 from crosstalk.result import versions
 from crosstalk.scenario import Scenario, apply_values, check_range_names, find_scenario
@@ -593,9 +593,8 @@ def _analyse_pce(spec: AnalysisSpec, samples: pd.DataFrame, unit: FloatArray, *,
     x = unit[keep]
     names = [p.name for p in spec.parameters]
 
-    def fit(y: FloatArray, rows: slice = slice(None), *, folds: int = 5) -> Any:
-        return pce_indices(x[rows], y[rows], degree=spec.degree, q_norm=spec.q_norm, n_boot=N_BOOT,
-                           seed=spec.seed, folds=folds)
+    def fit(y: FloatArray) -> PCEIndices:
+        return pce_indices(x, y, degree=spec.degree, q_norm=spec.q_norm, n_boot=N_BOOT, seed=spec.seed)
 
     indices: list[pd.DataFrame] = []
     second: list[dict[str, Any]] = []
@@ -622,7 +621,7 @@ def _analyse_pce(spec: AnalysisSpec, samples: pd.DataFrame, unit: FloatArray, *,
             if m < len(names) + 2 or np.ptp(y[:m]) == 0:
                 continue
             rm = res if m == len(y) else pce_indices(x[:m], y[:m], degree=spec.degree, q_norm=spec.q_norm,
-                                                    folds=0, seed=spec.seed)
+                                                    folds=0, seed=spec.seed)  # no Q2: only the indices
             for k, name in enumerate(names):
                 conv.append({"output": out, "n": m, "parameter": name, "S1": rm.S1[k], "ST": rm.ST[k]})
     tr: list[dict[str, Any]] = []

@@ -79,6 +79,22 @@ def test_constraints_are_respected_and_common_patients_make_the_front_reproducib
     assert (tmp_path / "one" / "front.csv").exists() and (tmp_path / "one" / "evaluations.parquet").exists()
 
 
+def interrupt_at_generation(monkeypatch, generation: int) -> None:
+    """Make the search stop (as Ctrl-C would) when it asks for this generation's evaluations."""
+    from crosstalk import optimise
+
+    calls = {"n": 0}
+    original = optimise._Evaluator.__call__
+
+    def interrupted(self, x):
+        calls["n"] += 1
+        if calls["n"] == generation:
+            raise KeyboardInterrupt
+        return original(self, x)
+
+    monkeypatch.setattr(optimise._Evaluator, "__call__", interrupted)
+
+
 def resume_spec() -> OptimisationSpec:
     """Few distinct prescriptions (so they repeat across generations), a quantile objective and intervals: what
     makes a resumed run differ if a prescription's patients were stored twice."""
@@ -95,21 +111,9 @@ def test_resume_after_an_interruption_gives_the_same_front(tmp_path, monkeypatch
     full = run_optimisation(spec, tmp_path / "full", workers=1, prescribe_fn=saf.dose_response, progress=False)
     assert full.candidates.key.duplicated().any()  # prescriptions do repeat
     assert len(full.evaluations) == full.evaluations.key.nunique() * spec.patients  # each stored once
-    from crosstalk import optimise
-
-    calls = {"n": 0}
-    original = optimise._Evaluator.__call__
-
-    def interrupted(self, x):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt
-        return original(self, x)
-
-    monkeypatch.setattr(optimise._Evaluator, "__call__", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        interrupt_at_generation(patch, 4)
         run_optimisation(spec, tmp_path / "part", workers=1, prescribe_fn=saf.dose_response, progress=False)
-    monkeypatch.setattr(optimise._Evaluator, "__call__", original)
     saved = pd.read_parquet(tmp_path / "part" / "evaluations.parquet")
     assert 0 < saved.key.nunique() < full.candidates.key.nunique()
     with pytest.raises(InputError, match="resume"):
@@ -318,7 +322,6 @@ def test_the_built_in_ac_spec_scaled_down_is_reproducible_across_executors_and_a
     """analysis/prescriptions_during_ac.toml on the model (its decisions, objectives and constraint; 3 generations
     of 6 prescriptions on 3 patients): one worker, two workers and a Dask LocalCluster give the same front, and a
     run interrupted in its second generation resumes to it."""
-    from crosstalk import optimise
     from crosstalk.executors import dask_executor
 
     spec = replace(load_optimisation(REPO / "analysis" / "prescriptions_during_ac.toml"), population_size=6,
@@ -329,18 +332,8 @@ def test_the_built_in_ac_spec_scaled_down_is_reproducible_across_executors_and_a
         dask = run_optimisation(spec, tmp_path / "dask", executor=ex, progress=False)
     pd.testing.assert_frame_equal(one.front, two.front)
     pd.testing.assert_frame_equal(one.front, dask.front)
-    calls = {"n": 0}
-    original = optimise._Evaluator.__call__
-
-    def interrupted(self, x):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, x)
-
-    monkeypatch.setattr(optimise._Evaluator, "__call__", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        interrupt_at_generation(patch, 2)
         run_optimisation(spec, tmp_path / "part", workers=2, progress=False)
-    monkeypatch.setattr(optimise._Evaluator, "__call__", original)
     resumed = run_optimisation(spec, tmp_path / "part", workers=2, progress=False, resume=True)
     pd.testing.assert_frame_equal(one.front, resumed.front)
