@@ -84,4 +84,4 @@ __all__ = [
     "simulate",
     "summarise_cohort",
 ]
-__version__ = "0.5.0"
+__version__ = "0.6.0"

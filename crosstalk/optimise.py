@@ -15,6 +15,12 @@ replays the seeded search and takes every candidate already evaluated from that 
 continues to the same front as an uninterrupted one. The front is the non-dominated set of all feasible
 candidates evaluated, with bootstrap intervals over patients (``front.csv``).
 
+The front is chosen, and its intervals computed, on the same patients, so its benefits are optimistic: the
+prescriptions that won were partly lucky on those patients (the winner's curse; selection bias). With
+``holdout_patients > 0`` the chosen prescriptions and sedentary care are re-run on that many *new* virtual
+patients (an independent seeded stream) and :func:`front_holdout` reports the benefit there (``holdout.csv``):
+the estimate to quote.
+
 Constraint expressions are parsed by a small grammar (numbers, decision names, ``+ - * /``, parentheses and one
 comparison ``<= < >= > ==``); a spec is input, and input never runs code.
 
@@ -61,8 +67,9 @@ from crosstalk.result import versions
 from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, check_range_names, find_scenario
 
 __all__ = ["Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
-           "benefit_drivers", "chosen_prescriptions", "describe", "front_uncertainty", "load_optimisation",
-           "prescribe", "run_optimisation", "write_optimisation"]
+           "benefit_drivers", "chosen_prescriptions", "describe", "front_holdout", "front_uncertainty",
+           "holdout_cohort", "holdout_seed", "load_optimisation", "prescribe", "run_optimisation",
+           "write_optimisation"]
 
 KINDS = ("integer", "real", "category")
 STATISTICS = ("mean", "median", "p90", "fraction")
@@ -358,6 +365,10 @@ class OptimisationSpec:
         :func:`front_uncertainty`). Empty: no such study.
     uncertain_n : int
         Draws of the uncertain parameters (2-10000).
+    holdout_patients : int
+        New virtual patients (an independent seeded stream, see :func:`holdout_cohort`) on which the chosen
+        prescriptions and sedentary care are re-run after the search (:func:`front_holdout`); 0 (the default):
+        none. Not part of the search, so not of :meth:`spec_hash`.
     """
 
     name: str
@@ -374,6 +385,7 @@ class OptimisationSpec:
     question: str = ""
     uncertain: tuple[ParameterRange, ...] = ()
     uncertain_n: int = 32
+    holdout_patients: int = 0
     source_text: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -385,7 +397,7 @@ class OptimisationSpec:
         if self.method not in METHODS:
             raise InputError("method", self.method, "one of " + ", ".join(METHODS))
         for key, low, high in (("population_size", 4, 1000), ("generations", 1, 1000), ("patients", 1, 10000),
-                               ("n_boot", 0, 10000), ("seed", 1, 2**32 - 1)):
+                               ("n_boot", 0, 10000), ("seed", 1, 2**32 - 1), ("holdout_patients", 0, 10000)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
                 raise InputError(key, v, f"an integer in [{low}, {high}]")
@@ -475,7 +487,7 @@ def load_optimisation(path: str | Path) -> OptimisationSpec:
     text, data = read_toml_spec(path, what="optimisation", required=("name", "base_scenario", "decision", "objective"),
                                 allowed={"name", "base_scenario", "method", "population_size", "generations",
                                          "patients", "seed", "n_boot", "question", "decision", "objective",
-                                         "constraint", "uncertain", "uncertain_n"})
+                                         "constraint", "uncertain", "uncertain_n", "holdout_patients"})
     try:
         decisions = tuple(_table(Decision, d, "decision", {"name", "low", "high", "kind", "choices"})
                           for d in _tables(data, "decision"))
@@ -489,7 +501,8 @@ def load_optimisation(path: str | Path) -> OptimisationSpec:
             patients=data.get("patients", 64), seed=data.get("seed", 7), n_boot=data.get("n_boot", 1000),
             question=data.get("question", ""), uncertain=parse_ranges(data.get("uncertain", []), where="uncertain",
                                                                       source=str(path)),
-            uncertain_n=data.get("uncertain_n", 32), source_text=text)
+            uncertain_n=data.get("uncertain_n", 32), holdout_patients=data.get("holdout_patients", 0),
+            source_text=text)
         spec.check_contract()
     except InputError as err:
         raise InputError(err.field, err.value, err.allowed, source=str(path)) from None
@@ -545,6 +558,8 @@ class OptimisationResult:
         ``why, prescription, objective, nominal_benefit, median_benefit, benefit_p05, benefit_p95,
         fraction_benefit, order_kept`` (``order_kept``: fraction of draws ranking the chosen prescriptions as the
         nominal model does, per objective).
+    holdout : DataFrame
+        With ``holdout_patients > 0``: the chosen prescriptions on new patients (:func:`front_holdout`).
     """
 
     spec: OptimisationSpec
@@ -557,6 +572,7 @@ class OptimisationResult:
     sedentary_outputs: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncertainty_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    holdout: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 class _Evaluator:
@@ -774,6 +790,13 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
             result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
             provenance["uncertainty_simulations"] = (
                 spec.uncertain_n * (summary.prescription.nunique() + 1) if len(summary) else 0)
+        if spec.holdout_patients:
+            holdout = front_holdout(result, executor=ex, workers=workers, progress=progress,
+                                    prescribe_fn=prescribe_fn)
+            result = replace(result, holdout=holdout)
+            provenance["holdout_seed"] = holdout_seed(spec)
+            provenance["holdout_simulations"] = spec.holdout_patients * (
+                holdout.prescription.nunique() + (prescribe_fn is None)) if len(holdout) else 0
     provenance["wall_time_s"] = round(time.perf_counter() - t0, 2)
     if outdir is not None:
         write_optimisation(result, outdir)
@@ -799,25 +822,20 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
         """The statistic of y on every bootstrap resample of the patients (the same resamples for all)."""
         return np.array([o.value(y[rows]) for rows in draws]) if draws is not None else np.full(1, np.nan)
 
-    def interval(values: FloatArray) -> tuple[float, float]:
-        if not np.isfinite(values).any():
-            return float("nan"), float("nan")
-        return float(np.nanquantile(values, 0.025)), float(np.nanquantile(values, 0.975))
-
     sedentary: dict[str, Any] = {}
     for o in spec.objectives:
         ys = [cache[key][o.output].to_numpy(dtype=float) for key in front.key]
         boots = [boot(o, y) for y in ys]
-        front[f"{o.label}_low"] = [interval(b)[0] for b in boots]
-        front[f"{o.label}_high"] = [interval(b)[1] for b in boots]
+        front[f"{o.label}_low"] = [_interval(b)[0] for b in boots]
+        front[f"{o.label}_high"] = [_interval(b)[1] for b in boots]
         if reference is not None:
             ref = reference[o.output].to_numpy(dtype=float)
             ref_boot = boot(o, ref)
             sedentary[o.label] = o.value(ref)
-            sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = interval(ref_boot)
+            sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = _interval(ref_boot)
             sign = -1.0 if o.sense == "maximise" else 1.0
             front[f"{o.label}_beats_sedentary"] = [float(np.mean(sign * y < sign * ref)) for y in ys]
-            paired = [interval(b - ref_boot) for b in boots]  # paired: the same patients in both
+            paired = [_interval(b - ref_boot) for b in boots]  # paired: the same patients in both
             front[f"{o.label}_vs_sedentary"] = [o.value(y) - o.value(ref) for y in ys]
             front[f"{o.label}_vs_sedentary_low"] = [p[0] for p in paired]
             front[f"{o.label}_vs_sedentary_high"] = [p[1] for p in paired]
@@ -947,6 +965,115 @@ def front_uncertainty(result: OptimisationResult, *, executor: Executor | None =
     return pd.DataFrame(per_parameter), pd.DataFrame(summary)
 
 
+def holdout_seed(spec: OptimisationSpec) -> int:
+    """Seed of the holdout patients: a stream of its own, independent of the search's patients (``spec.seed``)."""
+    return int(np.random.SeedSequence([spec.seed, 3]).generate_state(1)[0])
+
+
+def holdout_cohort(spec: OptimisationSpec) -> pd.DataFrame:
+    """The ``spec.holdout_patients`` new virtual patients of :func:`front_holdout` (a seeded Latin hypercube over
+    the base scenario's population, as the search's patients, from :func:`holdout_seed`)."""
+    if not spec.holdout_patients:
+        raise InputError("holdout_patients", spec.holdout_patients, "an integer in [1, 10000] for a holdout")
+    return sample_cohort(cohort_scenario(spec.base_scenario), spec.holdout_patients, seed=holdout_seed(spec))
+
+
+def front_holdout(result: OptimisationResult, *, executor: Executor | None = None, workers: int | None = None,
+                  progress: bool = True, prescribe_fn: Prescribe | None = None) -> pd.DataFrame:
+    """The chosen prescriptions and sedentary care on ``spec.holdout_patients`` new virtual patients.
+
+    The search picks the front on its own patients, and a prescription that looks best there was partly lucky on
+    them, so the in-sample benefit is biased upwards (selection bias, the "winner's curse"). The same prescriptions
+    on patients that took no part in the choice give an unbiased estimate of their benefit, with a paired
+    bootstrap interval over those patients.
+
+    Parameters
+    ----------
+    result : OptimisationResult
+    executor, workers, progress
+        As for :func:`run_optimisation`.
+    prescribe_fn : callable, optional
+        The search's stand-in (known-answer tests): the holdout patients are then ``{"patient": i}`` with
+        ``i = spec.patients, ..., spec.patients + holdout_patients - 1``, and there is no sedentary arm.
+
+    Returns
+    -------
+    DataFrame
+        One row per chosen prescription (sedentary care excluded) and objective: ``why, prescription, objective,
+        in_sample, holdout, holdout_low, holdout_high`` and, against sedentary care on the holdout patients,
+        ``in_sample_vs_sedentary, holdout_sedentary, holdout_vs_sedentary, holdout_vs_sedentary_low,
+        holdout_vs_sedentary_high, holdout_beats_sedentary``; ``in_sample_rank`` and ``holdout_rank`` (1 = best of
+        the chosen prescriptions on that objective); ``patients`` and ``failed`` (patients whose simulation
+        failed in either arm, left out of that row's statistics).
+    """
+    spec = result.spec
+    chosen = chosen_prescriptions(result)
+    chosen = chosen[chosen.get("exercise.sessions_per_week", pd.Series(1, index=chosen.index)) != 0]
+    chosen = chosen.reset_index(drop=True)
+    if chosen.empty:
+        return pd.DataFrame()
+    outputs = sorted({o.output for o in spec.objectives})
+    decisions = [{d.name: row[d.name] for d in spec.decisions} for row in chosen.to_dict("records")]
+    runs: list[Any]
+    if prescribe_fn is not None:
+        patients = [{"patient": float(spec.patients + i)} for i in range(spec.holdout_patients)]
+        jobs: list[Any] = [(prescribe_fn, d, p) for d in decisions for p in patients]
+        runs = run_many(jobs, _call, executor=executor, workers=workers, progress=progress,
+                        desc=f"{spec.name} holdout patients")
+        arms = len(decisions)
+    else:
+        records = holdout_cohort(spec).to_dict("records")
+        scenarios = [replace(spec.base_scenario, exercise=())] + [prescribe(spec.base_scenario, d)
+                                                                  for d in decisions]
+        runs = run_many([apply_values(sc, p) for sc in scenarios for p in records], endpoints_of,
+                        executor=executor, workers=workers, progress=progress, desc=f"{spec.name} holdout patients")
+        arms = len(scenarios)
+    n = spec.holdout_patients
+    table = np.array([[float("nan")] * len(outputs) if isinstance(r, RunFailure) else
+                      [float(r[o]) for o in outputs] for r in runs]).reshape(arms, n, len(outputs))
+    sedentary = table[0] if prescribe_fn is None else None
+    mine = table[1:] if prescribe_fn is None else table
+    rng = np.random.default_rng([spec.seed, 4])  # its own stream: resamples of the holdout patients
+    draws = rng.integers(0, n, size=(spec.n_boot, n)) if spec.n_boot else np.empty((0, n), dtype=int)
+    rows: list[dict[str, Any]] = []
+    for o in spec.objectives:
+        j = outputs.index(o.output)
+        sign = -1.0 if o.sense == "maximise" else 1.0
+        for k, pick in enumerate(chosen.to_dict("records")):
+            y = mine[k, :, j]
+            ok = np.isfinite(y) if sedentary is None else np.isfinite(y) & np.isfinite(sedentary[:, j])
+            row: dict[str, Any] = {"why": pick["why"], "prescription": pick["prescription"], "objective": o.label,
+                                   "in_sample": float(pick[o.label]), "patients": n, "failed": int(n - ok.sum())}
+            row["holdout"] = o.value(y[ok]) if ok.any() else float("nan")
+            boots = np.array([o.value(y[r][ok[r]]) for r in draws if ok[r].any()])
+            row["holdout_low"], row["holdout_high"] = _interval(boots)
+            if sedentary is not None:
+                ref = sedentary[:, j]
+                row["in_sample_vs_sedentary"] = float(pick.get(f"{o.label}_vs_sedentary", float("nan")))
+                row["holdout_sedentary"] = o.value(ref[ok]) if ok.any() else float("nan")
+                row["holdout_vs_sedentary"] = row["holdout"] - row["holdout_sedentary"]
+                paired = np.array([o.value(y[r][ok[r]]) - o.value(ref[r][ok[r]]) for r in draws if ok[r].any()])
+                row["holdout_vs_sedentary_low"], row["holdout_vs_sedentary_high"] = _interval(paired)
+                row["holdout_beats_sedentary"] = float(np.mean(sign * y[ok] < sign * ref[ok])) if ok.any() \
+                    else float("nan")
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    for label, part in out.groupby("objective", sort=False):
+        sign = -1.0 if next(o for o in spec.objectives if o.label == label).sense == "maximise" else 1.0
+        out.loc[part.index, "in_sample_rank"] = (sign * part.in_sample).rank(method="min").to_numpy()
+        out.loc[part.index, "holdout_rank"] = (sign * part.holdout).rank(method="min").to_numpy()
+    first = ["why", "prescription", "objective", "in_sample", "holdout", "holdout_low", "holdout_high"]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def _interval(values: FloatArray) -> tuple[float, float]:
+    """95 % percentile interval of bootstrap values (NaN without finite values)."""
+    values = values[np.isfinite(values)] if values.size else values
+    if not values.size:
+        return float("nan"), float("nan")
+    return float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))
+
+
 def describe(spec: OptimisationSpec, decisions: Mapping[str, Any]) -> str:
     """A candidate's prescription in words, e.g. "aerobic, 3 x 40 min/week at 65 % VO2max, days 0-84"."""
     scenario = prescribe(spec.base_scenario, {d.name: decisions[d.name] for d in spec.decisions})
@@ -954,8 +1081,9 @@ def describe(spec: OptimisationSpec, decisions: Mapping[str, Any]) -> str:
 
 
 def write_optimisation(result: OptimisationResult, outdir: str | Path) -> Path:
-    """Write ``front.csv``, ``candidates.csv``, ``evaluations.parquet``, ``provenance.json`` and (the model, not
-    stand-ins) ``sedentary.csv``, ``patients.csv`` and ``benefit_drivers.csv`` into ``outdir``, each atomically."""
+    """Write ``front.csv``, ``candidates.csv``, ``evaluations.parquet``, ``provenance.json``, (the model, not
+    stand-ins) ``sedentary.csv``, ``patients.csv`` and ``benefit_drivers.csv``, and where computed
+    ``uncertainty*.csv`` and ``holdout.csv`` into ``outdir``, each atomically."""
     outdir = Path(outdir)
     write_csv_atomic(outdir / "front.csv", result.front, index=False)
     if len(result.sedentary):
@@ -965,6 +1093,8 @@ def write_optimisation(result: OptimisationResult, outdir: str | Path) -> Path:
     if len(result.uncertainty_summary):
         write_csv_atomic(outdir / "uncertainty.csv", result.uncertainty, index=False)
         write_csv_atomic(outdir / "uncertainty_summary.csv", result.uncertainty_summary, index=False)
+    if len(result.holdout):
+        write_csv_atomic(outdir / "holdout.csv", result.holdout, index=False)
     write_csv_atomic(outdir / "candidates.csv", result.candidates, index=False)
     write_atomic(outdir / "evaluations.parquet", lambda tmp: result.evaluations.to_parquet(tmp, index=False))
     write_json_atomic(outdir / "provenance.json", result.provenance)

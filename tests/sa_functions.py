@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
+
 NAMES = ("k_il6_clearance", "k_il15_clearance", "k_irisin_clearance")
 N_TIMES = 5  # the test spec's output grid: 1 day at 6 h
 
@@ -73,6 +75,15 @@ def dose_response(decisions: dict, patient: dict) -> dict:
     slope = 1.0 + 0.1 * (patient["patient"] % 5)
     factor = {"aerobic": 1.0, "resistance": 0.8, "hiit": 1.2}[decisions.get("exercise.modality") or "aerobic"]
     return {"lvef_drop_points": 10.0 / (1.0 + factor * slope * weekly / 150.0), "exercise_minutes_total": weekly}
+
+
+def lucky(decisions: dict, patient: dict) -> dict:
+    """A winner's-curse problem: outcome ``f1`` is standard normal noise, a deterministic function of the
+    prescription (its minutes) and the patient, so every prescription's true mean is 0 and the search can only
+    pick the luckiest on its own patients; ``f2`` is the minutes themselves (a second objective)."""
+    x = decisions["exercise.minutes"]
+    noise = np.random.default_rng([round(x * 1e9), int(patient["patient"])]).standard_normal()
+    return {"f1": float(noise), "f2": float(x)}
 
 
 def dose_response_failing(decisions: dict, patient: dict) -> dict:

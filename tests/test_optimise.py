@@ -17,6 +17,7 @@ from crosstalk.optimise import (
     Objective,
     OptimisationSpec,
     chosen_prescriptions,
+    holdout_cohort,
     load_optimisation,
     prescribe,
     run_optimisation,
@@ -159,6 +160,28 @@ def test_a_prescription_with_a_failed_patient_is_infeasible_and_all_infeasible_s
         run_optimisation(impossible, workers=1, prescribe_fn=saf.dose_response, progress=False)
 
 
+def test_holdout_patients_undo_the_winners_curse():
+    """Every prescription's true mean outcome is 0; on 5 patients the search picks the luckiest, whose in-sample
+    mean is well below 0 (selection bias). On 400 new patients (the holdout) the chosen prescriptions' means are
+    back at 0 within 4 standard errors, and their intervals cover it."""
+    spec = OptimisationSpec("lucky", TOY, (Decision("exercise.minutes", 20.0, 75.0),),
+                            (Objective("f1"), Objective("f2")),
+                            population_size=24, generations=10, patients=5, seed=11, n_boot=500,
+                            holdout_patients=400)
+    res = run_optimisation(spec, workers=1, prescribe_fn=saf.lucky, progress=False)
+    hold = res.holdout[res.holdout.objective == "mean_f1"]
+    best = hold[hold.why == "best mean_f1"].iloc[0]
+    assert best.in_sample < -0.8, best.in_sample  # the luckiest of ~200 prescriptions on 5 patients
+    assert (hold.holdout.abs() < 4 / np.sqrt(400)).all(), hold.holdout.tolist()
+    assert ((hold.holdout_low <= 0) & (hold.holdout_high >= 0)).all()
+    assert (hold.patients == 400).all() and (hold.failed == 0).all()
+    assert res.provenance["holdout_simulations"] == 400 * hold.prescription.nunique()
+    # the second objective is the prescription itself: no luck involved, in sample equals holdout
+    f2 = res.holdout[res.holdout.objective == "mean_f2"]
+    np.testing.assert_allclose(f2.holdout, f2.in_sample, rtol=1e-12)
+    assert set(f2.in_sample_rank) == set(f2.holdout_rank)
+
+
 @pytest.mark.parametrize(("expression", "values", "violation"), [
     ("exercise.sessions_per_week * exercise.minutes <= 300", {"exercise.sessions_per_week": 5,
                                                               "exercise.minutes": 70}, 50.0),
@@ -233,7 +256,7 @@ def test_a_small_optimisation_on_the_model(tmp_path):
                                  f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"'), encoding="utf-8")
     spec = replace(load_optimisation(path), uncertain=(ParameterRange("nk_homing_gain", 20.0, 150.0),
                                                           ParameterRange("k_cardiomyocyte_loss", 4e-4, 1.8e-3)),
-                   uncertain_n=4)
+                   uncertain_n=4, holdout_patients=3)
     res = run_optimisation(spec, tmp_path / "out", workers=2, progress=False)
     # the uncertainty study: one summary row per chosen prescription (one objective) over the 4 draws
     summary = res.uncertainty_summary
@@ -253,6 +276,16 @@ def test_a_small_optimisation_on_the_model(tmp_path):
     assert (paired.iloc[:, 1] <= paired.iloc[:, 0] + 1e-12).all() and (paired.iloc[:, 1] <= paired.iloc[:, 2]).all()
     assert res.front["exercise.sessions_per_week"].between(0, 7).all()
     assert np.isfinite(res.front["mean_lvef_drop_points"]).all()
+    # the holdout: new patients (not the search's), sedentary care on them simulated as a patient alone would be
+    new = holdout_cohort(spec)
+    assert len(new) == 3 and not new.reset_index(drop=True).equals(res.patients.drop(columns="patient"))
+    hold = res.holdout
+    assert len(hold) == exercising.sum() and (tmp_path / "out" / "holdout.csv").exists()
+    alone = [simulate(apply_values(replace(spec.base_scenario, exercise=()), p)).endpoints["lvef_drop_points"]
+             for p in new.to_dict("records")]
+    np.testing.assert_allclose(hold.holdout_sedentary, np.mean(alone), rtol=1e-6)
+    np.testing.assert_allclose(hold.holdout_vs_sedentary, hold.holdout - hold.holdout_sedentary, rtol=1e-12)
+    assert hold.holdout_beats_sedentary.between(0, 1).all()
 
 
 def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
@@ -265,7 +298,7 @@ def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
     path = tmp_path / "spec.toml"
     path.write_text(SPEC.replace('base_scenario = "scenarios/aerobic_during_ac.toml"',
                                  f'base_scenario = "{REPO}/scenarios/aerobic_during_ac.toml"')
-                    .replace("generations = 2", "generations = 1"), encoding="utf-8")
+                    .replace("generations = 2", "generations = 1\nholdout_patients = 2"), encoding="utf-8")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "crosstalk", "optimise", str(path), "--out", str(out), "--workers", "2", "--quiet"]
     proc = subprocess.run(cmd, capture_output=True, encoding="utf-8")
@@ -297,6 +330,7 @@ def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
     assert {"front in objective space", "trajectories of the chosen prescriptions"} <= set(parsed.images)
     text = " ".join(parsed.text)
     assert parsed.tables >= 2 and "Sedentary care" in text and ("min/week" in text or "no exercise" in text)
+    assert "On new patients (holdout)" in text and len(pd.read_csv(out / "holdout.csv"))
     again = subprocess.run(cmd, capture_output=True, encoding="utf-8")
     assert again.returncode == 2 and "--resume" in again.stderr
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, encoding="utf-8")

@@ -3,7 +3,8 @@
 The front in objective space (pairwise scatter plots: every feasible prescription evaluated in grey, the front
 in colour, sedentary care as a black star), the front's prescriptions on parallel coordinates of the objectives,
 the chosen prescriptions in words with their intervals and how many patients each beats sedentary care for, their
-trajectories against sedentary care (the base scenario's patient), the spec and the provenance.
+trajectories against sedentary care (the base scenario's patient), the chosen prescriptions on new patients
+(holdout), the spec and the provenance.
 """
 
 from __future__ import annotations
@@ -83,6 +84,31 @@ def _trajectories(results: Mapping[str, Result]) -> str:
     return figure_tag(fig, "trajectories of the chosen prescriptions")
 
 
+def _holdout(result: OptimisationResult) -> list[str]:
+    hold = result.holdout
+    vs = "holdout_vs_sedentary" in hold
+    return [
+        "<h2>On new patients (holdout)</h2>",
+        f"<p>The chosen prescriptions{' and sedentary care' if vs else ''} re-run on "
+        f"{result.spec.holdout_patients} virtual patients that took no part in the search (seed "
+        f"{result.provenance.get('holdout_seed')}); 95 % bootstrap intervals over them. Where the holdout benefit "
+        "is smaller than the in-sample one, the search's patients flattered the prescription; a changed rank means "
+        "the choice between these prescriptions is not settled by this many patients.</p>",
+        table_html(["why", "objective", "in sample", "holdout [95 %]",
+                    *(["in sample minus sedentary", "holdout minus sedentary [paired 95 %]",
+                       "holdout patients better than sedentary"] if vs else []),
+                    "rank in sample / holdout", "failed"],
+                   [(r["why"], r["objective"], f"{r['in_sample']:.4g}",
+                     f"{r['holdout']:.4g} [{r['holdout_low']:.4g}, {r['holdout_high']:.4g}]",
+                     *([f"{r['in_sample_vs_sedentary']:+.4g}",
+                        f"{r['holdout_vs_sedentary']:+.4g} [{r['holdout_vs_sedentary_low']:+.4g}, "
+                        f"{r['holdout_vs_sedentary_high']:+.4g}]", f"{r['holdout_beats_sedentary']:.0%}"]
+                       if vs else []),
+                     f"{r['in_sample_rank']:.0f} / {r['holdout_rank']:.0f}", r["failed"])
+                    for r in hold.to_dict("records")]),
+    ]
+
+
 def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
                               trajectories: Mapping[str, Result] | None = None) -> Path:
     """Write ``report.html`` into ``outdir`` (atomically); ``trajectories``, results of the chosen prescriptions
@@ -111,13 +137,16 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
         "<p class='small'>The paired interval (each bootstrap resample of patients gives both the prescription's "
         "statistic and sedentary care's, on the same patients) is the one to read for a difference; the two "
         "separate intervals overlap even when every patient benefits. The front is chosen and its intervals "
-        "computed on the same virtual patients, so they are somewhat optimistic (the winner's curse): re-run "
-        "with another seed to check a prescription.</p>",
+        "computed on the same virtual patients, so they are somewhat optimistic (the winner's curse): "
+        + ("the holdout below gives the estimate to quote.</p>" if len(result.holdout) else
+           "set holdout_patients in the spec to re-run the chosen prescriptions on new patients.</p>"),
     ]
     if len(result.sedentary):
         sed = result.sedentary.iloc[0]
         parts.append("<p>Sedentary care (no exercise, same patients): " + "; ".join(
             f"{x} {sed[x]:.4g} [{sed[x + '_low']:.4g}, {sed[x + '_high']:.4g}]" for x in labels) + ".</p>")
+    if len(result.holdout):
+        parts += _holdout(result)
     parts += ["<h2>The front</h2>", _pairs(result)]
     if len(labels) > 2:
         parts.append(_parallel(result))
