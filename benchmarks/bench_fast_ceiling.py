@@ -11,7 +11,9 @@ per bout. This script measures, on the ``aerobic_during_ac`` course (180 days, 3
 grid, rtol 1e-6): the resolved run; (a); (b) with a harmless impulse (one NK cell into the tumour 30 min after
 each bout); and (c) a raw roadrunner kernel on the exercise module alone (reset, one 45-min bout at 65 % VO2max
 and the 11.25 h after it). The ceiling of the per-core speed-up is resolved / (a); a kernel run per bout gives
-resolved / ((b) + 36 (c)). Ratios are taken within this run (the machine is shared).
+resolved / ((b) + 36 (c)). Ratios are taken within this run (the machine is shared). It also counts CVODE's
+internal steps of the three runs and times one integrator restart over a quiet half hour (first step 1e-12 h,
+as the Simulator uses, and 1e-4 h).
 """
 
 from __future__ import annotations
@@ -32,6 +34,54 @@ def timed(fn, n: int) -> float:
     t0 = time.perf_counter()
     for _ in range(n):
         fn()
+    return (time.perf_counter() - t0) / n
+
+
+class _CountingRunner:
+    """Wraps a RoadRunner so that each ``oneStep(t, h, reset)`` of :meth:`Simulator.run` is taken one internal
+    CVODE step at a time (``variable_step_size``), counting the steps; the trajectory is the same."""
+
+    def __init__(self, rr) -> None:
+        self.__dict__.update(rr=rr, steps=0)
+
+    def __getattr__(self, name):
+        return getattr(self.rr, name)
+
+    def __getitem__(self, key):
+        return self.rr[key]
+
+    def oneStep(self, t: float, h: float, reset: bool) -> float:
+        end = t + h
+        self.rr.integrator.variable_step_size = True
+        try:
+            while True:
+                t = self.rr.oneStep(t, end - t, reset)
+                reset = False
+                self.__dict__["steps"] += 1
+                if t >= end - 1e-12 * max(1.0, end):
+                    return t
+        finally:
+            self.rr.integrator.variable_step_size = False
+
+
+def cvode_steps(sim, scenario) -> int:
+    """Internal CVODE steps of ``sim.run(scenario)``."""
+    counting = _CountingRunner(sim._rr)
+    sim._rr = counting
+    try:
+        sim.run(scenario)
+    finally:
+        sim._rr = counting.rr
+    return int(counting.steps)
+
+
+def restart_cost(rr, first_step: float, n: int = 300) -> float:
+    """Seconds per ``oneStep(t, 0.5 h, reset=True)`` on a quiet model (a restart and the steps it needs)."""
+    rr.integrator.initial_time_step = first_step
+    t = rr.oneStep(0.0, 1.0, True)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        t = rr.oneStep(t, 0.5, True)
     return (time.perf_counter() - t0) / n
 
 
@@ -74,16 +124,29 @@ def main() -> int:
         rr.oneStep(0.75, 11.25, True)
 
     per_bout = timed(kernel, 200)
+    steps = {"resolved": cvode_steps(sim, scenario), "no_exercise": cvode_steps(sim, sedentary)}
+    simulate_module.breakpoints = with_impulses
+    try:
+        steps["no_exercise_with_impulses"] = cvode_steps(sim, sedentary)
+    finally:
+        simulate_module.breakpoints = original
+    quiet = roadrunner.RoadRunner(model_path("crosstalk").read_text(encoding="utf-8"))
+    quiet.integrator.relative_tolerance = 1e-6
+    restart_ms = {f"first_step_{h:g}_h": 1e3 * restart_cost(quiet, h) for h in (1e-12, 1e-4)}
     n = len(sessions)
     fig = {"date": time.strftime("%Y-%m-%d"), "bouts": n, "resolved_ms": 1e3 * resolved,
            "no_exercise_ms": 1e3 * no_exercise, "no_exercise_with_impulses_ms": 1e3 * impulses,
            "kernel_per_bout_ms": 1e3 * per_bout, "ceiling_speedup": resolved / no_exercise,
-           "kernel_per_bout_speedup": resolved / (impulses + n * per_bout)}
+           "kernel_per_bout_speedup": resolved / (impulses + n * per_bout), "cvode_steps": steps,
+           "restart_ms": restart_ms}
     print(f"resolved {fig['resolved_ms']:.1f} ms; without exercise {fig['no_exercise_ms']:.1f} ms; with {n} impulse "
           f"breakpoints {fig['no_exercise_with_impulses_ms']:.1f} ms; exercise-module kernel "
           f"{fig['kernel_per_bout_ms']:.2f} ms per bout")
     print(f"ceiling (free kernel, no impulses): {fig['ceiling_speedup']:.1f}x per core; one kernel per bout: "
           f"{fig['kernel_per_bout_speedup']:.1f}x")
+    print(f"CVODE steps: resolved {steps['resolved']}, without exercise {steps['no_exercise']}, with the "
+          f"{n} impulses {steps['no_exercise_with_impulses']}; a restart over a quiet half hour "
+          + ", ".join(f"{v:.3f} ms ({k.replace('_', ' ')})" for k, v in restart_ms.items()))
     out = REPO / "benchmarks" / "results_fast_ceiling.json"
     out.write_text(json.dumps(fig, indent=2), encoding="utf-8")
     print(f"figures -> {out}")
