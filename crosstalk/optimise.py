@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import re
 import time
@@ -65,6 +66,8 @@ from crosstalk.parameters import model_hash
 from crosstalk.ranges import ParameterRange, parse_ranges
 from crosstalk.result import versions
 from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, check_range_names, find_scenario
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
            "benefit_drivers", "chosen_prescriptions", "describe", "front_holdout", "front_uncertainty",
@@ -186,6 +189,11 @@ class Objective:
         if self.statistic == "fraction" and self.threshold is not None:
             return f"fraction_{self.output}_above_{self.threshold:g}"
         return f"{self.statistic}_{self.output}"
+
+    @property
+    def sign(self) -> float:
+        """+1 to minimise, -1 to maximise: ``sign * value`` is smaller for a better value."""
+        return -1.0 if self.sense == "maximise" else 1.0
 
     def value(self, y: npt.ArrayLike) -> float:
         """The statistic of the patients' values ``y`` (NaN of failed patients left out)."""
@@ -623,7 +631,7 @@ class _Evaluator:
                     value = o.value(table[o.output])
                     record[o.label] = value
                     if not failed:
-                        f[i, j] = -value if o.sense == "maximise" else value
+                        f[i, j] = o.sign * value
             record["violation"] = float(np.clip(violations[i], 0, None).sum())
             self.candidates.append(record)
         self.generation += 1
@@ -788,15 +796,15 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
         if spec.uncertain and prescribe_fn is None:  # on the same pool: one executor for the whole study
             per_parameter, summary = front_uncertainty(result, executor=ex, workers=workers, progress=progress)
             result = replace(result, uncertainty=per_parameter, uncertainty_summary=summary)
-            provenance["uncertainty_simulations"] = (
-                spec.uncertain_n * (summary.prescription.nunique() + 1) if len(summary) else 0)
+            provenance["uncertainty_simulations"] = spec.uncertain_n * (len(_chosen_exercising(result)) + 1) \
+                if len(summary) else 0
         if spec.holdout_patients:
             holdout = front_holdout(result, executor=ex, workers=workers, progress=progress,
                                     prescribe_fn=prescribe_fn)
             result = replace(result, holdout=holdout)
-            provenance["holdout_seed"] = holdout_seed(spec)
+            provenance.update(holdout_patients=spec.holdout_patients, holdout_seed=holdout_seed(spec))
             provenance["holdout_simulations"] = spec.holdout_patients * (
-                holdout.prescription.nunique() + (prescribe_fn is None)) if len(holdout) else 0
+                holdout.candidate.nunique() + (prescribe_fn is None)) if len(holdout) else 0
     provenance["wall_time_s"] = round(time.perf_counter() - t0, 2)
     if outdir is not None:
         write_optimisation(result, outdir)
@@ -810,8 +818,7 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
     sedentary care on the same patients with the fraction of patients each prescription beats it for."""
     labels = [o.label for o in spec.objectives]
     ok = candidates[candidates.violation <= 0].drop_duplicates("key")
-    f = np.column_stack([ok[o.label].to_numpy(dtype=float) * (-1 if o.sense == "maximise" else 1)
-                         for o in spec.objectives])
+    f = np.column_stack([ok[o.label].to_numpy(dtype=float) * o.sign for o in spec.objectives])
     first = NonDominatedSorting().do(f, only_non_dominated_front=True)
     front = ok.iloc[np.sort(first)].reset_index(drop=True)
     rng = np.random.default_rng([spec.seed, 2])  # its own stream: not the patients' Latin hypercube
@@ -833,8 +840,7 @@ def _front(spec: OptimisationSpec, candidates: pd.DataFrame, cache: Mapping[str,
             ref_boot = boot(o, ref)
             sedentary[o.label] = o.value(ref)
             sedentary[f"{o.label}_low"], sedentary[f"{o.label}_high"] = _interval(ref_boot)
-            sign = -1.0 if o.sense == "maximise" else 1.0
-            front[f"{o.label}_beats_sedentary"] = [float(np.mean(sign * y < sign * ref)) for y in ys]
+            front[f"{o.label}_beats_sedentary"] = [float(np.mean(o.sign * y < o.sign * ref)) for y in ys]
             paired = [_interval(b - ref_boot) for b in boots]  # paired: the same patients in both
             front[f"{o.label}_vs_sedentary"] = [o.value(y) - o.value(ref) for y in ys]
             front[f"{o.label}_vs_sedentary_low"] = [p[0] for p in paired]
@@ -852,13 +858,13 @@ def chosen_prescriptions(result: OptimisationResult) -> pd.DataFrame:
     front = result.front
     spec = result.spec
     picks: dict[int, str] = {}
-    for o in spec.objectives:
+    for o in spec.objectives:  # one prescription can be the best on several objectives
         i = int(front[o.label].idxmax() if o.sense == "maximise" else front[o.label].idxmin())
-        picks.setdefault(i, f"best {o.label}")
+        picks[i] = f"{picks[i]}, best {o.label}" if i in picks else f"best {o.label}"
     if len(front) > 2:
         scaled = []
         for o in spec.objectives:
-            v = front[o.label].to_numpy(dtype=float) * (-1 if o.sense == "maximise" else 1)
+            v = front[o.label].to_numpy(dtype=float) * o.sign
             span = np.ptp(v)
             scaled.append((v - v.min()) / span if span > 0 else np.zeros_like(v))
         picks.setdefault(int(np.argmin(np.sum(scaled, axis=0))), "balanced")
@@ -891,7 +897,7 @@ def benefit_drivers(result: OptimisationResult) -> pd.DataFrame:
     for pick in chosen_prescriptions(result).to_dict("records"):
         mine = evaluations[evaluations.candidate == pick["candidate"]].sort_values("patient")
         for o in spec.objectives:
-            sign = -1.0 if o.sense == "maximise" else 1.0
+            sign = o.sign
             benefit = sign * (result.sedentary_outputs[o.output].to_numpy(dtype=float)
                               - mine[o.output].to_numpy(dtype=float))
             if np.ptp(benefit[np.isfinite(benefit)]) == 0:
@@ -919,9 +925,7 @@ def front_uncertainty(result: OptimisationResult, *, executor: Executor | None =
     from scipy.stats import spearmanr
 
     spec = result.spec
-    chosen = chosen_prescriptions(result)
-    chosen = chosen[chosen.get("exercise.sessions_per_week", pd.Series(1, index=chosen.index)) != 0]
-    chosen = chosen.reset_index(drop=True)  # sedentary care is the reference, not a prescription to re-run
+    chosen = _chosen_exercising(result)
     if chosen.empty:
         return pd.DataFrame(), pd.DataFrame()
     unit = pydoe.lhs(len(spec.uncertain), samples=spec.uncertain_n, seed=spec.seed)
@@ -941,7 +945,7 @@ def front_uncertainty(result: OptimisationResult, *, executor: Executor | None =
 
     per_parameter, summary = [], []
     for o in spec.objectives:
-        sign = -1.0 if o.sense == "maximise" else 1.0
+        sign = o.sign
         values = np.column_stack([column(k, o.output) for k in range(1, len(arms))])  # draws x prescriptions
         nominal_order = np.argsort([sign * float(nominal[k][o.output]) for k in range(1, len(arms))], kind="stable")
         kept = float(np.mean([np.array_equal(np.argsort(sign * row, kind="stable"), nominal_order)
@@ -966,16 +970,49 @@ def front_uncertainty(result: OptimisationResult, *, executor: Executor | None =
 
 
 def holdout_seed(spec: OptimisationSpec) -> int:
-    """Seed of the holdout patients: a stream of its own, independent of the search's patients (``spec.seed``)."""
+    """Seed of the holdout patients.
+
+    Parameters
+    ----------
+    spec : OptimisationSpec
+
+    Returns
+    -------
+    int
+        A 32-bit seed drawn from ``SeedSequence([spec.seed, 3])``: a stream of its own, independent of the
+        search's patients (drawn with ``spec.seed``) and of the bootstrap streams.
+    """
     return int(np.random.SeedSequence([spec.seed, 3]).generate_state(1)[0])
 
 
 def holdout_cohort(spec: OptimisationSpec) -> pd.DataFrame:
-    """The ``spec.holdout_patients`` new virtual patients of :func:`front_holdout` (a seeded Latin hypercube over
-    the base scenario's population, as the search's patients, from :func:`holdout_seed`)."""
+    """The new virtual patients of :func:`front_holdout`.
+
+    Parameters
+    ----------
+    spec : OptimisationSpec
+
+    Returns
+    -------
+    DataFrame
+        ``spec.holdout_patients`` rows, one column per population parameter: a Latin hypercube over the base
+        scenario's population (as the search's patients) seeded by :func:`holdout_seed`.
+
+    Raises
+    ------
+    InputError
+        If ``spec.holdout_patients`` is 0.
+    """
     if not spec.holdout_patients:
         raise InputError("holdout_patients", spec.holdout_patients, "an integer in [1, 10000] for a holdout")
     return sample_cohort(cohort_scenario(spec.base_scenario), spec.holdout_patients, seed=holdout_seed(spec))
+
+
+def _chosen_exercising(result: OptimisationResult) -> pd.DataFrame:
+    """The chosen prescriptions without sedentary care (the reference arm, never a prescription to re-run)."""
+    chosen = chosen_prescriptions(result)
+    chosen = chosen[chosen.get("exercise.sessions_per_week", pd.Series(1, index=chosen.index)) != 0]
+    return chosen.reset_index(drop=True)
 
 
 def front_holdout(result: OptimisationResult, *, executor: Executor | None = None, workers: int | None = None,
@@ -983,13 +1020,14 @@ def front_holdout(result: OptimisationResult, *, executor: Executor | None = Non
     """The chosen prescriptions and sedentary care on ``spec.holdout_patients`` new virtual patients.
 
     The search picks the front on its own patients, and a prescription that looks best there was partly lucky on
-    them, so the in-sample benefit is biased upwards (selection bias, the "winner's curse"). The same prescriptions
-    on patients that took no part in the choice give an unbiased estimate of their benefit, with a paired
-    bootstrap interval over those patients.
+    them, so its in-sample benefit is biased upwards (selection bias, the "winner's curse"; Cawley & Talbot
+    2010). The same prescriptions on patients that took no part in the choice give estimates free of that
+    selection bias, with bootstrap intervals over those patients.
 
     Parameters
     ----------
     result : OptimisationResult
+        A finished search (:func:`run_optimisation`); its spec's ``holdout_patients`` must be at least 1.
     executor, workers, progress
         As for :func:`run_optimisation`.
     prescribe_fn : callable, optional
@@ -999,17 +1037,28 @@ def front_holdout(result: OptimisationResult, *, executor: Executor | None = Non
     Returns
     -------
     DataFrame
-        One row per chosen prescription (sedentary care excluded) and objective: ``why, prescription, objective,
-        in_sample, holdout, holdout_low, holdout_high`` and, against sedentary care on the holdout patients,
-        ``in_sample_vs_sedentary, holdout_sedentary, holdout_vs_sedentary, holdout_vs_sedentary_low,
-        holdout_vs_sedentary_high, holdout_beats_sedentary``; ``in_sample_rank`` and ``holdout_rank`` (1 = best of
-        the chosen prescriptions on that objective); ``patients`` and ``failed`` (patients whose simulation
-        failed in either arm, left out of that row's statistics).
+        One row per chosen prescription (sedentary care excluded) and objective: ``why, prescription, candidate``,
+        the decisions, ``objective, in_sample, holdout, holdout_low, holdout_high``; against sedentary care on
+        the holdout patients (paired: the same patients in both arms), ``in_sample_vs_sedentary,
+        holdout_sedentary, holdout_vs_sedentary, holdout_vs_sedentary_low, holdout_vs_sedentary_high,
+        holdout_beats_sedentary``; ``in_sample_rank`` and ``holdout_rank`` (1 = best of the chosen prescriptions
+        on that objective); ``patients`` and ``failed``. Statistics use the patients whose simulations
+        succeeded in every arm (common patients, as in the search); ``failed`` counts the others.
+
+    Raises
+    ------
+    InputError
+        If ``spec.holdout_patients`` is 0.
+
+    References
+    ----------
+    Cawley GC, Talbot NLC (2010) On over-fitting in model selection and subsequent selection bias in performance
+    evaluation. J Mach Learn Res 11:2079-2107.
     """
     spec = result.spec
-    chosen = chosen_prescriptions(result)
-    chosen = chosen[chosen.get("exercise.sessions_per_week", pd.Series(1, index=chosen.index)) != 0]
-    chosen = chosen.reset_index(drop=True)
+    if not spec.holdout_patients:
+        raise InputError("holdout_patients", spec.holdout_patients, "an integer in [1, 10000] for a holdout")
+    chosen = _chosen_exercising(result)
     if chosen.empty:
         return pd.DataFrame()
     outputs = sorted({o.output for o in spec.objectives})
@@ -1017,53 +1066,53 @@ def front_holdout(result: OptimisationResult, *, executor: Executor | None = Non
     runs: list[Any]
     if prescribe_fn is not None:
         patients = [{"patient": float(spec.patients + i)} for i in range(spec.holdout_patients)]
-        jobs: list[Any] = [(prescribe_fn, d, p) for d in decisions for p in patients]
-        runs = run_many(jobs, _call, executor=executor, workers=workers, progress=progress,
-                        desc=f"{spec.name} holdout patients")
-        arms = len(decisions)
+        runs = run_many([(prescribe_fn, d, p) for d in decisions for p in patients], _call, executor=executor,
+                        workers=workers, progress=progress, desc=f"{spec.name} holdout patients")
     else:
         records = holdout_cohort(spec).to_dict("records")
-        scenarios = [replace(spec.base_scenario, exercise=())] + [prescribe(spec.base_scenario, d)
-                                                                  for d in decisions]
-        runs = run_many([apply_values(sc, p) for sc in scenarios for p in records], endpoints_of,
-                        executor=executor, workers=workers, progress=progress, desc=f"{spec.name} holdout patients")
-        arms = len(scenarios)
+        arms = [replace(spec.base_scenario, exercise=())] + [prescribe(spec.base_scenario, d) for d in decisions]
+        runs = run_many([apply_values(arm, p) for arm in arms for p in records], endpoints_of, executor=executor,
+                        workers=workers, progress=progress, desc=f"{spec.name} holdout patients")
     n = spec.holdout_patients
     table = np.array([[float("nan")] * len(outputs) if isinstance(r, RunFailure) else
-                      [float(r[o]) for o in outputs] for r in runs]).reshape(arms, n, len(outputs))
+                      [float(r[o]) for o in outputs] for r in runs]).reshape(-1, n, len(outputs))
     sedentary = table[0] if prescribe_fn is None else None
     mine = table[1:] if prescribe_fn is None else table
-    rng = np.random.default_rng([spec.seed, 4])  # its own stream: resamples of the holdout patients
-    draws = rng.integers(0, n, size=(spec.n_boot, n)) if spec.n_boot else np.empty((0, n), dtype=int)
+    ok = np.isfinite(table).all(axis=(0, 2))  # patients complete in every arm and output: common patients
+    if not ok.all():
+        log.warning("%s: %d of %d holdout patients failed in some arm; left out of every holdout statistic",
+                    spec.name, int(n - ok.sum()), n)
+    rng = np.random.default_rng([spec.seed, 4])  # its own stream: resamples of the complete holdout patients
+    keep = np.flatnonzero(ok)
+    draws = keep[rng.integers(0, keep.size, size=(spec.n_boot, keep.size))] if spec.n_boot and keep.size \
+        else np.empty((0, keep.size), dtype=int)
     rows: list[dict[str, Any]] = []
     for o in spec.objectives:
         j = outputs.index(o.output)
-        sign = -1.0 if o.sense == "maximise" else 1.0
         for k, pick in enumerate(chosen.to_dict("records")):
             y = mine[k, :, j]
-            ok = np.isfinite(y) if sedentary is None else np.isfinite(y) & np.isfinite(sedentary[:, j])
-            row: dict[str, Any] = {"why": pick["why"], "prescription": pick["prescription"], "objective": o.label,
-                                   "in_sample": float(pick[o.label]), "patients": n, "failed": int(n - ok.sum())}
-            row["holdout"] = o.value(y[ok]) if ok.any() else float("nan")
-            boots = np.array([o.value(y[r][ok[r]]) for r in draws if ok[r].any()])
-            row["holdout_low"], row["holdout_high"] = _interval(boots)
+            row: dict[str, Any] = {"why": pick["why"], "prescription": pick["prescription"],
+                                   "candidate": pick["candidate"], **{d.name: pick[d.name] for d in spec.decisions},
+                                   "objective": o.label, "in_sample": float(pick[o.label]),
+                                   "holdout": o.value(y[keep]) if keep.size else float("nan")}
+            row["holdout_low"], row["holdout_high"] = _interval(np.array([o.value(y[r]) for r in draws]))
             if sedentary is not None:
                 ref = sedentary[:, j]
                 row["in_sample_vs_sedentary"] = float(pick.get(f"{o.label}_vs_sedentary", float("nan")))
-                row["holdout_sedentary"] = o.value(ref[ok]) if ok.any() else float("nan")
+                row["holdout_sedentary"] = o.value(ref[keep]) if keep.size else float("nan")
                 row["holdout_vs_sedentary"] = row["holdout"] - row["holdout_sedentary"]
-                paired = np.array([o.value(y[r][ok[r]]) - o.value(ref[r][ok[r]]) for r in draws if ok[r].any()])
-                row["holdout_vs_sedentary_low"], row["holdout_vs_sedentary_high"] = _interval(paired)
-                row["holdout_beats_sedentary"] = float(np.mean(sign * y[ok] < sign * ref[ok])) if ok.any() \
-                    else float("nan")
+                row["holdout_vs_sedentary_low"], row["holdout_vs_sedentary_high"] = _interval(
+                    np.array([o.value(y[r]) - o.value(ref[r]) for r in draws]))
+                row["holdout_beats_sedentary"] = float(np.mean(o.sign * y[keep] < o.sign * ref[keep])) \
+                    if keep.size else float("nan")
+            row.update(patients=n, failed=int(n - keep.size))
             rows.append(row)
     out = pd.DataFrame(rows)
-    for label, part in out.groupby("objective", sort=False):
-        sign = -1.0 if next(o for o in spec.objectives if o.label == label).sense == "maximise" else 1.0
-        out.loc[part.index, "in_sample_rank"] = (sign * part.in_sample).rank(method="min").to_numpy()
-        out.loc[part.index, "holdout_rank"] = (sign * part.holdout).rank(method="min").to_numpy()
-    first = ["why", "prescription", "objective", "in_sample", "holdout", "holdout_low", "holdout_high"]
-    return out[first + [c for c in out.columns if c not in first]]
+    for o in spec.objectives:
+        part = out[out.objective == o.label]
+        out.loc[part.index, "in_sample_rank"] = (o.sign * part.in_sample).rank(method="min").to_numpy()
+        out.loc[part.index, "holdout_rank"] = (o.sign * part.holdout).rank(method="min").to_numpy()
+    return out
 
 
 def _interval(values: FloatArray) -> tuple[float, float]:

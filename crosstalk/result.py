@@ -30,8 +30,10 @@ def versions() -> dict[str, str]:
 
 @functools.cache
 def _versions() -> dict[str, str]:  # package metadata lookups cost ~0.3 ms: once per process
-    out = {"python": platform.python_version()}
-    for pkg in ("crosstalk", "libroadrunner", "antimony", "python-libsbml", "numpy", "pandas"):
+    from crosstalk import __version__  # the code's own version: an editable install's metadata keeps the old one
+
+    out = {"python": platform.python_version(), "crosstalk": __version__}
+    for pkg in ("libroadrunner", "antimony", "python-libsbml", "numpy", "pandas"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

@@ -80,10 +80,18 @@ def dose_response(decisions: dict, patient: dict) -> dict:
 def lucky(decisions: dict, patient: dict) -> dict:
     """A winner's-curse problem: outcome ``f1`` is standard normal noise, a deterministic function of the
     prescription (its minutes) and the patient, so every prescription's true mean is 0 and the search can only
-    pick the luckiest on its own patients; ``f2`` is the minutes themselves (a second objective)."""
+    pick the luckiest on its own patients; ``f2`` is the minutes themselves (no luck involved); ``pid`` is the
+    patient's index (which patients were simulated)."""
     x = decisions["exercise.minutes"]
     noise = np.random.default_rng([round(x * 1e9), int(patient["patient"])]).standard_normal()
-    return {"f1": float(noise), "f2": float(x)}
+    return {"f1": float(noise), "f2": float(x), "pid": float(patient["patient"])}
+
+
+def lucky_failing(decisions: dict, patient: dict) -> dict:
+    """lucky, but patient 7's simulation fails (as a solver would) for every prescription."""
+    if patient["patient"] == 7:
+        raise RuntimeError("CVODE Error: CV_CONV_FAILURE (simulated)")
+    return lucky(decisions, patient)
 
 
 def dose_response_failing(decisions: dict, patient: dict) -> dict:

@@ -160,26 +160,52 @@ def test_a_prescription_with_a_failed_patient_is_infeasible_and_all_infeasible_s
         run_optimisation(impossible, workers=1, prescribe_fn=saf.dose_response, progress=False)
 
 
+def lucky_spec(**kw) -> OptimisationSpec:
+    return OptimisationSpec("lucky", TOY, (Decision("exercise.minutes", 20.0, 75.0),),
+                            (Objective("f1"), Objective("f2", sense="maximise"), Objective("pid")),
+                            **{"population_size": 24, "generations": 10, "patients": 5, "seed": 11, "n_boot": 500,
+                               "holdout_patients": 400, **kw})
+
+
 def test_holdout_patients_undo_the_winners_curse():
-    """Every prescription's true mean outcome is 0; on 5 patients the search picks the luckiest, whose in-sample
+    """Every prescription's true mean outcome f1 is 0; on 5 patients the search picks the luckiest, whose in-sample
     mean is well below 0 (selection bias). On 400 new patients (the holdout) the chosen prescriptions' means are
-    back at 0 within 4 standard errors, and their intervals cover it."""
-    spec = OptimisationSpec("lucky", TOY, (Decision("exercise.minutes", 20.0, 75.0),),
-                            (Objective("f1"), Objective("f2")),
-                            population_size=24, generations=10, patients=5, seed=11, n_boot=500,
-                            holdout_patients=400)
-    res = run_optimisation(spec, workers=1, prescribe_fn=saf.lucky, progress=False)
-    hold = res.holdout[res.holdout.objective == "mean_f1"]
-    best = hold[hold.why == "best mean_f1"].iloc[0]
-    assert best.in_sample < -0.8, best.in_sample  # the luckiest of ~200 prescriptions on 5 patients
-    assert (hold.holdout.abs() < 4 / np.sqrt(400)).all(), hold.holdout.tolist()
-    assert ((hold.holdout_low <= 0) & (hold.holdout_high >= 0)).all()
+    back at 0 within 4 standard errors, with intervals of the bootstrap's width that cover it."""
+    res = run_optimisation(lucky_spec(), workers=1, prescribe_fn=saf.lucky, progress=False)
+    hold = res.holdout
+    f1 = hold[hold.objective == "mean_f1"]
+    best = f1[f1.why.str.contains("best mean_f1")].iloc[0]
+    assert best.in_sample < -0.8, best.in_sample  # the luckiest of ~240 prescriptions on 5 patients
+    assert best.in_sample_rank == 1
+    assert (f1.holdout.abs() < 4 / np.sqrt(400)).all(), f1.holdout.tolist()
+    assert ((f1.holdout_low <= 0) & (f1.holdout_high >= 0)).all()
+    width = f1.holdout_high - f1.holdout_low  # 2 x 1.96 standard errors of a mean of 400 standard normals
+    assert width.between(0.75 * 0.196, 1.25 * 0.196).all(), width.tolist()
+    # the holdout patients are 5..404, none of the search's 0..4
+    pid = hold[hold.objective == "mean_pid"]
+    np.testing.assert_allclose(pid.in_sample, 2.0)
+    np.testing.assert_allclose(pid.holdout, 5 + 399 / 2)
     assert (hold.patients == 400).all() and (hold.failed == 0).all()
-    assert res.provenance["holdout_simulations"] == 400 * hold.prescription.nunique()
-    # the second objective is the prescription itself: no luck involved, in sample equals holdout
-    f2 = res.holdout[res.holdout.objective == "mean_f2"]
+    assert res.provenance["holdout_simulations"] == 400 * hold.candidate.nunique() == 400 * len(f1)
+    # f2 (maximised) is the prescription itself: no luck, in sample equals holdout, the longest ranks first
+    f2 = hold[hold.objective == "mean_f2"]
     np.testing.assert_allclose(f2.holdout, f2.in_sample, rtol=1e-12)
-    assert set(f2.in_sample_rank) == set(f2.holdout_rank)
+    top = f2[f2.why.str.contains("best mean_f2")].iloc[0]
+    assert top.in_sample_rank == top.holdout_rank == 1 and top["exercise.minutes"] == f2["exercise.minutes"].max()
+
+
+def test_holdout_leaves_a_failed_patient_out_of_every_arm():
+    """Holdout patient 7 fails for every prescription: each statistic uses the other 49 patients (common patients),
+    and the row says so."""
+    res = run_optimisation(lucky_spec(holdout_patients=50, generations=3), workers=1,
+                           prescribe_fn=saf.lucky_failing, progress=False)
+    hold = res.holdout
+    assert (hold.failed == 1).all() and (hold.patients == 50).all()
+    ids = [i for i in range(5, 55) if i != 7]
+    np.testing.assert_allclose(hold[hold.objective == "mean_pid"].holdout, np.mean(ids))
+    f2 = hold[hold.objective == "mean_f2"]
+    np.testing.assert_allclose(f2.holdout, f2.in_sample, rtol=1e-12)
+    assert np.isfinite(hold[["holdout", "holdout_low", "holdout_high"]].to_numpy()).all()
 
 
 @pytest.mark.parametrize(("expression", "values", "violation"), [
@@ -278,14 +304,16 @@ def test_a_small_optimisation_on_the_model(tmp_path):
     assert np.isfinite(res.front["mean_lvef_drop_points"]).all()
     # the holdout: new patients (not the search's), sedentary care on them simulated as a patient alone would be
     new = holdout_cohort(spec)
-    assert len(new) == 3 and not new.reset_index(drop=True).equals(res.patients.drop(columns="patient"))
+    assert len(new) == 3 and new.merge(res.patients.drop(columns="patient"), how="inner").empty
     hold = res.holdout
     assert len(hold) == exercising.sum() and (tmp_path / "out" / "holdout.csv").exists()
     alone = [simulate(apply_values(replace(spec.base_scenario, exercise=()), p)).endpoints["lvef_drop_points"]
              for p in new.to_dict("records")]
     np.testing.assert_allclose(hold.holdout_sedentary, np.mean(alone), rtol=1e-6)
-    np.testing.assert_allclose(hold.holdout_vs_sedentary, hold.holdout - hold.holdout_sedentary, rtol=1e-12)
+    assert ((hold.holdout_vs_sedentary_low <= hold.holdout_vs_sedentary)
+            & (hold.holdout_vs_sedentary <= hold.holdout_vs_sedentary_high)).all()
     assert hold.holdout_beats_sedentary.between(0, 1).all()
+    assert res.provenance["holdout_simulations"] == 3 * (len(hold) + 1)  # each prescription and sedentary care
 
 
 def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):

@@ -91,14 +91,16 @@ def _holdout(result: OptimisationResult) -> list[str]:
         "<h2>On new patients (holdout)</h2>",
         f"<p>The chosen prescriptions{' and sedentary care' if vs else ''} re-run on "
         f"{result.spec.holdout_patients} virtual patients that took no part in the search (seed "
-        f"{result.provenance.get('holdout_seed')}); 95 % bootstrap intervals over them. Where the holdout benefit "
-        "is smaller than the in-sample one, the search's patients flattered the prescription; a changed rank means "
-        "the choice between these prescriptions is not settled by this many patients.</p>",
-        table_html(["why", "objective", "in sample", "holdout [95 %]",
+        f"{result.provenance.get('holdout_seed')}); 95 % bootstrap intervals over them. Compare the differences "
+        "from sedentary care, not the absolute values (those also differ because the two groups of patients "
+        "differ): an in-sample difference outside the holdout's paired interval means the search's patients "
+        "flattered the prescription. A changed rank between prescriptions whose intervals overlap means the "
+        "choice between them is not settled by this many patients.</p>",
+        table_html(["why", "prescription", "objective", "in sample", "holdout [95 %]",
                     *(["in sample minus sedentary", "holdout minus sedentary [paired 95 %]",
                        "holdout patients better than sedentary"] if vs else []),
                     "rank in sample / holdout", "failed"],
-                   [(r["why"], r["objective"], f"{r['in_sample']:.4g}",
+                   [(r["why"], r["prescription"], r["objective"], f"{r['in_sample']:.4g}",
                      f"{r['holdout']:.4g} [{r['holdout_low']:.4g}, {r['holdout_high']:.4g}]",
                      *([f"{r['in_sample_vs_sedentary']:+.4g}",
                         f"{r['holdout_vs_sedentary']:+.4g} [{r['holdout_vs_sedentary_low']:+.4g}, "
