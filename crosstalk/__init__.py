@@ -15,6 +15,7 @@ from crosstalk.errors import CrosstalkError, InputError, SimulationError
 from crosstalk.result import Result
 from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.simulate import Simulator, simulate
+from crosstalk.version import __version__ as __version__
 
 if TYPE_CHECKING:
     from crosstalk.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
@@ -84,4 +85,3 @@ __all__ = [
     "simulate",
     "summarise_cohort",
 ]
-__version__ = "0.6.0"

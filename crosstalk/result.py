@@ -19,6 +19,7 @@ from crosstalk.files import strict_json
 from crosstalk.observables import compute_endpoints
 from crosstalk.scenario import Scenario
 from crosstalk.timeline import administrations, exercise_sessions
+from crosstalk.version import __version__
 
 __all__ = ["Result", "endpoints_for", "versions"]
 
@@ -30,8 +31,6 @@ def versions() -> dict[str, str]:
 
 @functools.cache
 def _versions() -> dict[str, str]:  # package metadata lookups cost ~0.3 ms: once per process
-    from crosstalk import __version__  # the code's own version: an editable install's metadata keeps the old one
-
     out = {"python": platform.python_version(), "crosstalk": __version__}
     for pkg in ("libroadrunner", "antimony", "python-libsbml", "numpy", "pandas"):
         try:

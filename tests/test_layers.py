@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crosstalk"
 
 #: The documented layer order, lowest first: a module may import its own layer and the layers below it.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("foundations", frozenset({"errors", "files", "inputs"})),
+    ("foundations", frozenset({"errors", "files", "inputs", "version"})),
     ("registry", frozenset({"registry"})),
     ("model data", frozenset({"parameters", "observables"})),
     ("build", frozenset({"introspect", "build"})),
