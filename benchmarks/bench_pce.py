@@ -5,6 +5,8 @@ Run from the repository root (``make bench`` runs it with the defaults)::
     python benchmarks/bench_pce.py                  # pce with n = 512 from the command line, ~3-5 min on 2 cores
     python benchmarks/bench_pce.py --n 256 512 1024 # several design sizes (indices vs simulations)
     python benchmarks/bench_pce.py --reference      # (re)compute the reference: 90,112 simulations, hours
+    python benchmarks/bench_pce.py --pce-run DIR    # compare a finished pce run with the kept reference
+    python benchmarks/bench_pce.py --partial RUN --pce-run DIR   # ... with an unfinished reference run
 
 The reference is ``analysis/bench_20_parameters.toml`` (Saltelli, n = 4096, 4096 x 22 = 90,112 simulations of the
 resolved model, first and total order), run once with ``crosstalk sensitivity`` and kept in
@@ -64,6 +66,36 @@ def compare(indices: pd.DataFrame, surrogate: pd.DataFrame, reference: pd.DataFr
     return rows
 
 
+def partial_reference(run_dir: Path, *, resamples: int = 200) -> tuple[pd.DataFrame, int]:
+    """Saltelli indices from the complete base samples of an unfinished reference run.
+
+    The design's rows come in groups of D + 2 per base sample, in chunk order, and the first 2^k base samples of
+    the scrambled Sobol sequence are themselves a balanced design; so the largest power of two of complete groups
+    gives an interim reference with SALib's own intervals (``resamples`` bootstrap resamples).
+    """
+    import numpy as np
+    from SALib.analyze import sobol
+
+    from crosstalk.sensitivity import load_analysis
+
+    spec = load_analysis(SOBOL_SPEC)
+    files = sorted((run_dir / "chunks").glob("chunk_*.parquet"))
+    rows = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    group = len(spec.parameters) + 2
+    base = 2 ** int(np.log2(len(rows) // group))
+    rows = rows.iloc[:base * group]
+    if rows.failed.any():
+        raise SystemExit(f"{int(rows.failed.sum())} failed simulations in the first {base} base samples")
+    names = [p.name for p in spec.parameters]
+    parts = []
+    for out in spec.outputs:
+        r = sobol.analyze(spec.problem, rows[out].to_numpy(float), calc_second_order=False,
+                          num_resamples=resamples, seed=spec.seed)
+        parts.append(pd.DataFrame({"output": out, "parameter": names, "S1": r["S1"], "S1_conf": r["S1_conf"],
+                                   "ST": r["ST"], "ST_conf": r["ST_conf"]}))
+    return pd.concat(parts, ignore_index=True), base
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[512], help="pce design sizes (default 512)")
@@ -73,7 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference-run", default=str(REPO / "out" / "bench_20_parameters_sobol4096"),
                     help="working directory of the reference run (its chunks; not kept in the repository)")
     ap.add_argument("--json", default=str(REPO / "benchmarks" / "results_pce.json"))
+    ap.add_argument("--partial", metavar="RUN_DIR",
+                    help="compare against the complete base samples of an unfinished reference run instead")
+    ap.add_argument("--pce-run", metavar="DIR",
+                    help="compare this finished pce run (its indices.csv, surrogate.csv) instead of running pce")
     args = ap.parse_args(argv)
+    if args.partial or args.pce_run:
+        return compare_existing(args)
     if args.reference:
         run_dir = Path(args.reference_run)
         seconds = run_cli(SOBOL_SPEC, run_dir, args.workers, resume=run_dir.exists())
@@ -108,6 +146,28 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
     Path(args.json).write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "runs": results}, indent=2),
                                encoding="utf-8")
+    print(f"\nfigures -> {args.json}")
+    return 0
+
+
+
+def compare_existing(args: argparse.Namespace) -> int:
+    """``--partial`` and/or ``--pce-run``: compare without running anything but the analysis."""
+    if args.partial:
+        reference, base = partial_reference(Path(args.partial))
+        label = f"interim Saltelli reference from the first {base} base samples ({base * 22} simulations)"
+    else:
+        reference, base = pd.read_csv(REFERENCE / "indices.csv"), 4096
+        label = f"Saltelli n = {base} reference ({REFERENCE})"
+    if not args.pce_run:
+        raise SystemExit("--partial compares an existing pce run: give --pce-run DIR")
+    out = Path(args.pce_run)
+    rows = compare(pd.read_csv(out / "indices.csv"), pd.read_csv(out / "surrogate.csv"), reference)
+    print(f"{out} against the {label}:")
+    print(pd.DataFrame(rows).to_string(index=False))
+    Path(args.json).write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "pce_run": str(out),
+                                           "reference": label, "reference_base_samples": base,
+                                           "comparison": rows}, indent=2), encoding="utf-8")
     print(f"\nfigures -> {args.json}")
     return 0
 
