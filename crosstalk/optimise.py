@@ -985,6 +985,11 @@ def holdout_seed(spec: OptimisationSpec) -> int:
     return int(np.random.SeedSequence([spec.seed, 3]).generate_state(1)[0])
 
 
+def _require_holdout(spec: OptimisationSpec) -> None:
+    if not spec.holdout_patients:
+        raise InputError("holdout_patients", spec.holdout_patients, "an integer in [1, 10000] for a holdout")
+
+
 def holdout_cohort(spec: OptimisationSpec) -> pd.DataFrame:
     """The new virtual patients of :func:`front_holdout`.
 
@@ -1003,8 +1008,7 @@ def holdout_cohort(spec: OptimisationSpec) -> pd.DataFrame:
     InputError
         If ``spec.holdout_patients`` is 0.
     """
-    if not spec.holdout_patients:
-        raise InputError("holdout_patients", spec.holdout_patients, "an integer in [1, 10000] for a holdout")
+    _require_holdout(spec)
     return sample_cohort(cohort_scenario(spec.base_scenario), spec.holdout_patients, seed=holdout_seed(spec))
 
 
@@ -1056,8 +1060,7 @@ def front_holdout(result: OptimisationResult, *, executor: Executor | None = Non
     evaluation. J Mach Learn Res 11:2079-2107.
     """
     spec = result.spec
-    if not spec.holdout_patients:
-        raise InputError("holdout_patients", spec.holdout_patients, "an integer in [1, 10000] for a holdout")
+    _require_holdout(spec)
     chosen = _chosen_exercising(result)
     if chosen.empty:
         return pd.DataFrame()
