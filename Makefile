@@ -24,6 +24,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check crosstalk tests examples benchmarks models
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(PY) -m pytest -m "slow or not slow" -n auto --maxprocesses=4
@@ -32,7 +33,7 @@ test-fast: lint
 	$(PY) -m pytest -m "not slow" -n auto --maxprocesses=4
 
 models: $(STAMP)
-	$(PY) -m crosstalk.build
+	$(PY) -m crosstalk.model.build
 
 clean:
 	rm -rf $(VENV) out build dist *.egg-info

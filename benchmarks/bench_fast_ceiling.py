@@ -91,12 +91,12 @@ def restart_cost(rr, first_step: float, n: int = 300) -> float:
 def main() -> int:
     import roadrunner
 
-    from crosstalk.parameters import model_path
-    from crosstalk.scenario import load_scenario
-    from crosstalk.schedule import Breakpoint
-    from crosstalk.timeline import exercise_sessions
+    from crosstalk.model.parameters import model_path
+    from crosstalk.plan.schedule import Breakpoint
+    from crosstalk.plan.timeline import exercise_sessions
+    from crosstalk.spec.scenario import load_scenario
 
-    simulate_module = importlib.import_module("crosstalk.simulate")
+    simulate_module = importlib.import_module("crosstalk.sim.simulator")
     scenario = replace(load_scenario(REPO / "scenarios" / "aerobic_during_ac.toml"), output_step_hours=24.0)
     sessions = exercise_sessions(scenario)
     sim = simulate_module.Simulator("crosstalk", rtol=1e-6)

@@ -76,7 +76,7 @@ def partial_reference(run_dir: Path, *, resamples: int = 200) -> tuple[pd.DataFr
     import numpy as np
     from SALib.analyze import sobol
 
-    from crosstalk.sensitivity import load_analysis
+    from crosstalk.studies.sensitivity import load_analysis
 
     spec = load_analysis(SOBOL_SPEC)
     files = sorted((run_dir / "chunks").glob("chunk_*.parquet"))

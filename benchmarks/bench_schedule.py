@@ -11,10 +11,10 @@ import time
 import numpy as np
 import roadrunner
 
-from crosstalk.parameters import model_sbml
-from crosstalk.scenario import ExerciseRegime, Scenario
-from crosstalk.schedule import breakpoints, to_sbml_events
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import model_sbml
+from crosstalk.plan.schedule import breakpoints, to_sbml_events
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import ExerciseRegime, Scenario
 
 SCENARIO = Scenario("bench", model="exercise", duration_days=180, output_step_hours=24.0,
                     exercise=(ExerciseRegime(intensity=0.7, minutes=60, sessions_per_week=3),))

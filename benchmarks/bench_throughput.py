@@ -10,7 +10,7 @@ Workload: the built-in ``aerobic_during_ac`` scenario (180 days: AC 4 x 60 mg/m2
 biological parameters of ``analysis/regimes_during_ac.toml`` (the parameters every engine can set by name).
 Each engine simulates the same parameter sets on the same machine:
 
-* crosstalk: :class:`crosstalk.simulate.Simulator` in this process (1 worker) and the sensitivity engine's
+* crosstalk: :class:`crosstalk.sim.simulator.Simulator` in this process (1 worker) and the sensitivity engine's
   process pool (all workers), at the study tolerance (rtol 1e-6) and at the scenario default (1e-8);
 * (a) the tellurium idiom: ``te.loada`` once, then per sample ``resetAll()``, ``r[k] = v``, ``simulate()``, on
   the scenario exported by ``crosstalk export`` (schedule as SBML events), default tolerances;
@@ -73,7 +73,7 @@ def rss_mb() -> float:
 
 
 def base_scenario():
-    from crosstalk.scenario import load_scenario
+    from crosstalk.spec.scenario import load_scenario
 
     return replace(load_scenario(REPO / "scenarios" / "aerobic_during_ac.toml"), output_step_hours=STEP_H)
 
@@ -92,22 +92,22 @@ def parameter_sets(n: int, seed: int) -> list[dict[str, float]]:
 
 def endpoints_from(times: np.ndarray, columns: dict[str, np.ndarray], scenario) -> dict[str, float]:
     """The study endpoints of a trajectory computed by another engine (crosstalk's definitions)."""
-    from crosstalk.simulate import endpoints_for
+    from crosstalk.sim.simulator import endpoints_for
 
     ep = endpoints_for(pd.DataFrame({"time_h": times, **columns}), scenario)
     return {k: float(ep[k]) for k in OUTPUTS}
 
 
 def observable_ids(sbml_ids: set[str], model: str = "crosstalk") -> dict[str, str]:
-    from crosstalk.observables import observables_for
-    from crosstalk.parameters import flat_id
+    from crosstalk.model.observables import observables_for
+    from crosstalk.model.parameters import flat_id
 
     return {o.name: flat_id(o.name, sbml_ids) for o in observables_for(model)}
 
 
 # ------------------------------------------------------------------------------------------- engines
 def run_crosstalk(sets, scenario, *, rtol: float, atol_tight: bool = False) -> tuple[float, list[dict]]:
-    from crosstalk.simulate import Simulator
+    from crosstalk.sim.simulator import Simulator
 
     kw = {"atol_molecules": 1e-3, "atol_cells": 1e-9} if atol_tight else {}
     sim = Simulator("crosstalk", rtol=rtol, **kw)
@@ -121,16 +121,16 @@ def run_crosstalk(sets, scenario, *, rtol: float, atol_tight: bool = False) -> t
 
 
 def _pool_job(args):
-    from crosstalk.sensitivity import SampleJob, _run_sample
+    from crosstalk.studies.sensitivity import SampleJob, _run_sample
 
     scenario, rtol = args
     return _run_sample(SampleJob(scenario, {}, OUTPUTS, (), None, rtol))
 
 
 def run_crosstalk_pool(sets, scenario, *, rtol: float, workers: int, dask: bool = False) -> tuple[float, list]:
-    """The sensitivity engine's executors (crosstalk.executors.run_many on a local pool or a Dask LocalCluster),
+    """The sensitivity engine's executors (crosstalk.studies.executors.run_many on a local pool or a Dask LocalCluster),
     timed after every worker has compiled its model (warm-up tasks of one item each)."""
-    from crosstalk.executors import dask_executor, local_executor, run_many
+    from crosstalk.studies.executors import dask_executor, local_executor, run_many
 
     jobs = [(replace(scenario, parameters=p), rtol) for p in sets]
     warm = [(scenario, rtol)] * (2 * workers)
@@ -241,7 +241,7 @@ def cvode_steps(scenario, rtol: float = 1e-6) -> int:
 def averaged_breakpoints(scenario):
     """Naive bout-averaged forcing: every regime's sessions replaced by continuous exercise at the mean duty
     fraction (same intensity) from its first session's start to its last session's end."""
-    from crosstalk.schedule import Breakpoint, breakpoints, exercise_sessions
+    from crosstalk.plan.schedule import Breakpoint, breakpoints, exercise_sessions
 
     points = {bp.time_h: bp for bp in breakpoints(replace(scenario, exercise=()))}
     sessions = exercise_sessions(scenario)
@@ -261,7 +261,7 @@ def averaged_breakpoints(scenario):
 def run_averaged(sets, scenario) -> tuple[float, list[dict]]:
     import importlib
 
-    simulate_module = importlib.import_module("crosstalk.simulate")
+    simulate_module = importlib.import_module("crosstalk.sim.simulator")
     resolved = simulate_module.breakpoints
     simulate_module.breakpoints = averaged_breakpoints
     try:
@@ -273,8 +273,8 @@ def run_averaged(sets, scenario) -> tuple[float, list[dict]]:
 # ------------------------------------------------------------------------------------------- memory
 def _memory_worker(n: int) -> tuple[float, float, float]:
     """RSS (MB) after 100 warm-up simulations and after n more (a 7-day composed scenario with a bout and a dose)."""
-    from crosstalk.scenario import DoseSchedule, ExerciseRegime, Scenario
-    from crosstalk.simulate import simulator_for
+    from crosstalk.sim.simulator import simulator_for
+    from crosstalk.spec.scenario import DoseSchedule, ExerciseRegime, Scenario
 
     sc = Scenario("memory", model="crosstalk", duration_days=7, output_step_hours=24.0,
                   exercise=(ExerciseRegime(session_days=(1,)),),
@@ -291,7 +291,7 @@ def _memory_worker(n: int) -> tuple[float, float, float]:
 
 
 def run_memory(n: int, workers: int) -> list[tuple[float, float, float]]:
-    from crosstalk.executors import local_executor, run_many
+    from crosstalk.studies.executors import local_executor, run_many
 
     if workers == 1:
         return [_memory_worker(n)]
@@ -301,7 +301,7 @@ def run_memory(n: int, workers: int) -> list[tuple[float, float, float]]:
 
 # ------------------------------------------------------------------------------------------- study
 def run_study(n: int, workers: int, outdir: Path) -> tuple[float, int]:
-    from crosstalk.sensitivity import load_analysis, run_sensitivity
+    from crosstalk.studies.sensitivity import load_analysis, run_sensitivity
 
     spec = replace(load_analysis(REPO / "analysis" / "bench_20_parameters.toml"), n=n)
     t0 = time.perf_counter()
@@ -311,9 +311,9 @@ def run_study(n: int, workers: int, outdir: Path) -> tuple[float, int]:
 
 def run_initial_value_sweeps(scenario) -> dict[str, float]:
     """Per-sample cost (ms, in-process, study rtol) of a sweep over each parameter of INITIAL_VALUE_SWEEPS, every
-    value applied as a study applies it (crosstalk.scenario.apply_values) to one reused Simulator."""
-    from crosstalk.scenario import apply_values
-    from crosstalk.simulate import Simulator
+    value applied as a study applies it (crosstalk.spec.scenario.apply_values) to one reused Simulator."""
+    from crosstalk.sim.simulator import Simulator
+    from crosstalk.spec.scenario import apply_values
 
     sim = Simulator("crosstalk", rtol=1e-6)
     sim.run(scenario)
@@ -332,7 +332,7 @@ def max_rel_error(a: list[dict], ref: list[dict]) -> dict[str, float]:
 
 def versions() -> dict[str, str]:
     """crosstalk's provenance versions plus those of the engines compared."""
-    from crosstalk.simulate import versions as crosstalk_versions
+    from crosstalk.sim.simulator import versions as crosstalk_versions
 
     out = crosstalk_versions()
     for pkg in ("tellurium", "copasi-basico", "python-copasi", "SALib", "distributed"):
@@ -356,9 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     n = args.samples or (16 if args.quick else 60)
     n_mem = args.memory_sims or (2000 if args.quick else 20000)
     study_n = args.study_n or (32 if args.quick else 256)
-    from crosstalk.executors import default_workers
     from crosstalk.export import scenario_sbml
-    from crosstalk.schedule import exercise_sessions
+    from crosstalk.plan.schedule import exercise_sessions
+    from crosstalk.studies.executors import default_workers
 
     workers = default_workers()
     scenario = base_scenario()

@@ -11,17 +11,17 @@ True
 
 from typing import TYPE_CHECKING, Any
 
-from crosstalk.errors import CrosstalkError, InputError, SimulationError
-from crosstalk.result import Result
-from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
-from crosstalk.simulate import Simulator, simulate
 from crosstalk.version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from crosstalk.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
-    from crosstalk.compare import Comparison, run_comparison
-    from crosstalk.optimise import OptimisationResult, OptimisationSpec, load_optimisation, run_optimisation
-    from crosstalk.sensitivity import (
+    from crosstalk.errors import CrosstalkError, InputError, SimulationError
+    from crosstalk.sim.result import Result
+    from crosstalk.sim.simulator import Simulator, simulate
+    from crosstalk.spec.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
+    from crosstalk.studies.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
+    from crosstalk.studies.compare import Comparison, run_comparison
+    from crosstalk.studies.optimise import OptimisationResult, OptimisationSpec, load_optimisation, run_optimisation
+    from crosstalk.studies.sensitivity import (
         AnalysisSpec,
         SensitivityResult,
         analyse_samples,
@@ -31,26 +31,37 @@ if TYPE_CHECKING:
         sample_analysis,
     )
 
-#: Study names, imported on first use: the study layer loads SALib, pydoe and the executors (about a second),
-#: which a script that only simulates, and every CLI command, should not pay for.
-_STUDIES: dict[str, str] = {
+#: Every public name, imported on first use: ``import crosstalk`` (and so ``crosstalk --help``) loads neither
+#: roadrunner nor pandas; the study layer (SALib, pydoe, the executors) costs about a second more.
+_WHERE: dict[str, str] = {
+    **dict.fromkeys(("CrosstalkError", "InputError", "SimulationError"), "crosstalk.errors"),
+    "Result": "crosstalk.sim.result",
+    **dict.fromkeys(("Simulator", "simulate"), "crosstalk.sim.simulator"),
+    **dict.fromkeys(("Blockade", "DoseSchedule", "ExerciseRegime", "Patient", "Scenario", "load_scenario"),
+                    "crosstalk.spec.scenario"),
     **dict.fromkeys(("CohortResult", "run_cohort", "run_patients", "sample_cohort", "summarise_cohort"),
-                    "crosstalk.cohort"),
-    **dict.fromkeys(("Comparison", "run_comparison"), "crosstalk.compare"),
+                    "crosstalk.studies.cohort"),
+    **dict.fromkeys(("Comparison", "run_comparison"), "crosstalk.studies.compare"),
     **dict.fromkeys(("OptimisationResult", "OptimisationSpec", "load_optimisation", "run_optimisation"),
-                    "crosstalk.optimise"),
+                    "crosstalk.studies.optimise"),
     **dict.fromkeys(("AnalysisSpec", "SensitivityResult", "analyse_samples", "load_analysis", "run_samples",
-                     "run_sensitivity", "sample_analysis"), "crosstalk.sensitivity"),
+                     "run_sensitivity", "sample_analysis"), "crosstalk.studies.sensitivity"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _STUDIES.get(name)
+    module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'crosstalk' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
 
 
 __all__ = [

@@ -49,8 +49,8 @@ def _builtin_scenarios() -> list[Path]:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from crosstalk.report.plots import summary_figure
-    from crosstalk.scenario import load_scenario
-    from crosstalk.simulate import simulate
+    from crosstalk.sim.simulator import simulate
+    from crosstalk.spec.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     t0 = time.perf_counter()
@@ -65,7 +65,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from crosstalk.scenario import load_scenario
+    from crosstalk.spec.scenario import load_scenario
 
     for path in _builtin_scenarios():
         s = load_scenario(path)
@@ -78,9 +78,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     from crosstalk.report.plots import summary_figure
     from crosstalk.report.sensitivity import write_sensitivity_report
-    from crosstalk.scenario import load_scenario
-    from crosstalk.sensitivity import load_analysis, run_sensitivity
-    from crosstalk.simulate import simulate
+    from crosstalk.sim.simulator import simulate
+    from crosstalk.spec.scenario import load_scenario
+    from crosstalk.studies.sensitivity import load_analysis, run_sensitivity
 
     out = Path(args.out)
     for path in _builtin_scenarios():
@@ -102,9 +102,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from crosstalk.compare import run_cohort_comparison, run_comparison, write_comparison
     from crosstalk.report.compare import write_compare_figure
-    from crosstalk.scenario import load_scenario
+    from crosstalk.spec.scenario import load_scenario
+    from crosstalk.studies.compare import run_cohort_comparison, run_comparison, write_comparison
 
     scenarios = [load_scenario(p) for p in args.scenarios]
     out = _fresh_dir(args.out, args.force)
@@ -131,9 +131,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_cohort(args: argparse.Namespace) -> int:
-    from crosstalk.cohort import run_cohort
     from crosstalk.report.cohort import write_cohort_figure
-    from crosstalk.scenario import load_scenario
+    from crosstalk.spec.scenario import load_scenario
+    from crosstalk.studies.cohort import run_cohort
 
     scenario = load_scenario(args.scenario)
     out = _fresh_dir(args.out, args.force)
@@ -153,8 +153,8 @@ def _fresh_dir(path: str, force: bool) -> Path:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from crosstalk.report.sensitivity import write_sensitivity_report
-    from crosstalk.sensitivity import MANIFEST, load_analysis, run_sensitivity
-    from crosstalk.simulate import simulate
+    from crosstalk.sim.simulator import simulate
+    from crosstalk.studies.sensitivity import MANIFEST, load_analysis, run_sensitivity
 
     spec = load_analysis(args.spec)
     out, cluster = _study_run(args, MANIFEST)
@@ -205,7 +205,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from crosstalk.build import document_names, stale_documents, write_models
+    from crosstalk.model.build import document_names, stale_documents, write_models
 
     if args.check:
         problems = stale_documents()
@@ -223,10 +223,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     import tomllib
 
-    from crosstalk.optimise import load_optimisation
-    from crosstalk.scenario import load_scenario
-    from crosstalk.sensitivity import load_analysis
-    from crosstalk.timeline import administrations, exercise_sessions
+    from crosstalk.plan.timeline import administrations, exercise_sessions
+    from crosstalk.spec.scenario import load_scenario
+    from crosstalk.studies.optimise import load_optimisation
+    from crosstalk.studies.sensitivity import load_analysis
 
     for path in args.files:
         try:
@@ -256,7 +256,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from crosstalk.export import export
-    from crosstalk.scenario import load_scenario
+    from crosstalk.spec.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = export(scenario, args.out, format=args.format, force=args.force)
@@ -281,7 +281,7 @@ def _study_run(args: argparse.Namespace, manifest: str) -> tuple[Path, AbstractC
     import shutil
     from contextlib import nullcontext
 
-    from crosstalk.executors import dask_executor
+    from crosstalk.studies.executors import dask_executor
 
     out = Path(args.out)
     if out.exists() and args.force and not args.resume:
@@ -297,9 +297,15 @@ def _study_run(args: argparse.Namespace, manifest: str) -> tuple[Path, AbstractC
 def _cmd_optimise(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from crosstalk.optimise import MANIFEST, chosen_prescriptions, load_optimisation, prescribe, run_optimisation
     from crosstalk.report.optimise import write_optimisation_report
-    from crosstalk.simulate import simulate
+    from crosstalk.sim.simulator import simulate
+    from crosstalk.studies.optimise import (
+        MANIFEST,
+        chosen_prescriptions,
+        load_optimisation,
+        prescribe,
+        run_optimisation,
+    )
 
     spec = load_optimisation(args.spec)
     out, cluster = _study_run(args, MANIFEST)
@@ -416,12 +422,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _quiet_solver() -> None:
-    """Show roadrunner's errors only, whatever its default: the command line owns its terminal, and solver
-    warnings a study may raise per sample (e.g. at a retried sample) would bury the progress bar. A library user
-    keeps roadrunner's own setting."""
-    import roadrunner
+    from crosstalk.sim.simulator import quiet_solver
 
-    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
+    quiet_solver()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,9 +4,9 @@ The exported SBML is the packaged model that simulates the scenario (for the com
 form) with
 
 * the scenario's parameter overrides (patient, blockades, ``[parameters]``) written as parameter values, so
-  the model's initial assignments derive the initial state exactly as :class:`~crosstalk.simulate.Simulator`
+  the model's initial assignments derive the initial state exactly as :class:`~crosstalk.sim.simulator.Simulator`
   does;
-* every exercise session and drug administration as an SBML event (:func:`crosstalk.schedule.to_sbml_events`:
+* every exercise session and drug administration as an SBML event (:func:`crosstalk.plan.schedule.to_sbml_events`:
   trigger ``time >= t``, persistent, fires at t = 0 for t = 0);
 * model notes that name the scenario and carry its TOML.
 
@@ -36,13 +36,13 @@ from typing import Literal
 
 import libsbml
 
-from crosstalk.build import validate_sbml
 from crosstalk.errors import InputError, ModelBuildError
 from crosstalk.files import write_atomic, write_text_atomic
-from crosstalk.observables import observables_for
-from crosstalk.parameters import flat_id, model_path
-from crosstalk.scenario import Scenario
-from crosstalk.schedule import Breakpoint, add_sbml_events, breakpoints
+from crosstalk.model.build import validate_sbml
+from crosstalk.model.observables import observables_for
+from crosstalk.model.parameters import flat_id, model_path
+from crosstalk.plan.schedule import Breakpoint, add_sbml_events, breakpoints
+from crosstalk.spec.scenario import Scenario
 
 __all__ = ["FORMATS", "PLOTTED", "export", "scenario_omex", "scenario_sbml", "scenario_sedml"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crosstalk.scenario import ExerciseRegime
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import ExerciseRegime
 from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course, exercise_protection
 
 SESSIONS = (1, 2, 3, 5, 7)

@@ -10,8 +10,8 @@ from importlib import resources
 from pathlib import Path
 
 from crosstalk import load_scenario, simulate
-from crosstalk.compare import write_comparison
 from crosstalk.report.compare import write_compare_figure
+from crosstalk.studies.compare import write_comparison
 
 
 def main(outdir: Path) -> None:

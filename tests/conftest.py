@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_TARGETS = REPO.parent / "shared" / "reference" / "targets.toml"

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy.linalg import expm
 
-from crosstalk.observables import compute_endpoints
-from crosstalk.parameters import parameter_ids
-from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, Patient, Scenario
-from crosstalk.simulate import Simulator
+from crosstalk.model.observables import compute_endpoints
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import CumulativeDoseWarning, DoseSchedule, Patient, Scenario
 from crosstalk.validation import run_check
 from crosstalk.validation.protocols import doxorubicin_course
 

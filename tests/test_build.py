@@ -5,9 +5,9 @@ from __future__ import annotations
 import libsbml
 import pytest
 
-from crosstalk.build import build_all, document_names, stale_documents, validate_sbml
-from crosstalk.parameters import model_sbml, parameter_table
-from crosstalk.registry import model_names, sbml_dir
+from crosstalk.model.build import build_all, document_names, stale_documents, validate_sbml
+from crosstalk.model.parameters import model_sbml, parameter_table
+from crosstalk.model.registry import model_names, sbml_dir
 
 from conftest import REPO
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
 from crosstalk.validation import CHECKS, all_targets, bands_for, run_check
 
 EXERCISE_CHECKS = [t for t, c in CHECKS.items() if c.model == "exercise"]

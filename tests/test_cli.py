@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from crosstalk.observables import observables_for
-from crosstalk.scenario import load_scenario
+from crosstalk.model.observables import observables_for
+from crosstalk.spec.scenario import load_scenario
 
 from conftest import REPO
 

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crosstalk import cohort
-from crosstalk.cohort import run_cohort, sample_cohort, write_cohort
-from crosstalk.compare import run_comparison
 from crosstalk.errors import InputError, SimulationError
-from crosstalk.executors import endpoints_of
-from crosstalk.population import load_population
 from crosstalk.report.cohort import write_cohort_figure
 from crosstalk.report.compare import write_compare_figure
-from crosstalk.scenario import ExerciseRegime, Patient, Scenario, load_scenario
+from crosstalk.spec.population import load_population
+from crosstalk.spec.scenario import ExerciseRegime, Patient, Scenario, load_scenario
+from crosstalk.studies import cohort
+from crosstalk.studies.cohort import run_cohort, sample_cohort, write_cohort
+from crosstalk.studies.compare import run_comparison
+from crosstalk.studies.executors import endpoints_of
 
 from conftest import REPO
 

@@ -7,11 +7,11 @@ import libsbml
 import numpy as np
 import pytest
 
-from crosstalk.build import composed_antimony
 from crosstalk.errors import InputError
-from crosstalk.registry import module_names
-from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
-from crosstalk.simulate import Simulator
+from crosstalk.model.build import composed_antimony
+from crosstalk.model.registry import module_names
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.validation import run_check
 
 from conftest import REPO, assert_no_negative_amounts

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from crosstalk.errors import InputError
-from crosstalk.executors import InProcessExecutor, RunFailure, local_executor, run_many
-from crosstalk.ranges import ParameterRange
-from crosstalk.scenario import ExerciseRegime, Scenario
-from crosstalk.sensitivity import CHUNK, AnalysisSpec, run_sensitivity
+from crosstalk.spec.ranges import ParameterRange
+from crosstalk.spec.scenario import ExerciseRegime, Scenario
+from crosstalk.studies.executors import InProcessExecutor, RunFailure, local_executor, run_many
+from crosstalk.studies.sensitivity import CHUNK, AnalysisSpec, run_sensitivity
 
 import sa_functions as saf
 

@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crosstalk.build import validate_sbml
 from crosstalk.cli import _builtin_scenarios, main
 from crosstalk.errors import InputError
 from crosstalk.export import PLOTTED, export, scenario_omex, scenario_sbml, scenario_sedml
-from crosstalk.parameters import flat_id, model_sbml
-from crosstalk.scenario import load_scenario
-from crosstalk.schedule import breakpoints
-from crosstalk.simulate import Simulator
+from crosstalk.model.build import validate_sbml
+from crosstalk.model.parameters import flat_id, model_sbml
+from crosstalk.plan.schedule import breakpoints
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import load_scenario
 
 SCENARIOS = _builtin_scenarios()
 IDS = [p.stem for p in SCENARIOS]

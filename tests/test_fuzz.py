@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from crosstalk.errors import InputError
-from crosstalk.scenario import Scenario, load_scenario
-from crosstalk.timeline import administrations, exercise_sessions
+from crosstalk.plan.timeline import administrations, exercise_sessions
+from crosstalk.spec.scenario import Scenario, load_scenario
 
 from conftest import REPO
 
@@ -213,7 +213,7 @@ def analysis_changes(draw: st.DrawFn) -> dict[str, Any]:
 @given(changes=analysis_changes())
 def test_analysis_input_is_valid_or_an_input_error(tmp_path_factory: pytest.TempPathFactory,
                                                    changes: dict[str, Any]) -> None:
-    from crosstalk.sensitivity import load_analysis
+    from crosstalk.studies.sensitivity import load_analysis
 
     data = tomllib.loads((REPO / "analysis" / "regimes_during_ac.toml").read_text(encoding="utf-8"))
     data["base_scenario"] = str(REPO / "scenarios" / "aerobic_during_ac.toml")

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from crosstalk.errors import InputError
-from crosstalk.population import load_population
-from crosstalk.ranges import ParameterRange
-from crosstalk.risk import risk_differences
-from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.population import load_population
+from crosstalk.spec.ranges import ParameterRange
+from crosstalk.spec.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
+from crosstalk.studies.risk import risk_differences
 from crosstalk.validation.cardiac import (
     CardiacPopulation,
     cardiac_draws,
@@ -230,7 +230,7 @@ def test_no_switch_in_the_heart(sim: Simulator) -> None:
 
 
 def test_nnt_interval_follows_altman() -> None:
-    from crosstalk.risk import _nnt_interval
+    from crosstalk.studies.risk import _nnt_interval
 
     assert _nnt_interval(-0.2, -0.1, good=-1.0) == "NNT(benefit) 5 to 10"
     assert _nnt_interval(-0.1, 0.05, good=-1.0) == "NNT(benefit) 10 to inf to NNT(harm) 20"
@@ -239,7 +239,7 @@ def test_nnt_interval_follows_altman() -> None:
 
 
 def test_dexrazoxane_off_label_schedule_warns() -> None:
-    from crosstalk.scenario import DexrazoxaneScheduleWarning
+    from crosstalk.spec.scenario import DexrazoxaneScheduleWarning
 
     dox = DoseSchedule("doxorubicin", 60.0, "mg/m2", start_day=1.0, interval_days=21.0, count=2)
     with pytest.warns(DexrazoxaneScheduleWarning, match="day 1"):  # after doxorubicin: never

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from crosstalk.cohort import run_cohort, sample_cohort
 from crosstalk.errors import InputError
 from crosstalk.export import scenario_sbml
-from crosstalk.parameters import (
+from crosstalk.model.parameters import (
     SPECIES,
     model_sbml,
     parameter_ids,
@@ -20,10 +19,11 @@ from crosstalk.parameters import (
     parameter_table,
     species_overrides,
 )
-from crosstalk.population import DEFAULT_POPULATION, load_population, population_names
-from crosstalk.ranges import ParameterRange
-from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, apply_values, load_scenario
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.population import DEFAULT_POPULATION, load_population, population_names
+from crosstalk.spec.ranges import ParameterRange
+from crosstalk.spec.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario, apply_values, load_scenario
+from crosstalk.studies.cohort import run_cohort, sample_cohort
 from crosstalk.validation import run_check
 
 from conftest import REPO

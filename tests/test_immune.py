@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from crosstalk.errors import InputError
-from crosstalk.parameters import parameter_ids
-from crosstalk.scenario import DoseSchedule, Patient, Scenario
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import DoseSchedule, Patient, Scenario
 from crosstalk.validation import run_check
 from crosstalk.validation.checks import kuznetsov_reference
 

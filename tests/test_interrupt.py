@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from crosstalk.sensitivity import CHUNK
+from crosstalk.studies.sensitivity import CHUNK
 
 from conftest import small_spec
 

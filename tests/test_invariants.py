@@ -10,10 +10,10 @@ import re
 import numpy as np
 import pytest
 
-from crosstalk.introspect import init_dependencies
-from crosstalk.parameters import flat_id, model_sbml, parameter_table
-from crosstalk.scenario import load_scenario
-from crosstalk.simulate import Simulator
+from crosstalk.model.introspect import init_dependencies
+from crosstalk.model.parameters import flat_id, model_sbml, parameter_table
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import load_scenario
 
 from conftest import REPO
 

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from crosstalk.errors import CrosstalkError, InputError
-from crosstalk.optimise import (
+from crosstalk.spec.ranges import ParameterRange
+from crosstalk.spec.scenario import ExerciseRegime, Scenario
+from crosstalk.studies.optimise import (
     Constraint,
     Decision,
     Objective,
@@ -22,8 +24,6 @@ from crosstalk.optimise import (
     prescribe,
     run_optimisation,
 )
-from crosstalk.ranges import ParameterRange
-from crosstalk.scenario import ExerciseRegime, Scenario
 
 import sa_functions as saf
 from conftest import REPO
@@ -82,7 +82,7 @@ def test_constraints_are_respected_and_common_patients_make_the_front_reproducib
 
 def interrupt_at_generation(monkeypatch, generation: int) -> None:
     """Make the search stop (as Ctrl-C would) when it asks for this generation's evaluations."""
-    from crosstalk import optimise
+    from crosstalk.studies import optimise
 
     calls = {"n": 0}
     original = optimise._Evaluator.__call__
@@ -290,8 +290,8 @@ def test_a_small_optimisation_on_the_model(tmp_path):
     assert len(summary) == exercising.sum() and summary.fraction_benefit.between(0, 1).all()
     assert (tmp_path / "out" / "uncertainty_summary.csv").exists()
     # sedentary care on the same patients: patient 0's own simulation without exercise
-    from crosstalk.scenario import apply_values
-    from crosstalk.simulate import simulate
+    from crosstalk.sim.simulator import simulate
+    from crosstalk.spec.scenario import apply_values
 
     patient = {k: v for k, v in res.patients.iloc[0].items() if k != "patient"}
     alone = simulate(apply_values(replace(spec.base_scenario, exercise=()), patient)).endpoints
@@ -371,7 +371,7 @@ def test_every_built_in_spec_loads(path):
     """Optimisation specs (with [[decision]]) and analysis specs alike load and pass their checks."""
     import tomllib
 
-    from crosstalk.sensitivity import load_analysis
+    from crosstalk.studies.sensitivity import load_analysis
 
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     spec = load_optimisation(path) if "decision" in data else load_analysis(path)
@@ -384,7 +384,7 @@ def test_the_built_in_ac_spec_scaled_down_is_reproducible_across_executors_and_a
     """analysis/prescriptions_during_ac.toml on the model (its decisions, objectives and constraint; 3 generations
     of 6 prescriptions on 3 patients): one worker, two workers and a Dask LocalCluster give the same front, and a
     run interrupted in its second generation resumes to it."""
-    from crosstalk.executors import dask_executor
+    from crosstalk.studies.executors import dask_executor
 
     spec = replace(load_optimisation(REPO / "analysis" / "prescriptions_during_ac.toml"), population_size=6,
                    generations=3, patients=3, n_boot=50, uncertain=())

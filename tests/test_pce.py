@@ -1,4 +1,4 @@
-"""Known answers for the polynomial-chaos Sobol engine (crosstalk.pce; issue 17)."""
+"""Known answers for the polynomial-chaos Sobol engine (crosstalk.studies.pce; issue 17)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import openturns as ot
 import pytest
 
-from crosstalk import pce
 from crosstalk.errors import InputError
-from crosstalk.pce import pce_design, pce_indices
+from crosstalk.studies import pce
+from crosstalk.studies.pce import pce_design, pce_indices
 
 #: Ishigami (a = 7, b = 0.1) on [-pi, pi]^3: analytic first-order and total indices (Sobol' & Levitan 1999).
 ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosstalk.build import build_sbml, check_manifest, validate_sbml
 from crosstalk.errors import InputError, ModelBuildError
-from crosstalk.registry import all_drugs, model_info, model_names, models_from, models_root, module_names
-from crosstalk.scenario import Blockade, DoseSchedule, Scenario
-from crosstalk.simulate import Simulator
-from crosstalk.timeline import AVOGADRO
+from crosstalk.model.build import build_sbml, check_manifest, validate_sbml
+from crosstalk.model.registry import all_drugs, model_info, model_names, models_from, models_root, module_names
+from crosstalk.plan.timeline import AVOGADRO
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import Blockade, DoseSchedule, Scenario
 
 
 def test_composed_model_inherits_its_modules():

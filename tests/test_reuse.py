@@ -12,10 +12,10 @@ import libsbml
 import numpy as np
 import pytest
 
-from crosstalk.parameters import model_sbml, parameter_table
-from crosstalk.registry import all_drugs, all_patient_fields
-from crosstalk.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import model_sbml, parameter_table
+from crosstalk.model.registry import all_drugs, all_patient_fields
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import DoseSchedule, ExerciseRegime, Patient, Scenario
 
 #: parameters the timeline itself reads (mg -> molecules): the override must reach both runs
 SCHEDULE_READS = {d.mw_parameter for d in all_drugs().values() if d.mw_parameter}

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crosstalk.errors import InputError
-from crosstalk.scenario import ExerciseRegime, Scenario, load_scenario
-from crosstalk.timeline import exercise_sessions
+from crosstalk.plan.timeline import exercise_sessions
+from crosstalk.spec.scenario import ExerciseRegime, Scenario, load_scenario
 
 from conftest import REPO
 
@@ -178,7 +178,7 @@ def test_model_defaults_to_the_composed_model() -> None:
 
 
 def test_a_regime_describes_itself_in_words():
-    from crosstalk.scenario import ExerciseRegime
+    from crosstalk.spec.scenario import ExerciseRegime
 
     assert ExerciseRegime(sessions_per_week=3, minutes=40, intensity=0.65, end_day=84).describe() == \
         "aerobic, 3 x 40 min/week at 65 % VO2max, days 0-84"

@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 
-from crosstalk.scenario import load_scenario
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import load_scenario
 
 from conftest import REPO, assert_no_negative_amounts
 
@@ -86,7 +86,7 @@ def test_cohort_is_reproducible_across_runs_and_worker_counts(tmp_path):
 )
 def test_bad_sections_get_clear_errors(snippet, field):
     from crosstalk.errors import InputError
-    from crosstalk.scenario import Scenario
+    from crosstalk.spec.scenario import Scenario
 
     text = 'name = "x"\nmodel = "crosstalk"\n' + snippet
     with pytest.raises(InputError) as info:

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crosstalk import sensitivity
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
-from crosstalk.executors import dask_executor
-from crosstalk.ranges import ParameterRange
-from crosstalk.scenario import ExerciseRegime, Scenario, load_scenario
-from crosstalk.sensitivity import (
+from crosstalk.sim.simulator import simulator_for
+from crosstalk.spec.ranges import ParameterRange
+from crosstalk.spec.scenario import ExerciseRegime, Scenario, load_scenario
+from crosstalk.studies import sensitivity
+from crosstalk.studies.executors import dask_executor
+from crosstalk.studies.sensitivity import (
     AnalysisSpec,
     analyse_samples,
     load_analysis,
@@ -24,7 +25,6 @@ from crosstalk.sensitivity import (
     run_sensitivity,
     sample_analysis,
 )
-from crosstalk.simulate import simulator_for
 
 import sa_functions as saf
 from conftest import REPO, small_spec

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import roadrunner
 
-from crosstalk.parameters import model_sbml
-from crosstalk.scenario import ExerciseRegime, Scenario
-from crosstalk.schedule import breakpoints, to_sbml_events
-from crosstalk.simulate import Result, Simulator
+from crosstalk.model.parameters import model_sbml
+from crosstalk.plan.schedule import breakpoints, to_sbml_events
+from crosstalk.sim.simulator import Result, Simulator
+from crosstalk.spec.scenario import ExerciseRegime, Scenario
 
 SCENARIOS = [
     Scenario("bout", model="exercise", duration_days=1, output_step_hours=0.25,
@@ -123,7 +123,7 @@ def test_per_state_tolerances_reach_the_intended_state():
 
     import antimony
 
-    cs = importlib.import_module("crosstalk.simulate")  # the package attribute `simulate` is the function
+    cs = importlib.import_module("crosstalk.sim.simulator")  # the package attribute `simulate` is the function
 
     antimony.clearPreviousLoads()
     antimony.loadAntimonyString(
@@ -156,8 +156,8 @@ def test_model_analysis_is_unchanged_after_libsedml_is_imported():
     code = (
         "import sys, libsbml\n"
         "if sys.argv[1] == 'sedml':\n    import libsedml\n"
-        "from crosstalk.parameters import model_sbml\n"
-        "from crosstalk.introspect import direct_initial_states, init_dependencies\n"
+        "from crosstalk.model.parameters import model_sbml\n"
+        "from crosstalk.model.introspect import direct_initial_states, init_dependencies\n"
         "s = model_sbml('crosstalk')\n"
         "print(sorted(init_dependencies(s)), sorted(direct_initial_states(s).items()))\n"
     )
@@ -175,7 +175,7 @@ def test_files_are_utf8_even_after_copasi_resets_the_locale(tmp_path):
     results and reports are UTF-8 whatever the locale (found when tests after the COPASI cross-check failed)."""
     import locale
 
-    from crosstalk.scenario import load_scenario
+    from crosstalk.spec.scenario import load_scenario
 
     saved = locale.setlocale(locale.LC_ALL, None)
     path = tmp_path / "bout µ.toml"
@@ -197,8 +197,8 @@ def test_outputs_are_never_negative_and_the_clipped_part_is_solver_noise():
     """ExEVs under ExEV dosing are cleared to a hair below zero by the solver (-1.1 particles/mL before clipping):
     results report the non-negative part, the provenance records the raw minimum, and the raw amount of the
     underlying species is within 10x its absolute tolerance (the same bound as the invariant tests)."""
-    from crosstalk.scenario import load_scenario
-    from crosstalk.simulate import simulator_for
+    from crosstalk.sim.simulator import simulator_for
+    from crosstalk.spec.scenario import load_scenario
 
     from conftest import REPO
 

@@ -1,7 +1,7 @@
 """The cohort figure: distributions of key endpoints and the outcome fractions (``cohort.png``).
 
 Drawn on a :class:`matplotlib.figure.Figure` (no pyplot, no backend change); the cohort's data is
-:mod:`crosstalk.cohort`'s.
+:mod:`crosstalk.studies.cohort`'s.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from crosstalk.cohort import CohortResult
 from crosstalk.files import write_atomic
+from crosstalk.studies.cohort import CohortResult
 
 __all__ = ["COHORT_ENDPOINTS", "cohort_figure", "write_cohort_figure"]
 

@@ -1,7 +1,7 @@
 """The comparison figure: key observables of several scenarios overlaid (``compare.png``).
 
 Drawn on a :class:`matplotlib.figure.Figure` (no pyplot, no backend change); the data of a comparison (endpoint
-table) is :mod:`crosstalk.compare`'s.
+table) is :mod:`crosstalk.studies.compare`'s.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from crosstalk.files import write_atomic
-from crosstalk.observables import OBSERVABLES
-from crosstalk.result import Result
+from crosstalk.model.observables import OBSERVABLES
+from crosstalk.sim.result import Result
 
 __all__ = ["COMPARE_OBSERVABLES", "compare_figure", "write_compare_figure"]
 

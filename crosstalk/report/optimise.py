@@ -17,9 +17,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from crosstalk.files import strict_json, write_text_atomic
-from crosstalk.optimise import OptimisationResult, benefit_drivers, chosen_prescriptions, describe
 from crosstalk.report.html import figure_tag, page, table_html
-from crosstalk.result import Result
+from crosstalk.sim.result import Result
+from crosstalk.studies.optimise import OptimisationResult, benefit_drivers, chosen_prescriptions, describe
 
 __all__ = ["write_optimisation_report"]
 

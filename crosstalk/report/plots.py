@@ -11,9 +11,9 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from crosstalk.files import write_atomic
-from crosstalk.observables import OBSERVABLES
-from crosstalk.result import Result
-from crosstalk.timeline import administrations, exercise_sessions
+from crosstalk.model.observables import OBSERVABLES
+from crosstalk.plan.timeline import administrations, exercise_sessions
+from crosstalk.sim.result import Result
 
 __all__ = ["summary_figure"]
 

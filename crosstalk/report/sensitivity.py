@@ -1,7 +1,7 @@
 """The sensitivity report: one self-contained HTML page (``report.html``) with its figures embedded.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot, no backend change). The data files
-(``indices.csv`` and the other CSVs) are written by :func:`crosstalk.sensitivity.write_sensitivity`.
+(``indices.csv`` and the other CSVs) are written by :func:`crosstalk.studies.sensitivity.write_sensitivity`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 
 from crosstalk.files import strict_json, write_text_atomic
 from crosstalk.report.html import figure_tag, page, table_html
-from crosstalk.result import Result
-from crosstalk.sensitivity import SensitivityResult
+from crosstalk.sim.result import Result
+from crosstalk.studies.sensitivity import SensitivityResult
 
 __all__ = ["write_sensitivity_report"]
 

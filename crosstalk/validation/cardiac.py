@@ -31,16 +31,16 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from crosstalk.observables import (
+from crosstalk.model.observables import (
     CTRCD_CARDINALE_THRESHOLD_PERCENT,
     CTRCD_DROP_POINTS,
     CTRCD_THRESHOLD_PERCENT,
     HEART_FAILURE_LVEF_PERCENT,
 )
-from crosstalk.parameters import parameter_ids
-from crosstalk.population import load_population
-from crosstalk.scenario import CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Scenario
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.population import load_population
+from crosstalk.spec.scenario import CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Scenario
 from crosstalk.validation.targets import target
 
 __all__ = [
@@ -171,10 +171,10 @@ _DAYS_PER_MONTH = 365.25 / 12.0
 
 def event_incidences(course: InjuryCourse, sensitivity: npt.ArrayLike,
                      baseline: npt.ArrayLike) -> dict[str, float]:
-    """Fractions of patients with ``ctrcd``, ``ctrcd_cardinale`` and ``heart_failure`` (the endpoint definitions of
-    :mod:`crosstalk.observables`), and the median onset of ``ctrcd_cardinale`` in months after the last dose: as the
-    model has it (``cardinale_onset_months_median``) and as echocardiography every 3 months would first see it
-    (``cardinale_onset_months_median_echo``, what Cardinale's timing reports); NaN without events."""
+    """Fractions of patients with ``ctrcd``, ``ctrcd_cardinale`` and ``heart_failure`` (the endpoint definitions
+    of :mod:`crosstalk.model.observables`), and the median onset of ``ctrcd_cardinale`` in months after the last
+    dose: as the model has it (``cardinale_onset_months_median``) and as echocardiography every 3 months would
+    first see it (``cardinale_onset_months_median_echo``, what Cardinale's timing reports); NaN without events."""
     lvef = patient_lvef(course, sensitivity, baseline)
     b = np.asarray(baseline, dtype=float)[:, None]
     drop = b - lvef

@@ -18,14 +18,13 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import roadrunner
 
-from crosstalk.cohort import run_patients, sample_cohort
 from crosstalk.errors import CrosstalkError, InputError
-from crosstalk.parameters import parameter_ids
-from crosstalk.population import load_population
-from crosstalk.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
-from crosstalk.simulate import Simulator, simulator_for
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator, simulate_document, simulator_for
+from crosstalk.spec.population import load_population
+from crosstalk.spec.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario
+from crosstalk.studies.cohort import run_patients, sample_cohort
 from crosstalk.validation.cardiac import (
     CardiacPopulation,
     cardiac_draws,
@@ -701,9 +700,8 @@ def kuznetsov_1994(sim: Simulator, *, parameters: Mapping[str, float] | None = N
 
 def kuznetsov_reference() -> FloatArray:
     """BIOMD0000000762 as published, days 0-100 daily: columns time (days), effector cells E, tumour cells T."""
-    ref = roadrunner.RoadRunner(str(resources.files("crosstalk.validation") / "BIOMD0000000762.xml"))
-    ref.integrator.relative_tolerance = 1e-10
-    return np.asarray(ref.simulate(0, 100, 101, selections=["time", "[E]", "[T]"]), dtype=np.float64)
+    return simulate_document(str(resources.files("crosstalk.validation") / "BIOMD0000000762.xml"), end=100.0,
+                             points=101, selections=["time", "[E]", "[T]"], rtol=1e-10)
 
 
 @register("pembrolizumab_pk", model="immune")

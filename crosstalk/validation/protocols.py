@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from crosstalk.scenario import Blockade, CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Patient, Scenario
-from crosstalk.simulate import Simulator
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import Blockade, CumulativeDoseWarning, DoseSchedule, ExerciseRegime, Patient, Scenario
 from crosstalk.validation.targets import target
 
 __all__ = [

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from crosstalk.result import versions
-from crosstalk.simulate import Simulator, simulator_for
+from crosstalk.sim.result import versions
+from crosstalk.sim.simulator import Simulator, simulator_for
 from crosstalk.validation.checks import CHECKS, NOT_SIMULATED, NOT_YET_MODELLED, Check
 from crosstalk.validation.targets import all_targets, band
 

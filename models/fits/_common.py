@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crosstalk import parameters
-from crosstalk.build import write_models
-from crosstalk.registry import model_dir
-from crosstalk.simulate import Simulator
+from crosstalk.model import parameters
+from crosstalk.model.build import write_models
+from crosstalk.model.registry import model_dir
+from crosstalk.sim.simulator import Simulator
 from crosstalk.validation import run_check
 
 

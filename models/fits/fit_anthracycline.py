@@ -28,9 +28,9 @@ import math
 import numpy as np
 from scipy.optimize import least_squares
 
-from crosstalk import parameters
-from crosstalk.parameters import parameter_ids
-from crosstalk.simulate import Simulator
+from crosstalk.model import parameters
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
 from crosstalk.validation import target
 from crosstalk.validation.cardiac import CARDIAC_POPULATION, CardiacPopulation, cardinale_course, swain_course
 from crosstalk.validation.protocols import swain_loss

@@ -27,13 +27,13 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import brentq
 
-from crosstalk import parameters
-from crosstalk.build import write_models
-from crosstalk.cohort import sample_cohort
-from crosstalk.observables import response_class
-from crosstalk.population import load_population
-from crosstalk.scenario import apply_values
-from crosstalk.simulate import Simulator
+from crosstalk.model import parameters
+from crosstalk.model.build import write_models
+from crosstalk.model.observables import response_class
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.population import load_population
+from crosstalk.spec.scenario import apply_values
+from crosstalk.studies.cohort import sample_cohort
 from crosstalk.validation import target
 from crosstalk.validation.protocols import NK_ASSESS_DAYS, ac_course
 

@@ -22,9 +22,9 @@ import argparse
 
 from scipy.optimize import brentq
 
-from crosstalk.parameters import clear_cache, parameter_ids
-from crosstalk.scenario import Blockade
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import clear_cache, parameter_ids
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import Blockade
 from crosstalk.validation import band
 from crosstalk.validation.protocols import training_benefit, tumour_benefit
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from crosstalk.parameters import parameter_ids
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
 from crosstalk.validation import target
 
 from _common import finish, table_path

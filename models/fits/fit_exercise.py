@@ -21,8 +21,8 @@ import argparse
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from crosstalk.parameters import parameter_ids
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
 from crosstalk.validation import CHECKS, band
 from crosstalk.validation.checks import exev_release_cycling, il6_prolonged_run, nk_mobilisation
 

@@ -16,8 +16,8 @@ import math
 
 from scipy.optimize import brentq
 
-from crosstalk.parameters import parameter_ids
-from crosstalk.simulate import Simulator
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator
 from crosstalk.validation.checks import doubling_time_days
 
 from _common import finish, table_path, write_population

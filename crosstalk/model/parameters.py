@@ -16,7 +16,7 @@ from typing import Any
 
 from crosstalk.errors import ModelBuildError
 from crosstalk.inputs import check_choice
-from crosstalk.registry import model_dir, model_info, models_root, module_names, sbml_dir
+from crosstalk.model.registry import model_dir, model_info, models_root, module_names, sbml_dir
 
 __all__ = ["DEFAULT_SPECIES", "SPECIES", "Parameter", "clear_cache", "flat_id", "model_hash", "model_path",
            "model_sbml", "parameter_ids", "parameter_set", "parameter_table", "species_overrides"]

@@ -196,7 +196,7 @@ def models_from(root: str | Path) -> Iterator[Path]:
     """Read models from ``root`` (a copy of ``crosstalk/models`` with edits) inside the ``with`` block.
 
     For developing a model without touching the installed package, e.g. adding a drug: edit the copy's manifest
-    and model source, then :func:`crosstalk.build.build_sbml` and ``Simulator(model, sbml=...)`` inside the block.
+    and model source, then :func:`crosstalk.model.build.build_sbml` and ``Simulator(model, sbml=...)`` inside the block.
     Caches are cleared on entry and exit.
     """
     path = Path(root)

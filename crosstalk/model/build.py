@@ -3,13 +3,13 @@
 Each biological module is authored as Antimony (``crosstalk/models/<module>/model.ant``: species, reactions,
 rules, with MIRIAM ``identity`` annotations and SBO terms) plus a parameter table
 (``crosstalk/models/<module>/parameters.toml``: id, value, unit, description, source) and a manifest read by
-:mod:`crosstalk.registry` (description, submodel alias, coupling sources, observables). Antimony was chosen
+:mod:`crosstalk.model.registry` (description, submodel alias, coupling sources, observables). Antimony was chosen
 over hand-written libSBML calls because a QSP modeller can read and review the reactions as equations;
 the table stays the single truth for numbers and their provenance. This module merges both, converts to
 SBML with antimony, adds each parameter's description and source as SBML notes with libSBML, and checks
 the result with libSBML's full consistency check including units.
 
-Run ``crosstalk build`` (or ``python -m crosstalk.build``) to regenerate ``crosstalk/models/sbml/`` (a source
+Run ``crosstalk build`` (or ``python -m crosstalk.model.build``) to regenerate ``crosstalk/models/sbml/`` (a source
 checkout links it as ``models/sbml``), also from an installed package; ``crosstalk build --check`` compares every
 document, the composed and flattened ones included, with a fresh build.
 """
@@ -26,9 +26,17 @@ import libsbml
 
 from crosstalk.errors import ModelBuildError
 from crosstalk.files import write_text_atomic
-from crosstalk.observables import observables_for
-from crosstalk.parameters import Parameter, flat_id, parameter_table
-from crosstalk.registry import composed_models, model_dir, model_ids, model_info, models_root, module_names, sbml_dir
+from crosstalk.model.observables import observables_for
+from crosstalk.model.parameters import Parameter, flat_id, parameter_table
+from crosstalk.model.registry import (
+    composed_models,
+    model_dir,
+    model_ids,
+    model_info,
+    models_root,
+    module_names,
+    sbml_dir,
+)
 
 log = logging.getLogger(__name__)
 

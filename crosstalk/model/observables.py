@@ -1,6 +1,6 @@
 """Observable and endpoint definitions: name, unit, meaning (contract names: extend, never rename).
 
-Observables are declared in each model's manifest (see :mod:`crosstalk.registry`) and are SBML assignment-rule
+Observables are declared in each model's manifest (see :mod:`crosstalk.model.registry`) and are SBML assignment-rule
 parameters of the same id, so an exported model carries them.
 Endpoints are computed here from a simulated trajectory.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crosstalk.registry import Observable, model_info, model_names
+from crosstalk.model.registry import Observable, model_info, model_names
 
 __all__ = ["CTRCD_CARDINALE_THRESHOLD_PERCENT", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS",
            "HEART_FAILURE_LVEF_PERCENT",

@@ -18,8 +18,8 @@ from types import MappingProxyType
 
 from crosstalk.errors import InputError, ModelBuildError
 from crosstalk.inputs import check_choice
-from crosstalk.parameters import SPECIES
-from crosstalk.ranges import ParameterRange, parse_ranges
+from crosstalk.model.parameters import SPECIES
+from crosstalk.spec.ranges import ParameterRange, parse_ranges
 
 __all__ = ["DEFAULT_POPULATION", "Population", "load_population", "population_names"]
 

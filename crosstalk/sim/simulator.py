@@ -23,7 +23,7 @@ import pandas as pd
 import roadrunner
 
 from crosstalk.errors import InputError, SimulationError
-from crosstalk.introspect import (
+from crosstalk.model.introspect import (
     Expression,
     arithmetic_initial_states,
     evaluate,
@@ -31,16 +31,17 @@ from crosstalk.introspect import (
     rate_rule_count,
     species_kinds,
 )
-from crosstalk.observables import observables_for
-from crosstalk.parameters import flat_id, model_path, parameter_table
-from crosstalk.registry import models_root
-from crosstalk.result import Result, endpoints_for, versions
-from crosstalk.scenario import DEFAULT_MODEL, Scenario
-from crosstalk.schedule import Breakpoint, breakpoints
+from crosstalk.model.observables import observables_for
+from crosstalk.model.parameters import flat_id, model_path, parameter_table
+from crosstalk.model.registry import models_root
+from crosstalk.plan.schedule import Breakpoint, breakpoints
+from crosstalk.sim.result import Result, endpoints_for, versions
+from crosstalk.spec.scenario import DEFAULT_MODEL, Scenario
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Result", "Simulator", "simulate", "simulator_for"]
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Result", "Simulator", "quiet_solver", "simulate", "simulate_document",
+           "simulator_for"]
 
 DEFAULT_RTOL = 1e-8
 #: Absolute tolerance of the dimensionless rate-rule states (glycogen depletion, training, PD-L1 density,
@@ -345,7 +346,7 @@ def simulator_for(model: str, *, rtol: float | None = None) -> Simulator:
     """This process's simulator of ``model`` at relative tolerance ``rtol`` (default :data:`DEFAULT_RTOL`), built
     on first use and reused after (compiling the composed model takes ~1 s).
 
-    Keyed by the models folder too, so inside :func:`crosstalk.registry.models_from` a model is compiled from that
+    Keyed by the models folder too, so inside :func:`crosstalk.model.registry.models_from` a model is compiled from that
     folder's SBML. Worker processes of a study read the package's models: ``models_from`` is for developing a model
     in one process.
     """
@@ -360,3 +361,19 @@ def simulator_for(model: str, *, rtol: float | None = None) -> Simulator:
 def simulate(scenario: Scenario) -> Result:
     """Simulate ``scenario`` with this process's cached :class:`Simulator` for its model."""
     return simulator_for(scenario.model).run(scenario)
+
+
+def simulate_document(path: str, *, end: float, points: int, selections: list[str], rtol: float = 1e-10,
+                      start: float = 0.0) -> np.ndarray:
+    """Simulate an SBML document as it stands (e.g. a published BioModels file used as a reference), on a uniform
+    grid of ``points`` from ``start`` to ``end`` in the document's time unit; columns are ``selections``."""
+    rr = roadrunner.RoadRunner(path)
+    rr.integrator.relative_tolerance = rtol
+    return np.asarray(rr.simulate(start, end, points, selections=selections), dtype=np.float64)
+
+
+def quiet_solver() -> None:
+    """Show roadrunner's errors only, whatever its default. For the command line, which owns its terminal: solver
+    warnings a study may raise per sample (e.g. at a retried sample) would bury the progress bar. A library user
+    keeps roadrunner's own setting (importing crosstalk changes no global setting)."""
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)

@@ -2,13 +2,13 @@
 
 The same list of :class:`Breakpoint` objects is used two ways:
 
-* the :class:`~crosstalk.simulate.Simulator` applies them between integration segments on one compiled
+* the :class:`~crosstalk.sim.simulator.Simulator` applies them between integration segments on one compiled
   model (no recompilation per scenario; 1.2-1.9x faster than the equivalent SBML events on the exercise module
   in ``benchmarks/bench_schedule.py``, see ``benchmarks/RESULTS.md``);
 * :func:`add_sbml_events` writes them into an SBML model as events (trigger ``time >= t``), which is what an
   exported model carries for other tools. A test checks both give the same trajectories.
 
-Which species a session or a drug sets comes from the model's manifest (:mod:`crosstalk.registry`). Input
+Which species a session or a drug sets comes from the model's manifest (:mod:`crosstalk.model.registry`). Input
 species are floating species without reactions, so ``RoadRunner.reset()`` restores them.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import libsbml
 
-from crosstalk.registry import model_info
-from crosstalk.scenario import Scenario
-from crosstalk.timeline import administrations, exercise_sessions
+from crosstalk.model.registry import model_info
+from crosstalk.plan.timeline import administrations, exercise_sessions
+from crosstalk.spec.scenario import Scenario
 
 __all__ = ["Breakpoint", "add_sbml_events", "breakpoints", "to_sbml_events"]
 

@@ -56,16 +56,16 @@ from pymoo.core.problem import Problem
 from pymoo.optimize import minimize
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from crosstalk.cohort import cohort_scenario, sample_cohort
 from crosstalk.errors import CrosstalkError, InputError
-from crosstalk.executors import RunFailure, endpoints_of, local_executor, run_many
 from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
 from crosstalk.inputs import check_number, read_toml_spec
-from crosstalk.observables import ENDPOINTS
-from crosstalk.parameters import model_hash
-from crosstalk.ranges import ParameterRange, parse_ranges
-from crosstalk.result import versions
-from crosstalk.scenario import ExerciseRegime, Scenario, apply_values, check_range_names, find_scenario
+from crosstalk.model.observables import ENDPOINTS
+from crosstalk.model.parameters import model_hash
+from crosstalk.sim.result import versions
+from crosstalk.spec.ranges import ParameterRange, parse_ranges
+from crosstalk.spec.scenario import ExerciseRegime, Scenario, apply_values, check_range_names, find_scenario
+from crosstalk.studies.cohort import cohort_scenario, sample_cohort
+from crosstalk.studies.executors import RunFailure, endpoints_of, local_executor, run_many
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class Objective:
     Parameters
     ----------
     output : str
-        An endpoint (``crosstalk.observables.ENDPOINTS``).
+        An endpoint (``crosstalk.model.observables.ENDPOINTS``).
     statistic : {"mean", "median", "p90", "fraction"}
         ``fraction``: of patients with a true boolean endpoint (e.g. ``ctrcd``), or with a numeric endpoint above
         ``threshold`` (required for numeric endpoints).

@@ -24,11 +24,11 @@ import pandas as pd
 import pydoe
 
 from crosstalk.errors import InputError
-from crosstalk.executors import RunFailure, endpoints_of, run_many
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
-from crosstalk.population import DEFAULT_POPULATION, load_population
-from crosstalk.result import versions
-from crosstalk.scenario import Scenario, apply_values
+from crosstalk.sim.result import versions
+from crosstalk.spec.population import DEFAULT_POPULATION, load_population
+from crosstalk.spec.scenario import Scenario, apply_values
+from crosstalk.studies.executors import RunFailure, endpoints_of, run_many
 
 __all__ = ["RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "run_cohort", "run_patients",
            "sample_cohort", "summarise_cohort", "write_cohort"]
@@ -168,7 +168,7 @@ def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | No
     ----------
     scenario : Scenario
         A scenario with a ``[cohort]`` section (without one: its species' default population, see
-        :data:`crosstalk.population.DEFAULT_POPULATION`).
+        :data:`crosstalk.spec.population.DEFAULT_POPULATION`).
     n : int
         Patients.
     seed : int

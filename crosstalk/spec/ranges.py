@@ -1,8 +1,8 @@
 """Uncertain quantities of cohorts and sensitivity studies: ranges with distributions, read from TOML.
 
 A range names what it varies (``patient.<field>``, ``exercise.<field>`` or a model parameter id); the scenario
-layer checks the name against a scenario (:func:`crosstalk.scenario.check_range_names`) and applies sampled values
-(:func:`crosstalk.scenario.apply_values`).
+layer checks the name against a scenario (:func:`crosstalk.spec.scenario.check_range_names`) and applies sampled values
+(:func:`crosstalk.spec.scenario.apply_values`).
 """
 
 from __future__ import annotations

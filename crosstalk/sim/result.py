@@ -16,9 +16,9 @@ import pandas as pd
 
 from crosstalk.errors import InputError
 from crosstalk.files import strict_json
-from crosstalk.observables import compute_endpoints
-from crosstalk.scenario import Scenario
-from crosstalk.timeline import administrations, exercise_sessions
+from crosstalk.model.observables import compute_endpoints
+from crosstalk.plan.timeline import administrations, exercise_sessions
+from crosstalk.spec.scenario import Scenario
 from crosstalk.version import __version__
 
 __all__ = ["Result", "endpoints_for", "versions"]
@@ -51,7 +51,7 @@ class Result:
     timeseries : DataFrame
         ``time_h`` then one column per observable, on the scenario's output grid.
     endpoints : dict
-        Endpoint name -> value (see :data:`crosstalk.observables.ENDPOINTS`).
+        Endpoint name -> value (see :data:`crosstalk.model.observables.ENDPOINTS`).
     provenance : dict
         Model hash, versions, solver settings.
     """
@@ -91,7 +91,7 @@ def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario) -> dict[str, flo
     """Endpoints of a trajectory of ``scenario`` (``time_h`` plus observable columns), from any simulator.
 
     The schedule facts the endpoints need (first session, exercise totals, end of each drug's first
-    administration) come from the scenario; see :func:`crosstalk.observables.compute_endpoints`.
+    administration) come from the scenario; see :func:`crosstalk.model.observables.compute_endpoints`.
     """
     sessions = exercise_sessions(scenario)
     first_dose_end: dict[str, float] = {}

@@ -31,10 +31,10 @@ import tomli_w
 
 from crosstalk.errors import InputError
 from crosstalk.inputs import FrozenMapping, check_choice, check_keys, check_number, check_text
-from crosstalk.parameters import DEFAULT_SPECIES, SPECIES, parameter_ids, species_overrides
-from crosstalk.population import load_population, population_names
-from crosstalk.ranges import INTEGER_FIELDS, ParameterRange, parse_ranges
-from crosstalk.registry import all_blockades, all_drugs, model_info, model_names
+from crosstalk.model.parameters import DEFAULT_SPECIES, SPECIES, parameter_ids, species_overrides
+from crosstalk.model.registry import all_blockades, all_drugs, model_info, model_names
+from crosstalk.spec.population import load_population, population_names
+from crosstalk.spec.ranges import INTEGER_FIELDS, ParameterRange, parse_ranges
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -185,7 +185,7 @@ class DoseSchedule:
     Parameters
     ----------
     drug : str
-        A drug some model's manifest declares (:func:`crosstalk.registry.all_drugs`).
+        A drug some model's manifest declares (:func:`crosstalk.model.registry.all_drugs`).
     amount : float
         Dose per administration, in ``unit``.
     unit : str
@@ -234,7 +234,7 @@ class Blockade:
 
     ``Blockade(nk_depletion=True)``; ``blockade.nk_depletion`` reads a switch. The built-in switches are those of the
     mouse experiments (Pedersen 2016: ``beta_adrenergic``, ``il6``, ``nk_depletion``) and vesicle-release
-    inhibition (``exev_release``); see :func:`crosstalk.registry.all_blockades`. Immutable and hashable.
+    inhibition (``exev_release``); see :func:`crosstalk.model.registry.all_blockades`. Immutable and hashable.
     """
 
     __slots__ = ("_on",)
@@ -388,7 +388,7 @@ class Scenario:
     cohort : tuple of ParameterRange
         Variation across the patients of a cohort (``[[cohort.parameter]]``), added to the population's.
     population : str, optional
-        A built-in virtual population (``[cohort] population``; :mod:`crosstalk.population`) whose ranges the
+        A built-in virtual population (``[cohort] population``; :mod:`crosstalk.spec.population`) whose ranges the
         cohort samples; a ``cohort`` range of the same name replaces the population's.
     species : {"human", "mouse"}
         Parameter set: ``human`` (the default) or ``mouse`` (the animal experiments the exercise evidence comes

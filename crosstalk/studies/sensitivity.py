@@ -6,14 +6,14 @@ The study in three steps, each a function of its own (:func:`run_sensitivity` ch
    scrambled and seeded, ``analyze.sobol`` with bootstrap confidence intervals) and ``morris``
    (``sample.morris`` / ``analyze.morris``), never re-implemented. ``pce`` simulates a seeded Latin hypercube of
    ``n`` points and reads the indices from a sparse polynomial chaos expansion fitted to each output
-   (OpenTURNS, :mod:`crosstalk.pce`), with each output's cross-validated Q2: about a tenth of the simulations of
+   (OpenTURNS, :mod:`crosstalk.studies.pce`), with each output's cross-validated Q2: about a tenth of the simulations of
    ``sobol`` for the same indices when the expansion fits (Q2 >= ``q2_threshold``). Every design lives on the
-   unit hypercube; each :class:`~crosstalk.ranges.ParameterRange` maps its column
+   unit hypercube; each :class:`~crosstalk.spec.ranges.ParameterRange` maps its column
    through its inverse CDF (uniform, log-uniform, normal, triangular). Whole-number regime fields
    (``exercise.sessions_per_week``) are rounded to the nearest allowed value when applied, so their index measures
    the effect of the rounded, real-world choice.
 2. :func:`run_samples`: one simulation per sample, through any :class:`concurrent.futures.Executor` (a local
-   process pool or a Dask client's executor; :mod:`crosstalk.executors`), one executor for the whole study, in
+   process pool or a Dask client's executor; :mod:`crosstalk.studies.executors`), one executor for the whole study, in
    chunks of :data:`CHUNK` samples. With an ``outdir``, each finished chunk is written atomically to
    ``outdir/chunks/`` (Parquet) next to ``outdir/manifest.json`` (spec hash, seed, model hash, versions), so
    ``resume=True`` recomputes only missing chunks and gives the same indices as an uninterrupted run. Without
@@ -50,16 +50,16 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
-from crosstalk.executors import RunFailure, local_executor, run_many
 from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
 from crosstalk.inputs import check_number, read_toml_spec
-from crosstalk.observables import ENDPOINTS, observables_for
-from crosstalk.parameters import model_hash
-from crosstalk.pce import PCEIndices, pce_design, pce_indices
-from crosstalk.ranges import ParameterRange, parse_ranges
-from crosstalk.result import versions
-from crosstalk.scenario import Scenario, apply_values, check_range_names, find_scenario
-from crosstalk.simulate import simulator_for
+from crosstalk.model.observables import ENDPOINTS, observables_for
+from crosstalk.model.parameters import model_hash
+from crosstalk.sim.result import versions
+from crosstalk.sim.simulator import simulator_for
+from crosstalk.spec.ranges import ParameterRange, parse_ranges
+from crosstalk.spec.scenario import Scenario, apply_values, check_range_names, find_scenario
+from crosstalk.studies.executors import RunFailure, local_executor, run_many
+from crosstalk.studies.pce import PCEIndices, pce_design, pce_indices
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class AnalysisSpec:
         ``pce``: total degree of the candidate polynomial basis (1-12, default 4).
     q_norm : float
         ``pce``: hyperbolic truncation of the candidate basis in (0, 1] (default 0.5: high univariate degrees,
-        low-order interactions; 1: every interaction up to ``degree``). See :mod:`crosstalk.pce`.
+        low-order interactions; 1: every interaction up to ``degree``). See :mod:`crosstalk.studies.pce`.
     q2_threshold : float
         ``pce``: an output whose cross-validated Q2 is below this (default 0.9) is flagged and its indices marked
         unreliable (run ``sobol`` for it).
@@ -350,7 +350,7 @@ def run_samples(spec: AnalysisSpec, outdir: str | Path | None = None, *, executo
         Where chunks and the manifest are saved as they finish (needed to resume). None: memory only.
     executor : concurrent.futures.Executor, optional
         Runs the simulations (e.g. ``client.get_executor()`` of a Dask client); default: a local pool of
-        ``workers`` processes made for this study (:func:`crosstalk.executors.local_executor`).
+        ``workers`` processes made for this study (:func:`crosstalk.studies.executors.local_executor`).
     workers : int, optional
         Processes of the local pool (default: all cores; 1: this process).
     resume : bool

@@ -9,7 +9,7 @@ Every study (cohort, compare, sensitivity) runs its simulations through :func:`r
 
 Items travel in batches (one task per batch, so that a task costs far more than its scheduling) and come back
 in the caller's order, whatever the completion order. Each worker process builds one compiled simulator per
-model and tolerance, once (:func:`crosstalk.simulate.simulator_for`), and reuses it for every item it receives.
+model and tolerance, once (:func:`crosstalk.sim.simulator.simulator_for`), and reuses it for every item it receives.
 
 A simulation that fails (CVODE error, non-finite values, bad input) is returned as a :class:`RunFailure` in its
 place, never raised: one bad corner of a parameter space does not stop a study. A lost worker is not a failed
@@ -32,8 +32,8 @@ from typing import ParamSpec, TypeVar
 from tqdm import tqdm
 
 from crosstalk.errors import CrosstalkError, InputError
-from crosstalk.scenario import Scenario
-from crosstalk.simulate import simulator_for
+from crosstalk.sim.simulator import simulator_for
+from crosstalk.spec.scenario import Scenario
 
 __all__ = ["MAX_BATCH", "InProcessExecutor", "RunFailure", "dask_executor", "default_workers", "endpoints_of",
            "local_executor", "run_many"]
@@ -57,7 +57,7 @@ class RunFailure:
 # ---------------------------------------------------------------------------------------------- default tasks
 def endpoints_of(scenario: Scenario) -> dict[str, float | bool | str]:
     """Endpoints of one scenario, on this process's cached simulator (the cohort's task; for whole results,
-    :func:`crosstalk.simulate.simulate`)."""
+    :func:`crosstalk.sim.simulator.simulate`)."""
     return simulator_for(scenario.model).run(scenario).endpoints
 
 
@@ -225,7 +225,7 @@ def run_many(items: Sequence[T], fn: Callable[[T], R], *, executor: Executor | N
         Work items (picklable when they leave this process), e.g. scenarios.
     fn : callable
         A module-level (picklable) function of one item, e.g. :func:`endpoints_of` or
-        :func:`crosstalk.simulate.simulate`.
+        :func:`crosstalk.sim.simulator.simulate`.
     executor : concurrent.futures.Executor, optional
         Where to run: a :func:`local_executor`, ``client.get_executor()`` of a Dask client, any executor.
         Default: a :func:`local_executor` of ``workers`` made for this call (for many calls, make one and pass it).

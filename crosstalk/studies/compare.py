@@ -4,7 +4,7 @@
 their endpoints; :func:`write_comparison` writes the table (``endpoints.csv``, ``endpoints.md``). The overlaid
 trajectories (``compare.png``) are :mod:`crosstalk.report.compare`'s. :func:`run_cohort_comparison` runs each
 scenario as a cohort of the same virtual patients and tabulates absolute risk differences with numbers needed to
-treat (:mod:`crosstalk.risk`).
+treat (:mod:`crosstalk.studies.risk`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from crosstalk.cohort import CohortResult, run_cohort, write_cohort
 from crosstalk.errors import InputError
-from crosstalk.executors import RunFailure, run_many
 from crosstalk.files import write_csv_atomic, write_text_atomic
-from crosstalk.result import Result
-from crosstalk.risk import risk_differences
-from crosstalk.scenario import Scenario
-from crosstalk.simulate import simulate
+from crosstalk.sim.result import Result
+from crosstalk.sim.simulator import simulate
+from crosstalk.spec.scenario import Scenario
+from crosstalk.studies.cohort import CohortResult, run_cohort, write_cohort
+from crosstalk.studies.executors import RunFailure, run_many
+from crosstalk.studies.risk import risk_differences
 
 __all__ = ["CohortComparison", "Comparison", "endpoint_table", "run_cohort_comparison", "run_comparison",
            "write_comparison"]
@@ -112,7 +112,7 @@ class CohortComparison:
     cohorts : dict of str to CohortResult
         Each scenario's cohort, in the order given (the first is the reference).
     risks : DataFrame
-        :func:`crosstalk.risk.risk_differences` of every other cohort against the first.
+        :func:`crosstalk.studies.risk.risk_differences` of every other cohort against the first.
     """
 
     cohorts: dict[str, CohortResult]
@@ -125,7 +125,7 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
     """Run each scenario as a cohort of ``n`` patients with the same ``seed`` (the same virtual patients when the
     scenarios share their population and ranges) and tabulate absolute risk differences against the first.
 
-    With ``outdir``: each cohort in ``outdir/<scenario name>/`` (:func:`crosstalk.cohort.write_cohort`) and
+    With ``outdir``: each cohort in ``outdir/<scenario name>/`` (:func:`crosstalk.studies.cohort.write_cohort`) and
     ``risk_differences.csv`` and ``.md``, each file atomically.
     """
     names = [s.name for s in scenarios]

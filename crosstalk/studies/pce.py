@@ -14,7 +14,7 @@ the whole sparse selection on each training fold) says whether the surrogate can
 designs; the indices are then sums of squared coefficients (Sudret 2008), checked against OpenTURNS'
 ``FunctionalChaosSobolIndices`` on the full fit.
 
-``method = "pce"`` of analysis specs (:mod:`crosstalk.sensitivity`) runs this on a study's simulations.
+``method = "pce"`` of analysis specs (:mod:`crosstalk.studies.sensitivity`) runs this on a study's simulations.
 
 References
 ----------

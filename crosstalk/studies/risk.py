@@ -25,9 +25,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crosstalk.cohort import RESPONDERS
 from crosstalk.errors import InputError
-from crosstalk.observables import ENDPOINTS
+from crosstalk.model.observables import ENDPOINTS
+from crosstalk.studies.cohort import RESPONDERS
 
 __all__ = ["BENEFITS", "HARMS", "outcome_flags", "risk_differences"]
 

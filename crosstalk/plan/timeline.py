@@ -1,10 +1,10 @@
 """The timeline of a scenario: when each exercise session and drug administration happens.
 
 Pure functions of the scenario spec (regimes, doses, seed, duration, body size): no model, no solver. The
-schedule layer (:mod:`crosstalk.schedule`) turns this timeline into input changes of a model. Expanding the
+schedule layer (:mod:`crosstalk.plan.schedule`) turns this timeline into input changes of a model. Expanding the
 timeline is also where regimes are checked against each other: sessions that overlap, or that start after the end
 of the scenario, raise :class:`~crosstalk.errors.InputError` here (and so in ``simulate``, ``export``,
-``crosstalk check`` and every study), not when a :class:`~crosstalk.scenario.Scenario` is built.
+``crosstalk check`` and every study), not when a :class:`~crosstalk.spec.scenario.Scenario` is built.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import TypeVar
 import numpy as np
 
 from crosstalk.errors import InputError
-from crosstalk.parameters import parameter_ids
-from crosstalk.registry import model_info
-from crosstalk.scenario import DoseSchedule, ExerciseRegime, Scenario
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.model.registry import model_info
+from crosstalk.spec.scenario import DoseSchedule, ExerciseRegime, Scenario
 
 __all__ = ["AVOGADRO", "Administration", "Session", "administrations", "dose_items", "exercise_sessions"]
 
