@@ -14,12 +14,13 @@ species are floating species without reactions, so ``RoadRunner.reset()`` restor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libsbml
 
 from crosstalk.model.registry import model_info
-from crosstalk.plan.timeline import administrations, exercise_sessions
+from crosstalk.plan.timeline import Administration, Session, administrations, exercise_sessions
 from crosstalk.spec.scenario import Scenario
 
 __all__ = ["Breakpoint", "add_sbml_events", "breakpoints", "to_sbml_events"]
@@ -34,8 +35,12 @@ class Breakpoint:
     increments: tuple[tuple[str, float], ...] = ()
 
 
-def breakpoints(scenario: Scenario) -> list[Breakpoint]:
-    """Timed input changes of a scenario, merged by time (an end and a start at the same time: the start wins)."""
+def breakpoints(scenario: Scenario, *, sessions: Sequence[Session] | None = None,
+                doses: Sequence[Administration] | None = None) -> list[Breakpoint]:
+    """Timed input changes of a scenario, merged by time (an end and a start at the same time: the start wins).
+
+    ``sessions`` and ``doses`` are the scenario's timeline when the caller has it already
+    (:func:`crosstalk.plan.plan`)."""
     sets: dict[float, dict[str, float]] = {}
     adds: dict[float, dict[str, float]] = {}
 
@@ -46,7 +51,11 @@ def breakpoints(scenario: Scenario) -> list[Breakpoint]:
         sets.setdefault(round(start, 9), {}).update(on)
 
     info = model_info(scenario.model)
-    for s in exercise_sessions(scenario):
+    if doses is None:
+        doses = administrations(scenario)
+    if sessions is None:
+        sessions = exercise_sessions(scenario, doses=doses)
+    for s in sessions:
         roles = info.exercise_inputs
         on = {
             roles["on"]: 1.0,
@@ -55,7 +64,7 @@ def breakpoints(scenario: Scenario) -> list[Breakpoint]:
             roles["hiit"]: 1.0 if s.modality == "hiit" else 0.0,
         }
         start_and_stop(s.start_h, s.end_h, on, dict.fromkeys(roles.values(), 0.0))
-    for a in administrations(scenario):
+    for a in doses:
         spec = info.drugs[a.drug]
         if a.minutes > 0:
             hours = a.minutes / 60.0

@@ -1,7 +1,7 @@
 """The timeline of a scenario: when each exercise session and drug administration happens.
 
-Pure functions of the scenario spec (regimes, doses, seed, duration, body size): no model, no solver. The
-schedule layer (:mod:`crosstalk.plan.schedule`) turns this timeline into input changes of a model. Expanding the
+Functions of the scenario spec (regimes, doses, seed, duration, body size) and, to turn a dose in mg into
+molecules, the model's manifest and parameter table (molecular weights, body size); no solver. The schedule layer (:mod:`crosstalk.plan.schedule`) turns this timeline into input changes of a model. Expanding the
 timeline is also where regimes are checked against each other: sessions that overlap, or that start after the end
 of the scenario, raise :class:`~crosstalk.errors.InputError` here (and so in ``simulate``, ``export``,
 ``crosstalk check`` and every study), not when a :class:`~crosstalk.spec.scenario.Scenario` is built.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -84,8 +85,11 @@ def _performed(planned: list[_T], regime: ExerciseRegime, rng: np.random.Generat
     return [d for k, d in enumerate(planned) if math.floor((k + 1) * a + 1e-12) > math.floor(k * a + 1e-12)]
 
 
-def exercise_sessions(scenario: Scenario) -> list[Session]:
+def exercise_sessions(scenario: Scenario, *, doses: Sequence[Administration] | None = None) -> list[Session]:
     """The sessions a scenario performs, in time order.
+
+    ``doses`` are the scenario's :func:`administrations` when the caller has them already (sessions anchored to
+    doses need them).
 
     Raises
     ------
@@ -96,7 +100,9 @@ def exercise_sessions(scenario: Scenario) -> list[Session]:
     sessions: list[Session] = []
     for i, regime in enumerate(scenario.exercise):
         if regime.before_each_dose is not None:
-            starts = [a.start_h - regime.hours_before - regime.minutes / 60.0 for a in administrations(scenario)
+            if doses is None:
+                doses = administrations(scenario)
+            starts = [a.start_h - regime.hours_before - regime.minutes / 60.0 for a in doses
                       if a.drug == regime.before_each_dose]
             for start in _performed(starts, regime, rng):
                 if start < 0:
@@ -124,15 +130,16 @@ def exercise_sessions(scenario: Scenario) -> list[Session]:
     return sessions
 
 
-def dose_items(dose: DoseSchedule, scenario: Scenario) -> float:
+def dose_items(dose: DoseSchedule, scenario: Scenario, *, overrides: Mapping[str, float] | None = None) -> float:
     """Molecules (or particles) in one administration of ``dose``: mg (per kg or per m2 of body size as the model
-    sees it) converted with the drug's molecular weight parameter."""
+    sees it) converted with the drug's molecular weight parameter. ``overrides`` are the scenario's
+    ``parameter_overrides()`` when the caller has them already."""
     info = model_info(scenario.model)
     drug = info.drugs[dose.drug]
     if dose.unit == "particles" or drug.mw_parameter is None:
         return dose.amount
     params = {p: v.value for p, v in parameter_ids(scenario.model).items()}
-    params.update(scenario.parameter_overrides())
+    params.update(scenario.parameter_overrides() if overrides is None else overrides)
     # body size as the model sees it: an explicit [parameters] override of the parameter a [patient] field sets
     # (the manifest says which) wins over the field
     body = info.patient_parameters
@@ -143,8 +150,9 @@ def dose_items(dose: DoseSchedule, scenario: Scenario) -> float:
     return mg * 1e-3 / params[drug.mw_parameter] * AVOGADRO
 
 
-def administrations(scenario: Scenario) -> list[Administration]:
-    """Every drug administration of a scenario that starts before its end, in time order.
+def administrations(scenario: Scenario, *, overrides: Mapping[str, float] | None = None) -> list[Administration]:
+    """Every drug administration of a scenario that starts before its end, in time order (``overrides`` as in
+    :func:`dose_items`).
 
     Raises
     ------
@@ -153,7 +161,7 @@ def administrations(scenario: Scenario) -> list[Administration]:
     """
     out: list[Administration] = []
     for dose in scenario.dose:
-        items = dose_items(dose, scenario)
+        items = dose_items(dose, scenario, overrides=overrides)
         for k in range(dose.count):
             start = round((dose.start_day + k * dose.interval_days) * 24.0, 9)
             if start < scenario.duration_hours:

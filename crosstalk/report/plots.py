@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 
 from crosstalk.files import write_atomic
 from crosstalk.model.observables import OBSERVABLES
-from crosstalk.plan.timeline import administrations, exercise_sessions
 from crosstalk.sim.result import Result
 
 __all__ = ["summary_figure"]
@@ -55,8 +54,8 @@ def summary_figure(result: Result, path: str | Path) -> Path:
     nrows = (len(panels) + 1) // 2
     fig = Figure(figsize=(11, 2.6 * nrows))
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
-    sessions = exercise_sessions(result.scenario)
-    doses = administrations(result.scenario)
+    compiled = result.compiled
+    sessions, doses = compiled.sessions, compiled.administrations
     for ax, name in zip(axes.flat, panels):
         o = meta[name]
         ax.plot(x, ts[name].to_numpy(), lw=1.4)

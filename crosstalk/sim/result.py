@@ -17,7 +17,7 @@ import pandas as pd
 from crosstalk.errors import InputError
 from crosstalk.files import strict_json
 from crosstalk.model.observables import compute_endpoints
-from crosstalk.plan.timeline import administrations, exercise_sessions
+from crosstalk.plan.planner import Plan, plan
 from crosstalk.spec.scenario import Scenario
 from crosstalk.version import __version__
 
@@ -54,12 +54,20 @@ class Result:
         Endpoint name -> value (see :data:`crosstalk.model.observables.ENDPOINTS`).
     provenance : dict
         Model hash, versions, solver settings.
+    plan : Plan, optional
+        The compiled scenario the run followed (sessions, administrations, breakpoints); figures read it.
     """
 
     scenario: Scenario
     timeseries: pd.DataFrame
     endpoints: dict[str, float | bool | str]
     provenance: dict[str, Any] = field(default_factory=dict)
+    plan: Plan | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def compiled(self) -> Plan:
+        """The run's :class:`~crosstalk.plan.Plan` (compiled from the scenario if the result was built without)."""
+        return self.plan if self.plan is not None else plan(self.scenario)
 
     def write(self, outdir: str | Path, *, force: bool = False) -> Path:
         """Write ``timeseries.csv``, ``endpoints.json`` (strict JSON: ``null`` for NaN) and ``scenario.toml``.
@@ -87,22 +95,12 @@ class Result:
         return outdir
 
 
-def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario) -> dict[str, float | bool | str]:
+def endpoints_for(trajectory: pd.DataFrame, scenario: Scenario | Plan) -> dict[str, float | bool | str]:
     """Endpoints of a trajectory of ``scenario`` (``time_h`` plus observable columns), from any simulator.
 
     The schedule facts the endpoints need (first session, exercise totals, end of each drug's first
-    administration) come from the scenario; see :func:`crosstalk.model.observables.compute_endpoints`.
+    administration) come from the scenario's :class:`~crosstalk.plan.Plan` (compiled here if a scenario is
+    given); see :func:`crosstalk.model.observables.compute_endpoints`.
     """
-    sessions = exercise_sessions(scenario)
-    first_dose_end: dict[str, float] = {}
-    for a in administrations(scenario):
-        first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
-    return compute_endpoints(
-        trajectory,
-        first_start_h=sessions[0].start_h if sessions else None,
-        first_end_h=sessions[0].end_h if sessions else None,
-        minutes_total=sum(x.minutes for x in sessions),
-        sessions_total=len(sessions),
-        first_dose_end_h=first_dose_end,
-        tumour_assessment_h=None if scenario.tumour_assessment_day is None else scenario.tumour_assessment_day * 24.0,
-    )
+    compiled = scenario if isinstance(scenario, Plan) else plan(scenario)
+    return compute_endpoints(trajectory, **compiled.endpoint_facts())

@@ -34,7 +34,8 @@ from crosstalk.model.introspect import (
 from crosstalk.model.observables import observables_for
 from crosstalk.model.parameters import flat_id, model_path, parameter_table
 from crosstalk.model.registry import models_root
-from crosstalk.plan.schedule import Breakpoint, breakpoints
+from crosstalk.plan.planner import Plan, plan
+from crosstalk.plan.schedule import Breakpoint
 from crosstalk.sim.result import Result, endpoints_for, versions
 from crosstalk.spec.scenario import DEFAULT_MODEL, Scenario
 
@@ -180,13 +181,14 @@ class Simulator:
             values[self._param_ids.index(pid)] = v
         return values
 
-    def run(self, scenario: Scenario, *, extra: tuple[str, ...] | list[str] = ()) -> Result:
+    def run(self, scenario: Scenario | Plan, *, extra: tuple[str, ...] | list[str] = ()) -> Result:
         """Simulate one scenario.
 
         Parameters
         ----------
-        scenario : Scenario
-            What to simulate.
+        scenario : Scenario or Plan
+            What to simulate: a scenario, or the :class:`~crosstalk.plan.Plan` it compiles to (a study that runs
+            one scenario many times can compile it once).
         extra : sequence of str
             Further model quantities to record as columns after the observables: species ids (amounts, in
             items) or parameter ids (values in their table unit), e.g. for mass balances.
@@ -196,10 +198,12 @@ class Simulator:
         SimulationError
             If CVODE fails or produces non-finite values (the message names the scenario and time).
         """
+        compiled = scenario if isinstance(scenario, Plan) else plan(scenario)
+        scenario = compiled.scenario
         if scenario.model != self.model:
             raise InputError("model", scenario.model, f"{self.model!r} for this Simulator")
         rr = self._rr
-        values = self.parameter_values(scenario.parameter_overrides())
+        values = self.parameter_values(compiled.overrides)
         rebuilt = False
         for i, pid in self._init_params.items():  # see init_dependencies
             if values[i] != self._init_current[pid]:
@@ -223,12 +227,8 @@ class Simulator:
                 m.setFloatingSpeciesAmounts([self._fids.index(state)], [value * volume])
             else:
                 m.setGlobalParameterValues([self._gids.index(state)], [value])
-        end = scenario.duration_hours
-        n_out = int(np.floor(end / scenario.output_step_hours + 1e-9)) + 1
-        grid = np.round(np.arange(n_out) * scenario.output_step_hours, 9)
-        if grid[-1] < end - 1e-9:
-            grid = np.append(grid, end)
-        points = [bp for bp in breakpoints(scenario) if bp.time_h <= end]
+        grid = compiled.output_times
+        points = compiled.breakpoints
         bp_times = np.array([bp.time_h for bp in points])
         times = np.union1d(grid, bp_times)
         extra = list(extra)
@@ -278,7 +278,7 @@ class Simulator:
         np.maximum(observed, 0.0, out=observed)
         full = pd.DataFrame(rows, columns=self.observable_names + extra)
         full.insert(0, "time_h", times)
-        endpoints = endpoints_for(full, scenario)
+        endpoints = endpoints_for(full, compiled)
         on_grid = np.isin(times, grid)
         ts = full.loc[on_grid].reset_index(drop=True)
         provenance = {
@@ -289,7 +289,7 @@ class Simulator:
             "seed": scenario.seed,
             "clipped_below_zero": clipped,
         }
-        return Result(scenario, ts, endpoints, provenance)
+        return Result(scenario, ts, endpoints, provenance, plan=compiled)
 
     def _apply_tolerances(self) -> None:
         """Set scalar and per-state absolute tolerances (again after init() writes, which rebuild the vector).
@@ -358,8 +358,9 @@ def simulator_for(model: str, *, rtol: float | None = None) -> Simulator:
     return sim
 
 
-def simulate(scenario: Scenario) -> Result:
-    """Simulate ``scenario`` with this process's cached :class:`Simulator` for its model."""
+def simulate(scenario: Scenario | Plan) -> Result:
+    """Simulate ``scenario`` (or its compiled :class:`~crosstalk.plan.Plan`) with this process's cached
+    :class:`Simulator` for its model."""
     return simulator_for(scenario.model).run(scenario)
 
 
