@@ -20,6 +20,11 @@ class InputError(CrosstalkError, ValueError):
         where = f"{source}: " if source else ""
         super().__init__(f"{where}{field}: got {value!r}; allowed: {allowed}")
 
+    def at(self, source: str | None, *, field: str | None = None) -> InputError:
+        """The same error, said of file ``source`` (and of ``field`` instead of this one's), e.g. when a loader
+        passes on an error raised while building a spec from that file."""
+        return InputError(self.field if field is None else field, self.value, self.allowed, source=source)
+
 
 class ModelBuildError(CrosstalkError):
     """A model source or parameter table is inconsistent, or the SBML does not validate."""

@@ -49,6 +49,27 @@ def check_number(field_name: str, value: Any, *, low: float, high: float, low_op
     return float(value)
 
 
+def check_integer(field_name: str, value: Any, *, low: int | None = None, high: int | None = None,
+                  allowed: str | None = None, source: str | None = None) -> int:
+    """``value`` if it is an integer (not a bool, not a float such as 3.0) in ``[low, high]``.
+
+    ``allowed`` replaces the generated description of what is allowed in the error message.
+
+    >>> check_integer("n", 64, low=2)
+    64
+    >>> check_integer("n", 2.0, low=2)
+    Traceback (most recent call last):
+    crosstalk.errors.InputError: n: got 2.0; allowed: an integer >= 2
+    """
+    in_range = (low is None or value >= low) and (high is None or value <= high) if isinstance(value, int) else False
+    if isinstance(value, bool) or not isinstance(value, int) or not in_range:
+        if allowed is None:
+            allowed = ("an integer" if low is None and high is None else f"an integer >= {low}" if high is None
+                       else f"an integer <= {high}" if low is None else f"an integer in [{low}, {high}]")
+        raise InputError(field_name, value, allowed, source=source)
+    return value
+
+
 def check_choice(field_name: str, value: Any, allowed: tuple[str, ...], *, source: str | None = None) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise InputError(field_name, value, "one of " + ", ".join(repr(a) for a in allowed), source=source)

@@ -46,7 +46,7 @@ def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple[Param
         try:
             out.append(ParameterRange(**row))
         except InputError as err:
-            raise InputError(err.field, err.value, err.allowed, source=source) from None
+            raise err.at(source) from None
     names = [r.name for r in out]
     if len(set(names)) != len(names):
         raise InputError(f"{where}.parameter", names, "each name once", source=source)

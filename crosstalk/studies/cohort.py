@@ -25,6 +25,7 @@ import pydoe
 
 from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
+from crosstalk.inputs import check_integer
 from crosstalk.sim.result import versions
 from crosstalk.spec.population import DEFAULT_POPULATION, load_population
 from crosstalk.spec.scenario import Scenario, apply_values
@@ -54,10 +55,8 @@ def sample_cohort(scenario: Scenario, n: int, *, seed: int) -> pd.DataFrame:
     if not ranges:
         raise InputError("cohort", None, 'a [cohort] section (population = "<name>" or [[cohort.parameter]] ranges) '
                                          "in the scenario")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1 or n > MAX_PATIENTS:
-        raise InputError("n", n, f"an integer in [1, {MAX_PATIENTS}]")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError("seed", seed, "an integer")
+    check_integer("n", n, low=1, high=MAX_PATIENTS)
+    check_integer("seed", seed)
     unit = pydoe.lhs(len(ranges), samples=n, seed=seed)
     return pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(ranges)})
 

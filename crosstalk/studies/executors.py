@@ -31,7 +31,8 @@ from typing import ParamSpec, TypeVar
 
 from tqdm import tqdm
 
-from crosstalk.errors import CrosstalkError, InputError
+from crosstalk.errors import CrosstalkError
+from crosstalk.inputs import check_integer
 from crosstalk.sim.simulator import simulator_for
 from crosstalk.spec.scenario import Scenario
 
@@ -103,9 +104,7 @@ def _ignore_sigint() -> None:
 def _check_workers(workers: int | None) -> int:
     if workers is None:
         return default_workers()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError("workers", workers, "a whole number >= 1 (or None: all cores)")
-    return workers
+    return check_integer("workers", workers, low=1, allowed="a whole number >= 1 (or None: all cores)")
 
 
 @contextmanager
@@ -244,8 +243,8 @@ def run_many(items: Sequence[T], fn: Callable[[T], R], *, executor: Executor | N
     KeyboardInterrupt
         After cancelling every task not yet started.
     """
-    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
-        raise InputError("batch", batch, "a whole number >= 1 (or None: automatic)")
+    if batch is not None:
+        check_integer("batch", batch, low=1, allowed="a whole number >= 1 (or None: automatic)")
     if executor is None:
         with local_executor(max(1, min(_check_workers(workers), len(items)))) as own:
             return run_many(items, fn, executor=own, batch=batch, progress=progress, desc=desc)

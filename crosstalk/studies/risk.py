@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crosstalk.errors import InputError
+from crosstalk.inputs import check_integer
 from crosstalk.model.observables import ENDPOINTS
 from crosstalk.studies.cohort import RESPONDERS
 
@@ -109,8 +110,7 @@ def risk_differences(reference: pd.DataFrame, others: Mapping[str, pd.DataFrame]
         ``"NNT(benefit) a to inf to NNT(harm) b"`` when the
         difference's interval includes 0 (Altman 1998).
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or not 100 <= n_boot <= 100_000:
-        raise InputError("n_boot", n_boot, "an integer in [100, 100000]")
+    check_integer("n_boot", n_boot, low=100, high=100_000)
     if not 0.5 <= level <= 0.999:
         raise InputError("level", level, "a confidence level in [0.5, 0.999]")
     rng = np.random.default_rng(seed)
