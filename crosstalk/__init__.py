@@ -11,7 +11,10 @@ True
 
 from typing import TYPE_CHECKING, Any
 
+from crosstalk import _moved
 from crosstalk.version import __version__ as __version__
+
+_moved.install()
 
 if TYPE_CHECKING:
     from crosstalk.errors import CrosstalkError, InputError, SimulationError
