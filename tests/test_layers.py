@@ -146,3 +146,12 @@ def test_import_changes_no_global_setting() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 0, done.stderr
+
+
+def test_the_readme_table_lists_the_contract_layers_in_order() -> None:
+    """The README's architecture table is not a second copy of the rules that could drift from them."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Architecture"):]
+    rows = [line for line in section.splitlines() if line.startswith("| `crosstalk.")]
+    drawn = [m.strip(" `") for row in rows for m in row.split("|")[1].split(",")]
+    assert drawn == _contract_layers()
