@@ -1,4 +1,4 @@
-"""The prescription optimiser (issue 18): a known Pareto front, common random numbers, constraints, resume,
+"""The prescription optimiser: a known Pareto front, common random numbers, constraints, resume,
 reproducibility across executors, and clear errors for bad specs."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_constraints_are_respected_and_common_patients_make_the_front_reproducib
 
 def interrupt_at_generation(monkeypatch, generation: int) -> None:
     """Make the search stop (as Ctrl-C would) when it asks for this generation's evaluations."""
-    from crosstalk.studies import optimise
+    from crosstalk.studies.optimise import search as optimise
 
     calls = {"n": 0}
     original = optimise._Evaluator.__call__
@@ -224,6 +224,74 @@ def test_constraint_expressions_that_are_not_the_grammar_are_refused(expression)
     with pytest.raises(InputError) as info:
         Constraint(expression)
     assert info.value.field == "constraint.expression"
+
+
+@pytest.mark.parametrize(("expression", "values", "violation"), [
+    ("exercise.minutes <= 60", {"exercise.minutes": 75}, 15.0),   # broken by 15 minutes
+    ("exercise.minutes <= 60", {"exercise.minutes": 45}, -15.0),  # met with 15 to spare
+    ("exercise.minutes >= 60", {"exercise.minutes": 45}, 15.0),
+    ("a == 3", {"a": 4.0}, 1.0 - 1e-9),
+    ("a + b * c <= 0", {"a": 1.0, "b": 2.0, "c": 3.0}, 7.0),      # a + (b * c), not (a + b) * c = 9
+    ("a - b - c <= 0", {"a": 10.0, "b": 3.0, "c": 2.0}, 5.0),     # (a - b) - c, not a - (b - c) = 9
+    ("a / b / c <= 0", {"a": 12.0, "b": 3.0, "c": 2.0}, 2.0),     # (a / b) / c, not a / (b / c) = 8
+    ("-a * 2 >= -a - 1", {"a": 3.0}, 2.0),
+    ("a <= 67.153e8", {"a": 0.0}, -6715300000.0),                 # the decimal value, as Python reads it
+    ("a / b <= 1", {"a": 2.0, "b": 0.0}, math.inf),               # x / 0: infinite, with the sign of x
+    ("a / b <= 1", {"a": 0.0, "b": 0.0}, -1.0),                   # 0 / 0: 0
+])
+def test_a_constraint_is_violated_by_the_right_amount(expression, values, violation):
+    assert Constraint(expression).violation(values) == violation
+
+
+def test_constraint_names_keep_their_dots_and_do_not_collide_with_the_names_given_to_them():
+    c = Constraint("_dotted0 + exercise.minutes * 2 <= exercise.sessions_per_week")
+    assert c.names == {"_dotted0", "exercise.minutes", "exercise.sessions_per_week"}
+    assert c.violation({"_dotted0": 1.0, "exercise.minutes": 10.0, "exercise.sessions_per_week": 3.0}) == 18.0
+
+
+def test_a_name_without_a_value_is_refused_by_name():
+    with pytest.raises(InputError, match=r"missing: exercise\.minutes") as info:
+        Constraint("exercise.sessions_per_week * exercise.minutes <= 300").violation({"exercise.sessions_per_week": 3})
+    assert info.value.field == "constraint.expression"
+    with pytest.raises(InputError, match=r"names of integer or real decisions \(x1\); not: exercise.minutes"):
+        OptimisationSpec("unknown", TOY, (Decision("x1"),), (Objective("f1"),),
+                         (Constraint("x1 + exercise.minutes <= 1"),))
+
+
+@pytest.mark.parametrize(("expression", "allowed"), [
+    ("sin(a) <= 1", "'sin'"),
+    ("a ^ 2 <= 1", "'^'"),
+    ("a <= pi", "'pi'"),
+    ("a <= 1 && a >= 0", "'&&'"),
+    ("a <= inf", "the number inf"),
+    ("5 mL <= a", "unreadable at character 4: '5 mL'"),
+    ("exercise.minutes ** 2 <= 1", "unreadable at character 19: 'exercise.minutes **'"),
+    ("(a <= 2", "it ends too early"),
+    ("a < 2", "strict bound"),
+    ("a != 2", "one comparison (<=, >=, ==) between two sides"),
+    ("a + (b <= 2) <= 3", "not a comparison inside a side"),
+    ("a <= 1 <= 2", "a chain of 3 sides"),
+])
+def test_a_refused_constraint_says_what_is_allowed_and_what_was_found(expression, allowed):
+    with pytest.raises(InputError) as info:
+        Constraint(expression)
+    assert info.value.field == "constraint.expression" and info.value.value == expression
+    assert allowed in info.value.allowed, info.value.allowed
+
+
+def test_constraints_and_initial_assignments_share_one_evaluator():
+    """The evaluator of the models' initial assignments evaluates a constraint's sides; it still refuses a division
+    by zero (a broken parameter set) unless asked for the constraints' limits."""
+    from crosstalk.model.introspect import evaluate, parse_formula
+
+    tree = parse_formula("a + b * c <= 6")
+    assert tree == Constraint("a + b * c <= 6").tree
+    assert evaluate(tree, {"a": 1.0, "b": 2.0, "c": 2.0}) == 1.0 and evaluate(tree, {"a": 1, "b": 2, "c": 3}) == 0.0
+    with pytest.raises(ZeroDivisionError):
+        evaluate(parse_formula("a / b"), {"a": 1.0, "b": 0.0})
+    assert evaluate(parse_formula("a / b"), {"a": -1.0, "b": 0.0}, zero_division="infinity") == -math.inf
+    with pytest.raises(KeyError, match="no value for the name 'b'"):
+        evaluate(parse_formula("a + b"), {"a": 1.0})
 
 
 def test_prescribe_applies_decisions_and_zero_sessions_means_no_exercise():

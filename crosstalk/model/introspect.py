@@ -1,4 +1,6 @@
-"""What the simulator needs to know about an SBML document before compiling it (read with libSBML).
+"""What the simulator needs to know about an SBML document before compiling it (read with libSBML), and the one
+evaluator of expressions: initial assignments, and formulas given as input (:func:`parse_formula`, e.g. an
+optimisation's constraints), read by libSBML's own formula parser.
 
 AST nodes are tested with ``isName()``, never ``getType() == libsbml.AST_NAME``: once python-libsedml is imported
 (crosstalk.export, tellurium), libSBML hands out libSEDML's ASTNode class whose ``getType()`` is an opaque SWIG
@@ -7,17 +9,24 @@ pointer, and the comparison is silently False (tests/test_simulate.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Union
+import operator
+import re
+from collections.abc import Callable, Collection, Mapping
+from math import copysign, inf, isfinite
+from typing import Literal, Union
 
 import libsbml
 
-__all__ = ["Expression", "arithmetic_initial_states", "direct_initial_states", "evaluate", "init_dependencies",
-           "rate_rule_count", "species_kinds"]
+__all__ = ["Expression", "FormulaError", "arithmetic_initial_states", "direct_initial_states", "evaluate",
+           "expression_names", "init_dependencies", "parse_formula", "rate_rule_count", "species_kinds"]
 
-#: An arithmetic expression as nested tuples: ``("n", number)``, ``("p", parameter id)`` or ``(op, *operands)``
-#: with op one of ``+ - * /``.
+#: An expression as nested tuples: ``("n", number)``, ``("p", name)`` (a parameter id, or a name of
+#: :func:`parse_formula`), ``(op, *operands)`` with op one of ``+ - * /``, or a comparison ``(op, left, right)``
+#: with op one of ``<= < >= > == !=`` (1.0 where it holds, else 0.0, as in SBML).
 Expression = tuple[Union[str, float, "Expression"], ...]
+
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq, "!=": operator.ne}
 
 
 def direct_initial_states(sbml: str) -> dict[str, str]:
@@ -129,14 +138,34 @@ def arithmetic_initial_states(sbml: str, parameters: Collection[str]) -> dict[st
     return {s: computed[s] for s in compartments + [s for s in computed if s not in compartments]}
 
 
-def evaluate(expr: Expression, values: Mapping[str, float]) -> float:
-    """The value of an :data:`Expression` given parameter ``values``."""
+def evaluate(expr: Expression, values: Mapping[str, float], *,
+             zero_division: Literal["raise", "infinity"] = "raise") -> float:
+    """The value of an :data:`Expression` given the values of its names.
+
+    Parameters
+    ----------
+    expr : Expression
+    values : mapping of str to float
+        A value for every name ``expr`` uses (:func:`expression_names`).
+    zero_division : {"raise", "infinity"}
+        ``"raise"``: ``x / 0`` raises ZeroDivisionError (an initial assignment that divides by zero is a broken
+        parameter set, never a value). ``"infinity"``: ``x / 0`` is infinite with the sign of ``x`` and ``0 / 0``
+        is 0, so that a constraint has a value for every candidate, however extreme.
+
+    Raises
+    ------
+    KeyError
+        For a name without a value (the message names it).
+    """
     op = expr[0]
     if op == "n":
         return float(expr[1])  # type: ignore[arg-type]
     if op == "p":
-        return float(values[str(expr[1])])
-    args = [evaluate(e, values) for e in expr[1:]]  # type: ignore[arg-type]
+        try:
+            return float(values[str(expr[1])])
+        except KeyError:
+            raise KeyError(f"no value for the name {expr[1]!r}") from None
+    args = [evaluate(e, values, zero_division=zero_division) for e in expr[1:]]  # type: ignore[arg-type]
     if op == "+":
         return sum(args)
     if op == "-":
@@ -146,7 +175,137 @@ def evaluate(expr: Expression, values: Mapping[str, float]) -> float:
         for a in args:
             out *= a
         return out
-    return args[0] / args[1]
+    if op == "/":
+        if zero_division == "infinity" and args[1] == 0:
+            return copysign(inf, args[0]) if args[0] else 0.0
+        return args[0] / args[1]
+    return 1.0 if _COMPARISONS[str(op)](args[0], args[1]) else 0.0
+
+
+def expression_names(expr: Expression) -> set[str]:
+    """The names an :data:`Expression` uses."""
+    if expr[0] == "p":
+        return {str(expr[1])}
+    if expr[0] == "n":
+        return set()
+    return set().union(*(expression_names(e) for e in expr[1:]))  # type: ignore[arg-type]
+
+
+class FormulaError(ValueError):
+    """A formula that :func:`parse_formula` does not accept; the message says what was found and where."""
+
+
+#: A name with dots (``exercise.minutes``): not an SBML identifier, so it is given one before libSBML reads it.
+_DOTTED = re.compile(r"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_RELATIONAL = {"leq": "<=", "lt": "<", "geq": ">=", "gt": ">", "eq": "==", "neq": "!="}
+_SYMBOLS = {"and": "&&", "or": "||", "not": "!", "rem": "%"}
+
+
+def parse_formula(text: str) -> Expression:
+    """A formula in SBML Level 3 infix syntax (read by libSBML's ``parseL3Formula``) as an :data:`Expression`.
+
+    Accepted: finite numbers, names (SBML identifiers, or identifiers joined by dots such as
+    ``exercise.sessions_per_week``), ``+ - * /`` (and a leading minus), parentheses, and comparisons of two sides
+    (``<= < >= > == !=``), with the usual precedence (``a + b * c`` is ``a + (b * c)``). Everything else libSBML
+    reads (functions, ``^``, ``%``, logic, constants such as ``pi`` or ``true``, numbers with units, chains such
+    as ``a <= b <= c``) is refused: a formula given as input is data, never code.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    Expression
+        Names as ``("p", name)`` with their dots.
+
+    Raises
+    ------
+    FormulaError
+        Where the text cannot be read, or what it uses outside the accepted grammar.
+    """
+    aliased, spans = _alias_dotted_names(text)
+    names = {alias: name for alias, _, name in spans}
+    settings = libsbml.L3ParserSettings()
+    settings.setParseUnits(False)  # "5 mL" would be 5 with a unit, which nothing here converts
+    settings.setParseAvogadroCsymbol(False)
+    settings.setComparisonCaseSensitivity(True)  # only lower-case pi, inf, ... are libSBML's; "Pi" is a name
+    settings.setParseModuloL3v2(True)
+    ast = libsbml.parseL3FormulaWithSettings(aliased, settings)
+    if ast is None:
+        raise FormulaError(_syntax_error(text, libsbml.getLastParseL3Error(), spans))
+
+    def convert(node: libsbml.ASTNode) -> Expression:
+        if node.isNumber():
+            value = _number(node)
+            if not isfinite(value):
+                raise FormulaError(f"the number {value} (numbers are finite)")
+            return ("n", value)
+        if node.isName():  # csymbols (time) included: here a name means what the caller's values say
+            return ("p", names.get(node.getName(), node.getName()))
+        kids = [node.getChild(i) for i in range(node.getNumChildren())]
+        if node.isOperator() and node.getCharacter() in "+-*/":
+            return (node.getCharacter(), *(convert(k) for k in kids))
+        if node.isRelational() and node.getName() in _RELATIONAL:
+            if len(kids) != 2:
+                raise FormulaError(f"a chain of {len(kids)} sides (a comparison has two: a <= b, not a <= b <= c)")
+            return (_RELATIONAL[node.getName()], convert(kids[0]), convert(kids[1]))
+        what = node.getName() or node.getCharacter()
+        what = names.get(what, _SYMBOLS.get(what, what))
+        raise FormulaError(f"{what!r} (only numbers, names, + - * / ( ) and comparisons)")
+
+    return convert(ast)
+
+
+def _number(node: libsbml.ASTNode) -> float:
+    """A number node's value as Python reads its decimal text: libSBML's ``getValue()`` of ``67.153e8`` is
+    mantissa x 10^exponent, one rounding away from the decimal value (6715300000.000001)."""
+    if node.getExponent() != 0:
+        return float(f"{node.getMantissa()!r}e{node.getExponent()}")
+    return float(node.getValue())
+
+
+def _alias_dotted_names(text: str) -> tuple[str, list[tuple[str, int, str]]]:
+    """``text`` with each dotted name replaced by an SBML identifier found nowhere in the text, and the
+    replacements as ``(alias, position of the alias, name)``."""
+    stem = "_dotted"
+    while stem in text:
+        stem += "_"
+    out: list[str] = []
+    spans: list[tuple[str, int, str]] = []
+    aliases: dict[str, str] = {}
+    end = 0
+    length = 0
+    for match in _DOTTED.finditer(text):
+        alias = aliases.setdefault(match.group(), f"{stem}{len(aliases)}")
+        out.append(text[end:match.start()])
+        length += match.start() - end
+        spans.append((alias, length, match.group()))
+        out.append(alias)
+        length += len(alias)
+        end = match.end()
+    out.append(text[end:])
+    return "".join(out), spans
+
+
+def _syntax_error(text: str, message: str, spans: list[tuple[str, int, str]]) -> str:
+    """libSBML's parse error as a reason in terms of ``text`` (its positions count the aliased text)."""
+    if "end of string" in message:
+        return "it ends too early"
+    found = re.search(r"at position (\d+)", message)
+    if found is None:
+        return message.strip()
+    at = int(found.group(1))  # 1-based: the last character of the token that could not be read
+    shift = 0  # how much longer the text is than the aliased text, up to this point
+    for alias, start, name in spans:
+        if at <= start:
+            break
+        if at <= start + len(alias):  # inside an alias: point at the end of its name
+            shift = start + shift + len(name) - at
+            break
+        shift += len(name) - len(alias)
+    at += shift
+    return f"unreadable at character {at}: {text[:at]!r}"
 
 
 def init_dependencies(sbml: str, *, computed: Collection[str] = ()) -> set[str]:

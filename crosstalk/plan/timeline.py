@@ -1,10 +1,11 @@
 """The timeline of a scenario: when each exercise session and drug administration happens.
 
 Functions of the scenario spec (regimes, doses, seed, duration, body size) and, to turn a dose in mg into
-molecules, the model's manifest and parameter table (molecular weights, body size); no solver. The schedule layer (:mod:`crosstalk.plan.schedule`) turns this timeline into input changes of a model. Expanding the
-timeline is also where regimes are checked against each other: sessions that overlap, or that start after the end
-of the scenario, raise :class:`~crosstalk.errors.InputError` here (and so in ``simulate``, ``export``,
-``crosstalk check`` and every study), not when a :class:`~crosstalk.spec.scenario.Scenario` is built.
+molecules, of the model's manifest and parameter table (molecular weights, body size); no solver. The schedule
+layer (:mod:`crosstalk.plan.schedule`) turns this timeline into input changes of a model. Expanding the timeline
+is also where regimes are checked against each other: sessions that overlap, or that start after the end of the
+scenario, raise :class:`~crosstalk.errors.InputError` here (and so in ``simulate``, ``export``, ``crosstalk
+check`` and every study), not when a :class:`~crosstalk.spec.scenario.Scenario` is built.
 """
 
 from __future__ import annotations
