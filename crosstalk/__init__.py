@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from crosstalk.spec.scenario import Blockade, DoseSchedule, ExerciseRegime, Patient, Scenario, load_scenario
     from crosstalk.studies.cohort import CohortResult, run_cohort, run_patients, sample_cohort, summarise_cohort
     from crosstalk.studies.compare import Comparison, run_comparison
+    from crosstalk.studies.engine import run_study
     from crosstalk.studies.optimise import OptimisationResult, OptimisationSpec, load_optimisation, run_optimisation
     from crosstalk.studies.sensitivity import (
         AnalysisSpec,
@@ -45,6 +46,7 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(("CohortResult", "run_cohort", "run_patients", "sample_cohort", "summarise_cohort"),
                     "crosstalk.studies.cohort"),
     **dict.fromkeys(("Comparison", "run_comparison"), "crosstalk.studies.compare"),
+    "run_study": "crosstalk.studies.engine",
     **dict.fromkeys(("OptimisationResult", "OptimisationSpec", "load_optimisation", "run_optimisation"),
                     "crosstalk.studies.optimise"),
     **dict.fromkeys(("AnalysisSpec", "SensitivityResult", "analyse_samples", "load_analysis", "run_samples",
@@ -94,6 +96,7 @@ __all__ = [
     "run_patients",
     "run_samples",
     "run_sensitivity",
+    "run_study",
     "sample_analysis",
     "sample_cohort",
     "simulate",

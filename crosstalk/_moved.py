@@ -4,8 +4,8 @@
 ``crosstalk.spec.scenario``, and so on; the CHANGELOG lists every move). ``import crosstalk.scenario`` and
 ``from crosstalk.sensitivity import run_sensitivity`` still work: a finder on ``sys.meta_path`` that answers
 only for the old names below gives a small module that warns once with the name to use and hands out the new
-module's objects (the same objects, so ``isinstance`` and identity hold). ``crosstalk.simulate`` is not among them: it is the function
-:func:`crosstalk.simulate`; the module is :mod:`crosstalk.sim.simulator`.
+module's objects (the same objects, so ``isinstance`` and identity hold). ``crosstalk.simulate`` is not among
+them: it is the function :func:`crosstalk.simulate`; the module is :mod:`crosstalk.sim.simulator`.
 """
 
 from __future__ import annotations

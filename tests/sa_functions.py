@@ -1,4 +1,6 @@
-"""Known-answer functions for the sensitivity pipeline (module-level so worker processes can import them)."""
+"""Known-answer functions for the study engine and the other studies (module-level so worker processes can import
+them). The sensitivity ones take ``{"x1": ..., "x2": ..., "x3": ...}`` and return ``{"y": ...}``; the scenario
+adapter's tests use them under model names (``ishigami``, ``linear``, ...)."""
 
 from __future__ import annotations
 
@@ -7,24 +9,58 @@ import time
 
 import numpy as np
 
+#: The known-answer functions' own inputs (what the engine's tests call them).
+X = ("x1", "x2", "x3")
+N_TIMES = 5  # time points of weighted_sum's series (and of the scenario test spec's grid: 1 day at 6 h)
+
+
+def ishigami_homma(x: dict) -> dict:
+    """Ishigami-Homma (a = 7, b = 0.1) on x_i in [-pi, pi]: y."""
+    x1, x2, x3 = (x[n] for n in X)
+    return {"y": math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)}
+
+
+def weighted_sum(x: dict) -> dict:
+    """y = 1 x1 + 2 x2 + 3 x3 (x uniform on [0, 1]); a series s@k = w_k x1 + (1 - w_k) x2, w_k = k / 4."""
+    x1, x2, x3 = (x[n] for n in X)
+    out = {"y": x1 + 2.0 * x2 + 3.0 * x3}
+    for k in range(N_TIMES):
+        w = k / (N_TIMES - 1)
+        out[f"s@{k}"] = w * x1 + (1.0 - w) * x2
+    return out
+
+
+def weighted_sum_failing(x: dict) -> dict:
+    """weighted_sum's y, but 'fails' (as a solver would) where x1 > 0.97."""
+    if x["x1"] > 0.97:
+        raise RuntimeError("CVODE Error: CV_CONV_FAILURE (simulated)")
+    return {"y": weighted_sum(x)["y"]}
+
+
+def constant_and_sum(x: dict) -> dict:
+    """An output that does not vary next to one that does."""
+    return {"flat": 1.0, "y": weighted_sum(x)["y"]}
+
+
+# ---- the same functions under a scenario's names, for the scenario adapter (run_sensitivity's evaluate hook), whose
+# spec checks range names against the scenario and outputs against the model's endpoints
+#: Model parameters standing in for x1..x3.
 NAMES = ("k_il6_clearance", "k_il15_clearance", "k_irisin_clearance")
-N_TIMES = 5  # the test spec's output grid: 1 day at 6 h
+
+
+def _own(v: dict) -> dict:
+    return dict(zip(X, (v[n] for n in NAMES)))
 
 
 def ishigami(v: dict) -> dict:
-    """Ishigami-Homma (a = 7, b = 0.1) on x_i in [-pi, pi]."""
-    x1, x2, x3 = (v[n] for n in NAMES)
-    return {"il6_peak_fold": math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)}
+    """ishigami_homma with the model's names: y as ``il6_peak_fold``."""
+    return {"il6_peak_fold": ishigami_homma(_own(v))["y"]}
 
 
 def linear(v: dict) -> dict:
-    """y = 1 x1 + 2 x2 + 3 x3 (x uniform on [0, 1]); time-resolved y_k = w_k x1 + (1 - w_k) x2."""
-    x1, x2, x3 = (v[n] for n in NAMES)
-    out = {"il6_peak_fold": x1 + 2.0 * x2 + 3.0 * x3}
-    for k in range(N_TIMES):
-        w = k / (N_TIMES - 1)
-        out[f"il6_pg_per_ml@{k}"] = w * x1 + (1.0 - w) * x2
-    return out
+    """weighted_sum with the model's names: y as ``il6_peak_fold``, the series as ``il6_pg_per_ml@k``."""
+    out = weighted_sum(_own(v))
+    return {"il6_peak_fold": out["y"], **{f"il6_pg_per_ml@{k}": out[f"s@{k}"] for k in range(N_TIMES)}}
 
 
 def failing(v: dict) -> dict:

@@ -13,12 +13,12 @@ import pytest
 from crosstalk.errors import InputError, SimulationError
 from crosstalk.report.cohort import write_cohort_figure
 from crosstalk.report.compare import write_compare_figure
+from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.population import load_population
 from crosstalk.spec.scenario import ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.studies import cohort
 from crosstalk.studies.cohort import run_cohort, sample_cohort, write_cohort
 from crosstalk.studies.compare import run_comparison
-from crosstalk.studies.executors import endpoints_of
 
 from conftest import REPO
 

@@ -1,4 +1,4 @@
-"""Known answers for the polynomial-chaos Sobol engine (crosstalk.studies.pce; issue 17)."""
+"""Known answers for the polynomial-chaos Sobol indices (crosstalk.studies.pce)."""
 
 from __future__ import annotations
 

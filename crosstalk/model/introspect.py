@@ -13,12 +13,13 @@ import operator
 import re
 from collections.abc import Callable, Collection, Mapping
 from math import copysign, inf, isfinite
-from typing import Literal, Union
+from typing import Literal, TypeAlias, Union
 
 import libsbml
 
-__all__ = ["Expression", "FormulaError", "arithmetic_initial_states", "direct_initial_states", "evaluate",
-           "expression_names", "init_dependencies", "parse_formula", "rate_rule_count", "species_kinds"]
+__all__ = ["Document", "Expression", "FormulaError", "arithmetic_initial_states", "direct_initial_states", "evaluate",
+           "expression_names", "init_dependencies", "parse_formula", "rate_rule_count", "read_document",
+           "species_kinds"]
 
 #: An expression as nested tuples: ``("n", number)``, ``("p", name)`` (a parameter id, or a name of
 #: :func:`parse_formula`), ``(op, *operands)`` with op one of ``+ - * /``, or a comparison ``(op, left, right)``
@@ -29,14 +30,23 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq, "!=": operator.ne}
 
 
-def direct_initial_states(sbml: str) -> dict[str, str]:
+#: SBML text, or a document already parsed (the simulator parses its model once and asks every question of it).
+Document: TypeAlias = "str | libsbml.SBMLDocument"
+
+
+def read_document(sbml: Document) -> libsbml.SBMLDocument:
+    """``sbml`` parsed (text) or as given (a document)."""
+    return sbml if isinstance(sbml, libsbml.SBMLDocument) else libsbml.readSBMLFromString(sbml)
+
+
+def direct_initial_states(sbml: Document) -> dict[str, str]:
     """Initial assignments ``state = p`` (a species or rate-rule state set to one parameter): parameter -> state.
 
     The simulator applies these by setting the state after ``reset()`` (cheap), not through ``init(p)``
     (which regenerates the model: measured 0.2 s for the exercise module, 0.8 s for the composed model).
     A parameter also used by any other initial assignment is not listed.
     """
-    doc = libsbml.readSBMLFromString(sbml)
+    doc = read_document(sbml)
     model = doc.getModel()
     rate_vars = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
     out: dict[str, str] = {}
@@ -56,15 +66,15 @@ def direct_initial_states(sbml: str) -> dict[str, str]:
     return {p: x for p, x in out.items() if uses.get(p, 0) == 1}
 
 
-def rate_rule_count(sbml: str) -> int:
+def rate_rule_count(sbml: Document) -> int:
     """Number of rate rules (states that CVODE integrates besides the floating species)."""
-    doc = libsbml.readSBMLFromString(sbml)
+    doc = read_document(sbml)
     return sum(1 for r in doc.getModel().getListOfRules() if r.isRate())
 
 
-def species_kinds(sbml: str) -> dict[str, str]:
+def species_kinds(sbml: Document) -> dict[str, str]:
     """Species id -> ``"cell"`` (Cell Ontology annotation), ``"input"`` (SBO:0000285) or ``"molecule"``."""
-    doc = libsbml.readSBMLFromString(sbml)
+    doc = read_document(sbml)
     kinds = {}
     for sp in doc.getModel().getListOfSpecies():
         uris = [cv.getResourceURI(i) for cv in sp.getCVTerms() for i in range(cv.getNumResources())]
@@ -96,7 +106,7 @@ def _arithmetic(node: libsbml.ASTNode, parameters: Collection[str],
     return None
 
 
-def arithmetic_initial_states(sbml: str, parameters: Collection[str]) -> dict[str, Expression]:
+def arithmetic_initial_states(sbml: Document, parameters: Collection[str]) -> dict[str, Expression]:
     """Initial assignments that are arithmetic (+ - * /) in constant ``parameters``, each as an expression in them.
 
     Covers species, rate-rule states, parameters set by an initial assignment (resting levels in model units,
@@ -106,7 +116,7 @@ def arithmetic_initial_states(sbml: str, parameters: Collection[str]) -> dict[st
     ``init(p)``, which regenerates the model (measured 0.2 s for the exercise module, 0.8 s for the composed model).
     The mapping is ordered so that every compartment comes before the states in it.
     """
-    doc = libsbml.readSBMLFromString(sbml)
+    doc = read_document(sbml)
     model = doc.getModel()
     ruled = {r.getVariable() for r in model.getListOfRules()}
     rate_states = {r.getVariable() for r in model.getListOfRules() if r.isRate()}
@@ -308,7 +318,7 @@ def _syntax_error(text: str, message: str, spans: list[tuple[str, int, str]]) ->
     return f"unreadable at character {at}: {text[:at]!r}"
 
 
-def init_dependencies(sbml: str, *, computed: Collection[str] = ()) -> set[str]:
+def init_dependencies(sbml: Document, *, computed: Collection[str] = ()) -> set[str]:
     """Parameters that initial values depend on (through initial assignments and assignment rules).
 
     RoadRunner evaluates initial assignments at ``reset()`` from parameters' *initial* values, which only
@@ -317,7 +327,7 @@ def init_dependencies(sbml: str, *, computed: Collection[str] = ()) -> set[str]:
     States in ``computed``, whose initial values the caller evaluates and sets itself
     (:func:`arithmetic_initial_states`), are left out.
     """
-    doc = libsbml.readSBMLFromString(sbml)  # keep the document alive while its model is used
+    doc = read_document(sbml)  # keep the document alive while its model is used
     model = doc.getModel()
     rules = {r.getVariable(): r.getMath() for r in model.getListOfRules() if r.isAssignment()}
     inits = {ia.getSymbol(): ia.getMath() for ia in model.getListOfInitialAssignments()}

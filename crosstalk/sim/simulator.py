@@ -17,7 +17,6 @@ import hashlib
 import logging
 from collections.abc import Mapping
 
-import libsbml
 import numpy as np
 import pandas as pd
 import roadrunner
@@ -29,6 +28,7 @@ from crosstalk.model.introspect import (
     evaluate,
     init_dependencies,
     rate_rule_count,
+    read_document,
     species_kinds,
 )
 from crosstalk.model.observables import observables_for
@@ -41,8 +41,8 @@ from crosstalk.spec.scenario import DEFAULT_MODEL, Scenario
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Result", "Simulator", "quiet_solver", "simulate", "simulate_document",
-           "simulator_for"]
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "Result", "Simulator", "endpoints_of", "quiet_solver", "simulate",
+           "simulate_document", "simulator_for"]
 
 DEFAULT_RTOL = 1e-8
 #: Absolute tolerance of the dimensionless rate-rule states (glycogen depletion, training, PD-L1 density,
@@ -85,13 +85,15 @@ class Simulator:
         self._atol_molecules, self._atol_cells = atol_molecules, atol_cells
         sbml = model_path(model).read_text(encoding="utf-8") if sbml is None else sbml
         self._rr = roadrunner.RoadRunner(sbml)
+        # one libSBML parse answers every question below (and keeps the document alive while its model is read)
+        doc = read_document(sbml)
         self._rtol, self._atol = rtol, atol
-        self._kinds = species_kinds(sbml)
+        self._kinds = species_kinds(doc)
         self._fids = list(self._rr.model.getFloatingSpeciesIds())
         self._gids = list(self._rr.model.getGlobalParameterIds())
         self._idset = frozenset(self._fids) | frozenset(self._gids)
         self._resolved: dict[str, str] = {}
-        self._n_rate_states = rate_rule_count(sbml)
+        self._n_rate_states = rate_rule_count(doc)
         self._apply_tolerances()
         integ = self._rr.integrator
         integ.maximum_num_steps = 100_000
@@ -107,10 +109,9 @@ class Simulator:
         self._param_idx = np.array([self._gids.index(p) for p in self._param_ids], dtype=np.int32)
         # defaults are the loaded document's values (the table's, for the packaged models: tested)
         self._defaults = np.array(m.getGlobalParameterValues(self._param_idx), dtype=float)
-        computed = arithmetic_initial_states(sbml, self._param_ids)
-        deps = init_dependencies(sbml, computed=set(computed))
+        computed = arithmetic_initial_states(doc, self._param_ids)
+        deps = init_dependencies(doc, computed=set(computed))
         self._init_params = {i: pid for i, pid in enumerate(self._param_ids) if pid in deps}
-        doc = libsbml.readSBMLFromString(sbml)
         # (id, kind, compartment of a species in concentration units or "", value in the table's parameters),
         # kind: "compartment", "species" or "parameter" (incl. rate-rule states); compartments come first
         self._computed: list[tuple[str, str, str, Expression]] = []
@@ -362,6 +363,12 @@ def simulate(scenario: Scenario | Plan) -> Result:
     """Simulate ``scenario`` (or its compiled :class:`~crosstalk.plan.Plan`) with this process's cached
     :class:`Simulator` for its model."""
     return simulator_for(scenario.model).run(scenario)
+
+
+def endpoints_of(scenario: Scenario | Plan) -> dict[str, float | bool | str]:
+    """Endpoints of one scenario on this process's cached simulator: the task a cohort or an optimiser sends to
+    its workers (module-level, so it pickles)."""
+    return simulator_for(scenario.model).run(scenario).endpoints
 
 
 def simulate_document(path: str, *, end: float, points: int, selections: list[str], rtol: float = 1e-10,

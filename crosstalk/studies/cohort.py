@@ -27,9 +27,10 @@ from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from crosstalk.inputs import check_integer
 from crosstalk.sim.result import versions
+from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.population import DEFAULT_POPULATION, load_population
 from crosstalk.spec.scenario import Scenario, apply_values
-from crosstalk.studies.executors import RunFailure, endpoints_of, run_many
+from crosstalk.studies.executors import RunFailure, run_many
 
 __all__ = ["RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "run_cohort", "run_patients",
            "sample_cohort", "summarise_cohort", "write_cohort"]

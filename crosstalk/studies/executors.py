@@ -33,10 +33,8 @@ from tqdm import tqdm
 
 from crosstalk.errors import CrosstalkError
 from crosstalk.inputs import check_integer
-from crosstalk.sim.simulator import simulator_for
-from crosstalk.spec.scenario import Scenario
 
-__all__ = ["MAX_BATCH", "InProcessExecutor", "RunFailure", "dask_executor", "default_workers", "endpoints_of",
+__all__ = ["MAX_BATCH", "InProcessExecutor", "RunFailure", "dask_executor", "default_workers",
            "local_executor", "run_many"]
 
 T = TypeVar("T")
@@ -56,12 +54,6 @@ class RunFailure:
 
 
 # ---------------------------------------------------------------------------------------------- default tasks
-def endpoints_of(scenario: Scenario) -> dict[str, float | bool | str]:
-    """Endpoints of one scenario, on this process's cached simulator (the cohort's task; for whole results,
-    :func:`crosstalk.sim.simulator.simulate`)."""
-    return simulator_for(scenario.model).run(scenario).endpoints
-
-
 # ---------------------------------------------------------------------------------------------- executors
 class InProcessExecutor(Executor):
     """Runs each task in the calling thread as it is submitted: one worker, no processes, nothing pickled.
@@ -223,7 +215,7 @@ def run_many(items: Sequence[T], fn: Callable[[T], R], *, executor: Executor | N
     items : sequence
         Work items (picklable when they leave this process), e.g. scenarios.
     fn : callable
-        A module-level (picklable) function of one item, e.g. :func:`endpoints_of` or
+        A module-level (picklable) function of one item, e.g. :func:`crosstalk.sim.simulator.endpoints_of` or
         :func:`crosstalk.sim.simulator.simulate`.
     executor : concurrent.futures.Executor, optional
         Where to run: a :func:`local_executor`, ``client.get_executor()`` of a Dask client, any executor.

@@ -1,4 +1,4 @@
-"""Sobol indices from a sparse polynomial chaos expansion (OpenTURNS): the engine of ``method = "pce"`` (issue 17).
+"""Sobol indices from a sparse polynomial chaos expansion (OpenTURNS): the arithmetic of ``method = "pce"``.
 
 A space-filling design of ``n`` points on the unit hypercube (a seeded Latin hypercube) is simulated once; a sparse
 expansion in Legendre polynomials (least-angle regression over a total-degree basis, corrected leave-one-out
@@ -14,7 +14,9 @@ the whole sparse selection on each training fold) says whether the surrogate can
 designs; the indices are then sums of squared coefficients (Sudret 2008), checked against OpenTURNS'
 ``FunctionalChaosSobolIndices`` on the full fit.
 
-``method = "pce"`` of analysis specs (:mod:`crosstalk.studies.sensitivity`) runs this on a study's simulations.
+The pure functions here (:func:`pce_design`, :func:`pce_indices`) are wrapped by the study engine's
+:class:`crosstalk.studies.methods.PCE`, which every study with ``method = "pce"`` runs (a plain function through
+:func:`crosstalk.studies.engine.run_study`, or a scenario's simulations through :mod:`crosstalk.studies.sensitivity`).
 
 References
 ----------

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from crosstalk.errors import InputError
+from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.scenario import apply_values
 from crosstalk.studies.cohort import cohort_scenario, sample_cohort
-from crosstalk.studies.executors import RunFailure, endpoints_of, run_many
+from crosstalk.studies.executors import RunFailure, run_many
 from crosstalk.studies.optimise.search import (
     FloatArray,
     OptimisationResult,

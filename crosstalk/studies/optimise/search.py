@@ -35,8 +35,9 @@ from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from crosstalk.errors import CrosstalkError
 from crosstalk.model.parameters import model_hash
 from crosstalk.sim.result import versions
+from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.scenario import apply_values
-from crosstalk.studies.executors import RunFailure, endpoints_of, run_many
+from crosstalk.studies.executors import RunFailure, run_many
 from crosstalk.studies.optimise.spec import Objective, OptimisationSpec, describe, prescribe
 
 __all__ = ["INFEASIBLE", "OptimisationResult", "Prescribe", "bootstrap_interval", "chosen_prescriptions",
