@@ -49,6 +49,8 @@ class Observable:
         The model whose manifest declares it.
     log_scale : bool
         Whether plots show it on a log axis.
+    label : str
+        A short name for an axis or a table column (``label`` in the manifest; default: the description).
     """
 
     name: str
@@ -56,6 +58,12 @@ class Observable:
     description: str
     module: str
     log_scale: bool = False
+    label: str = ""
+
+    @property
+    def short_label(self) -> str:
+        """The label, or the description when the manifest gives none."""
+        return self.label or self.description
 
 
 @dataclass(frozen=True)
@@ -347,7 +355,8 @@ def _own(name: str, raw: Mapping[str, Any]) -> ModelInfo:
         coupled_inputs=frozenset(_strings(f"{where} coupled_inputs", head.get("coupled_inputs", []))),
         coupling_sources=_strings(f"{where} coupling_sources", head.get("coupling_sources", [])),
         observables=tuple(
-            Observable(o["name"], o["unit"], o["description"], name, bool(o.get("log_scale", False)))
+            Observable(o["name"], o["unit"], o["description"], name, bool(o.get("log_scale", False)),
+                       str(o.get("label", "")))
             for o in _entries(where, raw, "observable")
         ),
     )

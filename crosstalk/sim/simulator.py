@@ -231,7 +231,7 @@ class Simulator:
         grid = compiled.output_times
         points = compiled.breakpoints
         bp_times = np.array([bp.time_h for bp in points])
-        times = np.union1d(grid, bp_times)
+        times = np.union1d(np.union1d(grid, bp_times), compiled.event_times)
         extra = list(extra)
         resolved = [self._resolve(x) for x in extra]
         extra_species = [(j, self._fids.index(x)) for j, x in enumerate(resolved) if x in self._fids]
@@ -280,7 +280,9 @@ class Simulator:
         full = pd.DataFrame(rows, columns=self.observable_names + extra)
         full.insert(0, "time_h", times)
         endpoints = endpoints_for(full, compiled)
-        on_grid = np.isin(times, grid)
+        # the series holds the grid and the samples that resolve each event (the endpoints' peaks and dips);
+        # breakpoints alone, without their windows, would draw a bout as a spike
+        on_grid = np.isin(times, np.union1d(grid, compiled.event_times))
         ts = full.loc[on_grid].reset_index(drop=True)
         provenance = {
             "model": self.model,
