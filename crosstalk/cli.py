@@ -13,8 +13,12 @@ from concurrent.futures import Executor
 from contextlib import AbstractContextManager
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crosstalk.errors import CrosstalkError, InputError
+
+if TYPE_CHECKING:
+    from crosstalk.studies.sensitivity import SensitivityResult
 
 __all__ = ["main"]
 
@@ -74,10 +78,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    import shutil
-
     from crosstalk.report.plots import summary_figure
-    from crosstalk.report.sensitivity import write_sensitivity_report
     from crosstalk.sim.simulator import simulate
     from crosstalk.spec.scenario import load_scenario
     from crosstalk.studies.sensitivity import load_analysis, run_sensitivity
@@ -92,10 +93,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"{path.stem}: {time.perf_counter() - t0:.2f} s -> {target}")
     spec = load_analysis(args.analysis)
     sens_dir = out / "sensitivity" / Path(args.analysis).stem
-    if sens_dir.exists() and args.force:
-        shutil.rmtree(sens_dir)
-    sens = run_sensitivity(spec, sens_dir, workers=args.workers, resume=not args.force)
-    report = write_sensitivity_report(sens, sens_dir, base=simulate(spec.scenario_for({})))
+    sens = run_sensitivity(spec, sens_dir, workers=args.workers, resume=not args.force, force=args.force)
+    report = _sensitivity_report(sens, sens_dir)
     print(f"scenario outputs: {(out / 'scenarios').resolve()}")
     print(f"sensitivity report: {report.resolve()}")
     return 0
@@ -103,6 +102,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from crosstalk.report.compare import write_compare_figure
+    from crosstalk.report.tables import write_cohort_table, write_endpoint_table, write_risk_table
     from crosstalk.spec.scenario import load_scenario
     from crosstalk.studies.compare import run_cohort_comparison, run_comparison, write_comparison
 
@@ -111,6 +111,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.cohort is not None:
         cc = run_cohort_comparison(scenarios, args.cohort, seed=args.seed, n_boot=args.n_boot, outdir=out,
                                    workers=args.workers, progress=not args.quiet)
+        write_risk_table(cc.risks, out, n=args.cohort, seed=args.seed, n_boot=args.n_boot)
+        for name, cohort in cc.cohorts.items():
+            write_cohort_table(cohort, out / name)
         for r in cc.risks.to_dict("records"):
             print(f"{r['outcome']}: {r['scenario']} {r['risk']:.3f} vs {r['reference_risk']:.3f}, difference "
                   f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}), NNT {r['nnt']:.3g} "
@@ -125,20 +128,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             print(f"crosstalk: {f.scenario} failed: {f.error}", file=sys.stderr)
         return 1
     write_comparison(comparison.results, out)
+    write_endpoint_table(comparison.endpoints, out)
     write_compare_figure(comparison.results, out)
     print(f"compared {len(comparison.results)} scenarios -> {out}/compare.png, endpoints.csv, endpoints.md")
     return 0
 
 
 def _cmd_cohort(args: argparse.Namespace) -> int:
-    from crosstalk.report.cohort import write_cohort_figure
+    from crosstalk.report.cohort import write_cohort_report
     from crosstalk.spec.scenario import load_scenario
     from crosstalk.studies.cohort import run_cohort
 
     scenario = load_scenario(args.scenario)
-    out = _fresh_dir(args.out, args.force)
-    result = run_cohort(scenario, args.n, seed=args.seed, outdir=out, workers=args.workers, progress=not args.quiet)
-    write_cohort_figure(result, out)
+    out = Path(args.out)  # a run directory: open_run judges it (new or empty, or replaced with --force)
+    result = run_cohort(scenario, args.n, seed=args.seed, outdir=out, force=args.force, workers=args.workers,
+                        progress=not args.quiet)
+    write_cohort_report(result, out)
     fr = ", ".join(f"{k} = {v:.3f}" for k, v in result.fractions_dict().items())
     print(f"cohort of {args.n} ({len(result.failures)} failed) in {result.provenance['wall_time_s']} s: {fr} -> {out}")
     return 0
@@ -151,23 +156,32 @@ def _fresh_dir(path: str, force: bool) -> Path:
     return out
 
 
-def _cmd_sensitivity(args: argparse.Namespace) -> int:
+def _sensitivity_report(result: SensitivityResult, out: Path) -> Path:
+    """The base scenario's run, kept with the run (so ``crosstalk report`` can draw it again), and the report."""
     from crosstalk.report.sensitivity import write_sensitivity_report
     from crosstalk.sim.simulator import simulate
-    from crosstalk.studies.sensitivity import MANIFEST, load_analysis, run_sensitivity
+    from crosstalk.studies.sensitivity import write_base_run
+
+    base = simulate(result.spec.scenario_for({}))
+    write_base_run(base, out)
+    return write_sensitivity_report(result, out, base=base)
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from crosstalk.studies.sensitivity import load_analysis, run_sensitivity
 
     spec = load_analysis(args.spec)
-    out, cluster = _study_run(args, MANIFEST)
+    out, cluster = _study_run(args)
     try:
         with cluster as executor:
             result = run_sensitivity(spec, out, executor=executor, workers=args.workers, resume=args.resume,
-                                     progress=not args.quiet)
+                                     force=args.force, progress=not args.quiet)
     except KeyboardInterrupt:
         done = len(list((out / "chunks").glob("chunk_*.parquet")))
         print(f"crosstalk: interrupted; {done} completed chunk(s) of {spec.name} are saved in {out}; "
               f"continue with: crosstalk sensitivity {args.spec} --out {out} --resume", file=sys.stderr)
         return 130
-    report = write_sensitivity_report(result, out, base=simulate(spec.scenario_for({})))
+    report = _sensitivity_report(result, out)
     p = result.provenance
     print(f"{spec.name}: {p['simulations']} simulations ({p['failed']} failed) in {p['wall_time_s']} s -> {report}")
     return 0
@@ -275,19 +289,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _study_run(args: argparse.Namespace, manifest: str) -> tuple[Path, AbstractContextManager[Executor | None]]:
-    """A resumable study's output directory (cleared with --force; one holding a run needs --resume) and its
-    executor: a Dask cluster's, or None for the local pool the study makes (one for the whole study)."""
-    import shutil
+def _study_run(args: argparse.Namespace) -> tuple[Path, AbstractContextManager[Executor | None]]:
+    """A resumable study's run directory and its executor: a Dask cluster's, or None for the local pool the study
+    makes (one for the whole study). Whether the directory may take the run (--resume, --force) is judged where
+    every study's is, when the study opens it (:func:`crosstalk.studies.rundir.open_run`)."""
     from contextlib import nullcontext
 
     from crosstalk.studies.executors import dask_executor
 
     out = Path(args.out)
-    if out.exists() and args.force and not args.resume:
-        shutil.rmtree(out)
-    if (out / manifest).exists() and not args.resume:
-        raise InputError("--out", str(out), "a new directory, or --resume to continue this run, or --force")
     cluster: AbstractContextManager[Executor | None] = nullcontext()
     if args.scheduler or args.dask_local:
         cluster = dask_executor(args.scheduler, n_workers=args.dask_local)
@@ -295,37 +305,58 @@ def _study_run(args: argparse.Namespace, manifest: str) -> tuple[Path, AbstractC
 
 
 def _cmd_optimise(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from crosstalk.report.optimise import write_optimisation_report
-    from crosstalk.sim.simulator import simulate
-    from crosstalk.studies.optimise import (
-        MANIFEST,
-        chosen_prescriptions,
-        load_optimisation,
-        prescribe,
-        run_optimisation,
-    )
+    from crosstalk.studies.optimise import load_optimisation, run_optimisation
+    from crosstalk.studies.optimise.run import chosen_trajectories
+    from crosstalk.studies.optimise.writer import write_trajectories
 
     spec = load_optimisation(args.spec)
-    out, cluster = _study_run(args, MANIFEST)
+    out, cluster = _study_run(args)
     try:
         with cluster as executor:
             result = run_optimisation(spec, out, executor=executor, workers=args.workers, resume=args.resume,
-                                      progress=not args.quiet)
+                                      force=args.force, progress=not args.quiet)
     except KeyboardInterrupt:
         print(f"crosstalk: interrupted; the evaluated prescriptions of {spec.name} are saved in {out}; "
               f"continue with: crosstalk optimise {args.spec} --out {out} --resume", file=sys.stderr)
         return 130
-    trajectories = {"sedentary care": simulate(replace(spec.base_scenario, exercise=()))}
-    for row in chosen_prescriptions(result).to_dict("records"):
-        decisions = {d.name: row[d.name] for d in spec.decisions}
-        trajectories[f"{row['why']}: {row['prescription']}"] = simulate(prescribe(spec.base_scenario, decisions))
+    trajectories = chosen_trajectories(result)
+    write_trajectories(trajectories, out)  # kept with the run, so `crosstalk report` can draw them again
     report = write_optimisation_report(result, out, trajectories=trajectories)
     p = result.provenance
     print(f"{spec.name}: {p['candidates']} candidates ({p['unique_feasible']} distinct feasible), "
           f"{p['simulations']} simulations in {p['wall_time_s']} s; front of {len(result.front)} -> "
           f"{out / 'front.csv'}, {report}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from crosstalk.studies.rundir import read_manifest, run_kind
+
+    run_dir = Path(args.run)
+    out = None if args.out is None else Path(args.out)
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "a directory (this is a file)")
+    written: list[Path]
+    try:
+        kind = run_kind(read_manifest(run_dir), run_dir)
+        if kind == "sensitivity":
+            from crosstalk.report.sensitivity import rebuild_sensitivity_report
+
+            written = [rebuild_sensitivity_report(run_dir, outdir=out)]
+        elif kind == "optimise":
+            from crosstalk.report.optimise import rebuild_optimisation_report
+
+            written = [rebuild_optimisation_report(run_dir, outdir=out)]
+        elif kind == "cohort":
+            from crosstalk.report.cohort import rebuild_cohort_report
+
+            written = rebuild_cohort_report(run_dir, outdir=out)
+        else:
+            raise InputError("run", str(run_dir), f"a sensitivity, optimise or cohort run (it holds a {kind} run)")
+    except InputError as err:  # the run directory is this command's argument, not --out
+        raise (err.at(err.source, field="DIR") if err.field in ("outdir", "run") else err) from None
+    print(f"{kind} run {run_dir}: report rebuilt from its files -> {', '.join(str(p) for p in written)}")
     return 0
 
 
@@ -381,7 +412,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("scenario", help="scenario TOML file with a [cohort] section")
     s.add_argument("--n", type=_positive_int, default=500, help="number of virtual patients (default 500)")
     s.add_argument("--seed", type=int, default=1, help="seed of the Latin hypercube (default 1)")
-    _add_run_options(s, force_help="overwrite an existing output directory")
+    _add_run_options(s, force_help="replace an existing output directory (deleting what it holds)")
     s.set_defaults(func=_cmd_cohort)
 
     s = sub.add_parser("sensitivity",
@@ -395,6 +426,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("spec", help="optimisation TOML ([[decision]], [[objective]], [[constraint]])")
     _add_study_options(s)
     s.set_defaults(func=_cmd_optimise)
+
+    s = sub.add_parser("report", help="rebuild a finished run's report (sensitivity, optimise: report.html; cohort: "
+                                       "cohort.png, summary.md) from its directory, without simulating")
+    s.add_argument("run", metavar="DIR", help="the run's directory (the --out of the command that ran it)")
+    s.add_argument("--out", default=None, help="where to write the report (default: DIR)")
+    s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("check", help="validate scenario or analysis TOML files without running them")
     s.add_argument("files", nargs="+", help="scenario or analysis TOML files")

@@ -1,5 +1,5 @@
-"""Cohort and compare as a Python API: tidy DataFrames in memory, files only when asked (atomic, strict JSON),
-figures from the report layer, failures recorded in place."""
+"""Cohort and compare as a Python API: tidy DataFrames in memory, data files only when asked (atomic, strict JSON),
+figures and Markdown tables from the report layer, failures recorded in place."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pytest
 from crosstalk.errors import InputError, SimulationError
 from crosstalk.report.cohort import write_cohort_figure
 from crosstalk.report.compare import write_compare_figure
+from crosstalk.report.tables import cohort_markdown, endpoint_markdown, write_cohort_table, write_endpoint_table
 from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.population import load_population
 from crosstalk.spec.scenario import ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.studies import cohort
-from crosstalk.studies.cohort import run_cohort, sample_cohort, write_cohort
+from crosstalk.studies.cohort import read_cohort, run_cohort, sample_cohort, write_cohort
 from crosstalk.studies.compare import run_comparison
 
 from conftest import REPO
@@ -57,12 +58,28 @@ def test_cohort_files_only_when_asked_atomic_and_strict(small_cohort, tmp_path, 
     again = run_cohort(COHORT, 4, seed=3, workers=1, progress=False, outdir=tmp_path / "out")
     pd.testing.assert_frame_equal(again.patients, small_cohort.patients)  # same seed, same patients
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["cohort.json", "endpoints.csv", "summary.csv", "summary.md"]
+    # data only, in a run directory (its manifest and the scenario as sampled); no Markdown, no figure
+    assert sorted(p.name for p in out.iterdir()) == ["cohort.json", "endpoints.csv", "manifest.json", "scenario.toml",
+                                                     "summary.csv"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "cohort" and manifest["n"] == 4 and manifest["seed"] == 3
+    assert load_scenario(out / "scenario.toml") == cohort.cohort_scenario(COHORT)
     assert write_cohort_figure(again, out) == out / "cohort.png" and (out / "cohort.png").stat().st_size > 5000
+    assert write_cohort_table(again, out) == out / "summary.md"
+    assert (out / "summary.md").read_text(encoding="utf-8").startswith("| endpoint | mean | sd |")
     info = _no_nan_literal((out / "cohort.json").read_text(encoding="utf-8"))
     assert info["provenance"]["seed"] == 3 and set(info) >= {"fraction_ctrcd", "fraction_tumour_response"}
     pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), again.summary, check_dtype=False)
     assert not list(tmp_path.glob("*.png")) and not list(out.glob(".*"))  # no stray or temporary files
+    back = read_cohort(out)  # read back, without simulating
+    pd.testing.assert_frame_equal(back.summary, again.summary)
+    assert back.fractions_dict() == again.fractions_dict() and back.failures.empty
+    # a directory holding the run is not written over without force, and is replaced with it
+    with pytest.raises(InputError, match="force=True") as info_error:
+        run_cohort(COHORT, 4, seed=3, workers=1, progress=False, outdir=out)
+    assert info_error.value.field == "outdir" and "resume" not in str(info_error.value)
+    run_cohort(COHORT, 2, seed=3, workers=1, progress=False, outdir=out, force=True)
+    assert len(read_cohort(out).patients) == 2 and not (out / "cohort.png").exists()
 
 
 def test_a_failed_patient_is_recorded_not_fatal(tmp_path, monkeypatch):
@@ -83,6 +100,7 @@ def test_a_failed_patient_is_recorded_not_fatal(tmp_path, monkeypatch):
     write_cohort(res, tmp_path)
     info = _no_nan_literal((tmp_path / "cohort.json").read_text(encoding="utf-8"))
     assert info["provenance"]["failures"] == heavy.sum()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "failures.csv"), res.failures, check_dtype=False)
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [({"n": 0}, "n"), ({"n": 2.5}, "n"), ({"n": 10**7}, "n"),
@@ -117,8 +135,10 @@ def test_a_comparison_in_memory_then_written(tmp_path):
     assert il6["hard"] > il6["easy"] and il6["hard - easy"] == pytest.approx(il6["hard"] - il6["easy"])
     out = tmp_path / "cmp"
     run_comparison([_bout("easy", 0.5), _bout("hard", 0.85)], workers=1, progress=False, outdir=out)
-    assert sorted(p.name for p in out.iterdir()) == ["endpoints.csv", "endpoints.md"]  # data only
+    assert sorted(p.name for p in out.iterdir()) == ["endpoints.csv"]  # data only
     assert write_compare_figure(comp.results, out) == out / "compare.png"
+    assert write_endpoint_table(comp.endpoints, out) == out / "endpoints.md"  # the report layer's
+    assert (out / "endpoints.md").read_text(encoding="utf-8").startswith("| endpoint | easy | hard | hard - easy |")
     np.testing.assert_allclose(pd.read_csv(out / "endpoints.csv", index_col=0).loc["il6_peak_fold"].astype(float),
                                il6.to_numpy())
 
@@ -127,3 +147,16 @@ def test_compared_scenarios_need_distinct_names():
     with pytest.raises(InputError) as info:
         run_comparison([_bout("same", 0.5), _bout("same", 0.8)], workers=1, progress=False)
     assert info.value.field == "scenarios"
+
+
+def test_markdown_tables_are_formatted_as_before():
+    """The report layer's Markdown is the text the study modules wrote before they wrote data only."""
+    table = pd.DataFrame({"a": [1.23456789, "CR"], "b": [2.0, "PR"], "b - a": [0.76543211, float("nan")]},
+                         index=pd.Index(["x", "tumour_response"], name="endpoint"))
+    assert endpoint_markdown(table) == ("| endpoint | a | b | b - a |\n|---|---|---|---|\n"
+                                        "| x | 1.235 | 2 | 0.7654 |\n| tumour_response | CR | PR | nan |\n")
+    summary = pd.DataFrame([{"endpoint": "lvef", "mean": 1 / 3, "sd": 0.1, "p05": 0.0, "p25": 0.1, "median": 0.25,
+                             "p75": 0.5, "p95": 123456.0}])
+    assert cohort_markdown(summary, {"fraction_ctrcd": 0.25}) == (
+        "| endpoint | mean | sd | p05 | median | p95 |\n|---|---|---|---|---|---|\n"
+        "| lvef | 0.3333 | 0.1 | 0 | 0.25 | 1.235e+05 |\n\n- fraction_ctrcd: 0.250\n")

@@ -3,14 +3,18 @@ reproducibility across executors, and clear errors for bad specs."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from crosstalk.cli import main
 from crosstalk.errors import CrosstalkError, InputError
+from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.ranges import ParameterRange
 from crosstalk.spec.scenario import ExerciseRegime, Scenario
 from crosstalk.studies.optimise import (
@@ -18,12 +22,14 @@ from crosstalk.studies.optimise import (
     Decision,
     Objective,
     OptimisationSpec,
+    benefit_drivers,
     chosen_prescriptions,
     holdout_cohort,
     load_optimisation,
     prescribe,
     run_optimisation,
 )
+from crosstalk.studies.optimise.readback import read_optimisation
 
 import sa_functions as saf
 from conftest import REPO
@@ -382,11 +388,19 @@ def test_a_small_optimisation_on_the_model(tmp_path):
             & (hold.holdout_vs_sedentary <= hold.holdout_vs_sedentary_high)).all()
     assert hold.holdout_beats_sedentary.between(0, 1).all()
     assert res.provenance["holdout_simulations"] == 3 * (len(hold) + 1)  # each prescription and sedentary care
+    # the whole result, read back from the run directory without simulating
+    back = read_optimisation(tmp_path / "out")
+    assert back.spec == spec and back.provenance["spec_hash"] == spec.spec_hash()
+    for name in ("front", "candidates", "evaluations", "sedentary", "patients", "sedentary_outputs", "uncertainty",
+                 "uncertainty_summary", "holdout"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(res, name), check_dtype=False, obj=name)
+    pd.testing.assert_frame_equal(benefit_drivers(back), benefit_drivers(res))
 
 
-def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
+def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path, monkeypatch):
     """``crosstalk optimise`` end to end on the model: front.csv, sedentary.csv, the report (parsed for its
-    figures and tables: the front, the chosen prescriptions in words, trajectories), and --resume."""
+    figures and tables: the front, the chosen prescriptions in words, trajectories), --resume, and the report
+    rebuilt from the run directory by ``crosstalk report`` with the simulator made unavailable."""
     import subprocess
     import sys
     from html.parser import HTMLParser
@@ -432,6 +446,20 @@ def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path):
     resumed = subprocess.run([*cmd, "--resume"], capture_output=True, encoding="utf-8")
     assert resumed.returncode == 0, resumed.stderr
     pd.testing.assert_frame_equal(front, pd.read_csv(out / "front.csv"))
+    written = (out / "report.html").read_text(encoding="utf-8")
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["kind"] == "optimise"
+    assert not (out / "chunks").exists()  # the evaluations are its store of work
+    (out / "report.html").unlink()
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a report was rebuilt by simulating")
+
+    monkeypatch.setattr(Simulator, "run", refuse)
+    assert main(["report", str(out)]) == 0
+    rebuilt = (out / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r"<table>.*?</table>", rebuilt, flags=re.S) == re.findall(r"<table>.*?</table>", written,
+                                                                                 flags=re.S)
+    assert re.findall(r'<img alt="([^"]*)"', rebuilt) == re.findall(r'<img alt="([^"]*)"', written)
 
 
 @pytest.mark.parametrize("path", sorted((REPO / "analysis").glob("*.toml")), ids=lambda p: p.stem)

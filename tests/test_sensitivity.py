@@ -21,6 +21,8 @@ from crosstalk.studies.sensitivity import (
     AnalysisSpec,
     analyse_samples,
     load_analysis,
+    read_base_run,
+    read_sensitivity,
     run_samples,
     run_sensitivity,
     sample_analysis,
@@ -94,9 +96,14 @@ def test_in_memory_study_writes_nothing_and_equals_the_saved_one(tmp_path, monke
     saved = run_sensitivity(s, tmp_path / "saved", workers=1, evaluate=saf.failing, progress=False)
     pd.testing.assert_frame_equal(mem.indices, saved.indices)
     pd.testing.assert_frame_equal(mem.samples, saved.samples)
-    for name in ("indices.csv", "convergence.csv", "failures.csv", "manifest.json"):
+    for name in ("indices.csv", "convergence.csv", "failures.csv", "manifest.json", "spec.json", "provenance.json"):
         assert (tmp_path / "saved" / name).exists(), name
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "saved" / "indices.csv"), saved.indices)
+    back = read_sensitivity(tmp_path / "saved")  # read back, nothing simulated or analysed again
+    assert back.spec == s and back.provenance["failed"] == saved.provenance["failed"]
+    pd.testing.assert_frame_equal(back.indices, saved.indices)
+    pd.testing.assert_frame_equal(back.samples, saved.samples)
+    pd.testing.assert_frame_equal(back.failures, saved.failures)
     design = sample_analysis(s)
     assert list(design.columns) == list(saf.NAMES) and len(design) == 256 * 5
     samples = run_samples(s, workers=1, evaluate=saf.failing, progress=False)
@@ -178,6 +185,9 @@ def test_cli_sensitivity_on_the_model(tmp_path):
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64" in page and "Provenance" in page and "seed" in page
     assert (out / "manifest.json").exists() and (out / "time_resolved.csv").exists()
+    # kept for `crosstalk report`: the whole spec and the base scenario's run
+    assert read_sensitivity(out).spec.spec_hash() == load_analysis(spec_file).spec_hash()
+    assert read_base_run(out).scenario == load_analysis(spec_file).scenario_for({})
 
 
 def test_dask_local_cluster_gives_the_same_outputs_as_the_pool(tmp_path):

@@ -1,7 +1,8 @@
 """The cohort figure: distributions of key endpoints and the outcome fractions (``cohort.png``).
 
 Drawn on a :class:`matplotlib.figure.Figure` (no pyplot, no backend change); the cohort's data is
-:mod:`crosstalk.studies.cohort`'s.
+:mod:`crosstalk.studies.cohort`'s. :func:`rebuild_cohort_report` draws the figure and writes the table
+(``summary.md``) again from a cohort's run directory, without simulating.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from crosstalk.files import write_atomic
-from crosstalk.studies.cohort import CohortResult
+from crosstalk.report.tables import write_cohort_table
+from crosstalk.studies.cohort import CohortResult, read_cohort
 
-__all__ = ["COHORT_ENDPOINTS", "cohort_figure", "write_cohort_figure"]
+__all__ = ["COHORT_ENDPOINTS", "cohort_figure", "rebuild_cohort_report", "write_cohort_figure", "write_cohort_report"]
 
 #: Endpoints shown as histograms, left to right; an endpoint the model lacks is left out.
 COHORT_ENDPOINTS: tuple[str, ...] = ("tumour_volume_change_percent", "lvef_drop_points", "lvef_nadir_percent",
@@ -47,3 +49,22 @@ def write_cohort_figure(result: CohortResult, outdir: str | Path) -> Path | None
     if fig is None:
         return None
     return write_atomic(Path(outdir) / "cohort.png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+
+
+def write_cohort_report(result: CohortResult, outdir: str | Path) -> list[Path]:
+    """What a cohort's reader reads, beside its data: ``summary.md``
+    (:func:`~crosstalk.report.tables.write_cohort_table`) and, when it has the endpoints to draw, ``cohort.png``."""
+    figure = write_cohort_figure(result, outdir)
+    return [write_cohort_table(result, outdir), *([figure] if figure is not None else [])]
+
+
+def rebuild_cohort_report(run_dir: str | Path, *, outdir: str | Path | None = None) -> list[Path]:
+    """Write :func:`write_cohort_report` again for the cohort in ``run_dir``, from its files only
+    (:func:`~crosstalk.studies.cohort.read_cohort`), into ``outdir`` (default: ``run_dir``).
+
+    Raises
+    ------
+    InputError
+        If ``run_dir`` is not a finished cohort run (naming what is missing).
+    """
+    return write_cohort_report(read_cohort(run_dir), run_dir if outdir is None else outdir)

@@ -4,7 +4,8 @@ The front in objective space (pairwise scatter plots: every feasible prescriptio
 in colour, sedentary care as a black star), the front's prescriptions on parallel coordinates of the objectives,
 the chosen prescriptions in words with their intervals and how many patients each beats sedentary care for, their
 trajectories against sedentary care (the base scenario's patient), the chosen prescriptions on new patients
-(holdout), the spec and the provenance.
+(holdout), the spec and the provenance. :func:`rebuild_optimisation_report` draws the page again from a finished
+run's directory, without simulating.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from crosstalk.files import strict_json, write_text_atomic
 from crosstalk.report.html import figure_tag, page, table_html
 from crosstalk.sim.result import Result
 from crosstalk.studies.optimise import OptimisationResult, benefit_drivers, chosen_prescriptions, describe
+from crosstalk.studies.optimise.readback import read_optimisation, read_trajectories
 
-__all__ = ["write_optimisation_report"]
+__all__ = ["rebuild_optimisation_report", "write_optimisation_report"]
 
 #: Observables drawn for the chosen prescriptions against sedentary care (those the model has).
 TRAJECTORIES = ("tumour_volume_mm3", "lvef_percent", "nk_tumour_cells", "training_state")
@@ -69,6 +71,8 @@ def _parallel(result: OptimisationResult) -> str:
 def _trajectories(results: Mapping[str, Result]) -> str:
     first = next(iter(results.values()))
     cols = [c for c in TRAJECTORIES if c in first.timeseries]
+    if not cols:
+        return "<p>none of the usual observables in this model</p>"
     fig = Figure(figsize=(3.4 * len(cols), 2.9))
     axes = fig.subplots(1, len(cols), squeeze=False)[0]
     for ax, col in zip(axes, cols):
@@ -193,3 +197,18 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
               "<h2>Spec</h2>", f"<pre>{html.escape(spec.source_text or repr(spec))}</pre>",
               "<h2>Provenance</h2>", f"<pre>{html.escape(strict_json(prov))}</pre>"]
     return write_text_atomic(Path(outdir) / "report.html", page(f"crosstalk optimise: {spec.name}", "\n".join(parts)))
+
+
+def rebuild_optimisation_report(run_dir: str | Path, *, outdir: str | Path | None = None) -> Path:
+    """Write the ``report.html`` of the finished optimisation in ``run_dir`` again, from its files only
+    (:func:`~crosstalk.studies.optimise.readback.read_optimisation`; the trajectories when the run kept them,
+    :func:`~crosstalk.studies.optimise.readback.read_trajectories`), into ``outdir`` (default: ``run_dir``).
+
+    Raises
+    ------
+    InputError
+        If ``run_dir`` is not a finished optimisation (naming what is missing).
+    """
+    result = read_optimisation(run_dir)
+    return write_optimisation_report(result, run_dir if outdir is None else outdir,
+                                     trajectories=read_trajectories(run_dir) or None)

@@ -1,7 +1,8 @@
 """The sensitivity report: one self-contained HTML page (``report.html``) with its figures embedded.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects (no pyplot, no backend change). The data files
-(``indices.csv`` and the other CSVs) are written by :func:`crosstalk.studies.sensitivity.write_sensitivity`.
+(``indices.csv`` and the other CSVs) are written by :func:`crosstalk.studies.sensitivity.write_sensitivity`;
+:func:`rebuild_sensitivity_report` draws the page again from a finished run's directory, without simulating.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from matplotlib.figure import Figure
 from crosstalk.files import strict_json, write_text_atomic
 from crosstalk.report.html import figure_tag, page, table_html
 from crosstalk.sim.result import Result
-from crosstalk.studies.sensitivity import SensitivityResult
+from crosstalk.studies.sensitivity import SensitivityResult, read_base_run, read_sensitivity
 
-__all__ = ["write_sensitivity_report"]
+__all__ = ["rebuild_sensitivity_report", "write_sensitivity_report"]
 
 
 def _bars(ind: pd.DataFrame, output: str, note: str = "") -> str:
@@ -188,3 +189,17 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
               "<h2>Provenance</h2>", f"<pre>{html.escape(strict_json(prov))}</pre>"]
     path = outdir / "report.html"
     return write_text_atomic(path, page(f"crosstalk sensitivity: {spec.name}", "\n".join(parts)))
+
+
+def rebuild_sensitivity_report(run_dir: str | Path, *, outdir: str | Path | None = None) -> Path:
+    """Write the ``report.html`` of the finished sensitivity run in ``run_dir`` again, from its files only
+    (:func:`~crosstalk.studies.sensitivity.read_sensitivity`; the base scenario's trajectories when the run kept
+    them, :func:`~crosstalk.studies.sensitivity.read_base_run`), into ``outdir`` (default: ``run_dir``).
+
+    Raises
+    ------
+    InputError
+        If ``run_dir`` is not a finished sensitivity run (naming what is missing).
+    """
+    result = read_sensitivity(run_dir)
+    return write_sensitivity_report(result, run_dir if outdir is None else outdir, base=read_base_run(run_dir))

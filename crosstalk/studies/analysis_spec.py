@@ -31,8 +31,6 @@ STUDY_RTOL = 1e-6
 FloatArray = npt.NDArray[np.float64]
 
 
-
-
 @dataclass(frozen=True)
 class AnalysisSpec:
     """A sensitivity analysis (``analysis/*.toml``).
@@ -158,6 +156,37 @@ class AnalysisSpec:
             "step": self.output_step_hours, "rtol": self.rtol,
         }, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole spec as plain data, its base scenario included (what a run directory keeps in ``spec.json``);
+        :meth:`from_dict` reads it back to an equal spec."""
+        return {"name": self.name, "base_scenario": self.base_scenario.to_dict(),
+                "parameter": [p.to_dict() for p in self.parameters], "method": self.method, "n": self.n,
+                "seed": self.seed, "second_order": self.second_order, "outputs": list(self.outputs),
+                "time_resolved": list(self.time_resolved), "output_step_hours": self.output_step_hours,
+                "max_failure_fraction": self.max_failure_fraction, "rtol": self.rtol, "question": self.question,
+                "degree": self.degree, "q_norm": self.q_norm, "q2_threshold": self.q2_threshold}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source_text: str = "", source: str | None = None) -> AnalysisSpec:
+        """The spec :meth:`to_dict` gave (with the text it was first read from, shown in reports).
+
+        Raises
+        ------
+        InputError
+            If ``data`` is not such a spec (naming the field and ``source``).
+        """
+        try:
+            fields_ = {k: v for k, v in data.items() if k not in ("base_scenario", "parameter")}
+            return cls(base_scenario=Scenario.from_dict(data["base_scenario"], source=source),
+                       parameters=parse_ranges(data.get("parameter", []), where="parameter", source=source),
+                       **{**fields_, "outputs": tuple(data.get("outputs", ())),
+                          "time_resolved": tuple(data.get("time_resolved", ()))},
+                       source_text=source_text)
+        except InputError as err:
+            raise err.at(source) from None
+        except (KeyError, TypeError) as err:
+            raise InputError("spec", source, f"an analysis spec as AnalysisSpec.to_dict writes it ({err})") from None
 
     def unit_samples(self) -> FloatArray:
         """The design on the unit hypercube (rows in SALib's order; pce: a seeded Latin hypercube)."""

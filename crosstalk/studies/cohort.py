@@ -6,14 +6,18 @@ distribution). The same scenario, n and seed give the same patients and the same
 The study in three steps (:func:`run_cohort` chains them): :func:`sample_cohort` (the patients' values),
 :func:`run_patients` (one simulation each, through any :class:`concurrent.futures.Executor`; a failed one is
 recorded, not fatal) and :func:`summarise_cohort` (distributions and fractions). Results are tidy DataFrames;
-:func:`write_cohort` writes them (the figure, ``cohort.png``, is :mod:`crosstalk.report.cohort`'s).
+:func:`write_cohort` writes them as data (CSV and JSON) and :func:`read_cohort` reads them back. Given an
+``outdir``, :func:`run_cohort` opens it as a run directory (:func:`crosstalk.studies.rundir.open_run`, kind
+``"cohort"``; a cohort is not resumed). The figure (``cohort.png``) and the table (``summary.md``) are
+:mod:`crosstalk.report`'s.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import time
-from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,18 +30,25 @@ import pydoe
 from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from crosstalk.inputs import check_integer
+from crosstalk.model.parameters import model_hash
 from crosstalk.sim.result import versions
 from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.population import DEFAULT_POPULATION, load_population
 from crosstalk.spec.scenario import Scenario, apply_values
 from crosstalk.studies.executors import RunFailure, run_many
+from crosstalk.studies.rundir import open_run, read_frame, read_run
 
-__all__ = ["RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "run_cohort", "run_patients",
-           "sample_cohort", "summarise_cohort", "write_cohort"]
+__all__ = ["KIND", "RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "read_cohort", "run_cohort",
+           "run_patients", "sample_cohort", "summarise_cohort", "write_cohort"]
 
 #: Tumour response classes counted as a response (complete or partial).
 RESPONDERS = ("CR", "PR")
 MAX_PATIENTS = 1_000_000
+#: The kind of run in a cohort's run directory (its manifest says so).
+KIND = "cohort"
+#: The files every written cohort has (``cohort.json`` last: its presence says the cohort finished).
+FILES = ("endpoints.csv", "summary.csv", "cohort.json")
+_FAILURE_COLUMNS = ["patient", "scenario", "error"]
 
 
 def cohort_scenario(scenario: Scenario) -> Scenario:
@@ -94,7 +105,7 @@ def run_patients(scenario: Scenario, values: pd.DataFrame, *, executor: Executor
     patients["failed"] = [isinstance(r, RunFailure) for r in results]
     failures = pd.DataFrame([{"patient": r.index, "scenario": r.scenario, "error": r.error}
                              for r in results if isinstance(r, RunFailure)],
-                            columns=["patient", "scenario", "error"])
+                            columns=_FAILURE_COLUMNS)
     return patients, failures
 
 
@@ -160,7 +171,7 @@ class CohortResult:
         return {f"fraction_{o}": float(f) for o, f in zip(self.fractions["outcome"], self.fractions["fraction"])}
 
 
-def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | None = None,
+def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | None = None, force: bool = False,
                executor: Executor | None = None, workers: int | None = None, progress: bool = True) -> CohortResult:
     """Simulate a virtual cohort of ``n`` patients around ``scenario``.
 
@@ -174,13 +185,29 @@ def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | No
     seed : int
         Seed of the Latin hypercube.
     outdir : path, optional
-        Where to write the data (:func:`write_cohort`); None: nothing is written.
+        The run directory (new or empty; :func:`crosstalk.studies.rundir.open_run`): its manifest and the
+        scenario as sampled (``scenario.toml``) are written first, the data (:func:`write_cohort`) at the end.
+        None: nothing is written.
+    force : bool
+        Replace whatever ``outdir`` holds.
     executor, workers, progress
         See :func:`run_patients`.
+
+    Raises
+    ------
+    InputError
+        A bad ``n`` or ``seed``; an ``outdir`` that holds a run or other files (without ``force``), or whose
+        manifest is corrupt or of another kind of run.
     """
     t0 = time.perf_counter()
     scenario = cohort_scenario(scenario)
     values = sample_cohort(scenario, n, seed=seed)
+    if outdir is not None:  # judged before any simulation: a refused directory costs nothing
+        run = open_run(outdir, kind=KIND, spec_hash=cohort_hash(scenario, n, seed=seed),
+                       manifest={"scenario": scenario.name, "n": n, "seed": seed, "model": scenario.model,
+                                 "model_sha256": model_hash(scenario.model), "versions": versions()},
+                       force=force, chunks=False, resumable=False)
+        write_text_atomic(run.path / "scenario.toml", scenario.to_toml())
     patients, failures = run_patients(scenario, values, executor=executor, workers=workers, progress=progress)
     summary, fractions = summarise_cohort(patients)
     provenance = {"scenario": scenario.name, "species": scenario.species, "population": scenario.population,
@@ -192,24 +219,47 @@ def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | No
     return result
 
 
-def write_cohort(result: CohortResult, outdir: str | Path) -> Path:
-    """Write ``endpoints.csv``, ``summary.csv``, ``summary.md`` and ``cohort.json`` (fractions and provenance,
-    strict JSON) into ``outdir``, each file atomically.
+def cohort_hash(scenario: Scenario, n: int, *, seed: int) -> str:
+    """Hash of what determines a cohort's simulations: the scenario (as sampled), n and the seed."""
+    payload = json.dumps({"scenario": scenario.to_dict(), "n": n, "seed": seed}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
-    The figure, ``cohort.png``, is :func:`crosstalk.report.cohort.write_cohort_figure`'s.
+
+def write_cohort(result: CohortResult, outdir: str | Path) -> Path:
+    """Write the cohort's data into ``outdir``, each file atomically: ``endpoints.csv``, ``summary.csv``,
+    ``failures.csv`` (when a patient failed) and last ``cohort.json`` (fractions and provenance, strict JSON).
+
+    Data only: the figure (``cohort.png``) and the table (``summary.md``) are the report layer's
+    (:func:`crosstalk.report.cohort.write_cohort_figure`, :func:`crosstalk.report.tables.write_cohort_table`).
     """
     outdir = Path(outdir)
     write_csv_atomic(outdir / "endpoints.csv", result.patients, index=False)
     write_csv_atomic(outdir / "summary.csv", result.summary, index=False)
-    fractions = result.fractions_dict()
-    write_text_atomic(outdir / "summary.md", _markdown(result.summary, fractions))
-    write_json_atomic(outdir / "cohort.json", {**fractions, "provenance": result.provenance})
+    if len(result.failures):
+        write_csv_atomic(outdir / "failures.csv", result.failures, index=False)
+    write_json_atomic(outdir / "cohort.json", {**result.fractions_dict(), "provenance": result.provenance})
     return outdir
 
 
-def _markdown(summary: pd.DataFrame, fractions: Mapping[str, float]) -> str:
-    lines = ["| endpoint | mean | sd | p05 | median | p95 |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['endpoint']} | {r['mean']:.4g} | {r['sd']:.4g} | {r['p05']:.4g} | {r['median']:.4g} | "
-              f"{r['p95']:.4g} |" for r in summary.to_dict("records")]
-    lines += ["", *(f"- {k}: {v:.3f}" for k, v in fractions.items())]
-    return "\n".join(lines) + "\n"
+def read_cohort(outdir: str | Path) -> CohortResult:
+    """The cohort :func:`run_cohort` wrote into ``outdir``, read from its files (nothing is simulated).
+
+    Raises
+    ------
+    InputError
+        If ``outdir`` is not a finished cohort run (no manifest, another kind of run, a run without its data),
+        naming what is missing.
+    """
+    path = read_run(outdir, kind=KIND, files=FILES).path
+    try:
+        info = json.loads((path / "cohort.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError("run", str(path / "cohort.json"), f"a readable JSON file ({err})") from None
+    prefix = "fraction_"
+    # strict JSON wrote a NaN fraction as null
+    fractions = pd.DataFrame([{"outcome": k[len(prefix):], "fraction": float("nan") if v is None else float(v)}
+                              for k, v in info.items() if k.startswith(prefix)], columns=["outcome", "fraction"])
+    failures = read_frame(path / "failures.csv", required=False)
+    return CohortResult(read_frame(path / "endpoints.csv"), read_frame(path / "summary.csv"), fractions,
+                        failures if len(failures) else pd.DataFrame(columns=_FAILURE_COLUMNS),
+                        dict(info.get("provenance") or {}))

@@ -1,10 +1,11 @@
 """Side-by-side comparison of scenarios: their results and an endpoint table with differences.
 
 :func:`run_comparison` simulates the scenarios (through any :class:`concurrent.futures.Executor`) and tabulates
-their endpoints; :func:`write_comparison` writes the table (``endpoints.csv``, ``endpoints.md``). The overlaid
-trajectories (``compare.png``) are :mod:`crosstalk.report.compare`'s. :func:`run_cohort_comparison` runs each
-scenario as a cohort of the same virtual patients and tabulates absolute risk differences with numbers needed to
-treat (:mod:`crosstalk.studies.risk`).
+their endpoints; :func:`write_comparison` writes the table as data (``endpoints.csv``).
+:func:`run_cohort_comparison` runs each scenario as a cohort of the same virtual patients and tabulates absolute
+risk differences with numbers needed to treat (:mod:`crosstalk.studies.risk`). What is drawn or formatted for
+reading (``compare.png``, the Markdown tables ``endpoints.md`` and ``risk_differences.md``) is
+:mod:`crosstalk.report`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from crosstalk.errors import InputError
-from crosstalk.files import write_csv_atomic, write_text_atomic
+from crosstalk.files import write_csv_atomic
 from crosstalk.sim.result import Result
 from crosstalk.sim.simulator import simulate
 from crosstalk.spec.scenario import Scenario
@@ -95,11 +96,10 @@ def run_comparison(scenarios: Sequence[Scenario], *, outdir: str | Path | None =
 
 
 def write_comparison(results: Sequence[Result], outdir: str | Path) -> Path:
-    """Write ``endpoints.csv`` and ``endpoints.md`` (:func:`endpoint_table`) into ``outdir``, atomically."""
+    """Write ``endpoints.csv`` (:func:`endpoint_table`) into ``outdir``, atomically (data only: the Markdown table
+    is :func:`crosstalk.report.tables.write_endpoint_table`'s)."""
     outdir = Path(outdir)
-    table = endpoint_table(results)
-    write_csv_atomic(outdir / "endpoints.csv", table)
-    write_text_atomic(outdir / "endpoints.md", _markdown(table))
+    write_csv_atomic(outdir / "endpoints.csv", endpoint_table(results))
     return outdir
 
 
@@ -125,8 +125,9 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
     """Run each scenario as a cohort of ``n`` patients with the same ``seed`` (the same virtual patients when the
     scenarios share their population and ranges) and tabulate absolute risk differences against the first.
 
-    With ``outdir``: each cohort in ``outdir/<scenario name>/`` (:func:`crosstalk.studies.cohort.write_cohort`) and
-    ``risk_differences.csv`` and ``.md``, each file atomically.
+    With ``outdir``: each cohort's data in ``outdir/<scenario name>/`` (:func:`crosstalk.studies.cohort.write_cohort`)
+    and ``risk_differences.csv``, each file atomically (the Markdown tables are
+    :mod:`crosstalk.report.tables`'s).
     """
     names = [s.name for s in scenarios]
     if len(names) < 2 or len(set(names)) != len(names):
@@ -141,28 +142,5 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
         for name, result in cohorts.items():
             write_cohort(result, outdir / name)
         write_csv_atomic(outdir / "risk_differences.csv", risks, index=False)
-        write_text_atomic(outdir / "risk_differences.md", _risk_markdown(risks, n=n, seed=seed, n_boot=n_boot))
     return CohortComparison(cohorts, risks)
 
-
-def _risk_markdown(risks: pd.DataFrame, *, n: int, seed: int, n_boot: int) -> str:
-    lines = [f"Absolute risk differences over {n} virtual patients (seed {seed}; 95 % percentile bootstrap over "
-             f"patients, {n_boot} resamples; paired = the same patients in both arms). The intervals are Monte "
-             "Carlo intervals of this cohort with the model's parameters fixed, not the uncertainty of the effect.",
-             "",
-             "| outcome | scenario | risk | reference | difference (95 % MC interval) | NNT | NNT interval | paired |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in risks.to_dict("records"):
-        lines.append(f"| {r['outcome']} | {r['scenario']} | {r['risk']:.3f} | {r['reference_risk']:.3f} | "
-                     f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}) | "
-                     f"{r['nnt']:.3g} ({r['nnt_kind']}) | {r['nnt_ci']} | {r['paired']} |")
-    return "\n".join(lines) + "\n"
-
-
-def _markdown(table: pd.DataFrame) -> str:
-    def cell(v: object) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-    head = "| endpoint | " + " | ".join(table.columns) + " |\n|---|" + "---|" * len(table.columns) + "\n"
-    rows = "".join(f"| {k} | " + " | ".join(cell(v) for v in row) + " |\n" for k, row in table.iterrows())
-    return head + rows

@@ -14,23 +14,24 @@ steps, each a function of its own (:func:`run_sensitivity` chains them):
    the effect of the rounded, real-world choice.
 2. :func:`run_samples`: one simulation per sample, through any :class:`concurrent.futures.Executor` (a local
    process pool or a Dask client's executor; :mod:`crosstalk.studies.executors`), one executor for the whole study, in
-   chunks of :data:`CHUNK` samples. With an ``outdir``, each finished chunk is written atomically to
-   ``outdir/chunks/`` (Parquet) next to ``outdir/manifest.json`` (spec hash, seed, model hash, versions), so
-   ``resume=True`` recomputes only missing chunks and gives the same indices as an uninterrupted run. Without
-   one, everything stays in memory. A simulation that fails is retried once at ``rtol / 100``; one that fails
-   again is recorded with its parameters, never fatal.
+   chunks of :data:`CHUNK` samples. With an ``outdir`` (a run directory, :mod:`crosstalk.studies.rundir`), each
+   finished chunk is written atomically to ``outdir/chunks/`` (Parquet) next to ``outdir/manifest.json`` (kind,
+   spec hash, seed, model hash, versions), so ``resume=True`` recomputes only missing chunks and gives the same
+   indices as an uninterrupted run. Without one, everything stays in memory. A simulation that fails is retried
+   once at ``rtol / 100``; one that fails again is recorded with its parameters, never fatal.
 3. :func:`analyse_samples`: the indices (:meth:`crosstalk.studies.engine.Study.analyse`). A group of the design (a
    Sobol base sample's rows, a Morris trajectory, a pce row) containing a failure is dropped before analysis, so no
    NaN reaches the method; above ``max_failure_fraction`` the analysis stops and names the parameter region where
    failures concentrate.
 
-Results are tidy DataFrames (:class:`SensitivityResult`); :func:`write_sensitivity` writes them as CSV (the
-report, figures and HTML, is :mod:`crosstalk.report.sensitivity`'s).
+Results are tidy DataFrames (:class:`SensitivityResult`); :func:`write_sensitivity` writes them as CSV with the
+spec (``spec.json``) and :func:`read_sensitivity` reads a finished run's directory back into one, without
+simulating (the report, figures and HTML, is :mod:`crosstalk.report.sensitivity`'s, and can so be rebuilt from
+the files; the base scenario's run it draws is kept with :func:`write_base_run`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -46,24 +47,44 @@ import numpy.typing as npt
 import pandas as pd
 
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
-from crosstalk.files import write_atomic, write_csv_atomic, write_json_atomic
+from crosstalk.files import write_csv_atomic
 from crosstalk.model.parameters import model_hash
-from crosstalk.sim.result import versions
+from crosstalk.sim.result import Result, versions
 from crosstalk.sim.simulator import simulator_for
 from crosstalk.spec.scenario import Scenario
 from crosstalk.studies.analysis_spec import STUDY_RTOL, AnalysisSpec, load_analysis
 from crosstalk.studies.engine import failure_region
 from crosstalk.studies.executors import RunFailure, local_executor, run_many
+from crosstalk.studies.rundir import (
+    MANIFEST,
+    PROVENANCE,
+    SPEC,
+    RunDirectory,
+    open_run,
+    read_frame,
+    read_provenance,
+    read_result,
+    read_run,
+    read_spec,
+    write_provenance,
+    write_result,
+    write_spec,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHUNK", "MANIFEST", "STUDY_RTOL", "AnalysisSpec", "Evaluate", "SensitivityResult", "analyse_samples",
-           "load_analysis", "run_samples", "run_sensitivity", "sample_analysis", "write_sensitivity"]
+__all__ = ["CHUNK", "KIND", "MANIFEST", "STUDY_RTOL", "AnalysisSpec", "Evaluate", "SensitivityResult",
+           "analyse_samples", "load_analysis", "read_base_run", "read_sensitivity", "run_samples", "run_sensitivity",
+           "sample_analysis", "write_base_run", "write_sensitivity"]
 
 #: Samples per chunk: the unit of progress saved to disk (and of work lost to an interruption).
 CHUNK = 256
-#: The file in a study's outdir that identifies its run (spec hash, seed, model hash, versions).
-MANIFEST = "manifest.json"
+#: The kind of run in a sensitivity analysis's run directory (its manifest, :data:`MANIFEST`, says so).
+KIND = "sensitivity"
+#: The base scenario's run, kept in the run directory for the report's trajectories (:func:`write_base_run`).
+BASE = "base"
+#: Result tables written when not empty (an empty one left by an earlier analysis of the run is removed).
+_OPTIONAL_TABLES = ("time_resolved", "convergence", "second_order", "surrogate")
 
 FloatArray = npt.NDArray[np.float64]
 #: A stand-in for the simulation (known-answer tests of the pipeline): a picklable module-level function of one
@@ -138,27 +159,8 @@ def _manifest(spec: AnalysisSpec, n_samples: int) -> dict[str, Any]:
             "versions": versions()}
 
 
-def _prepare_outdir(spec: AnalysisSpec, outdir: Path, n_samples: int, *, resume: bool) -> Path:
-    """Check that ``outdir`` may take this run (new, or resuming the same spec); write its manifest."""
-    manifest_path = outdir / MANIFEST
-    manifest = _manifest(spec, n_samples)
-    if manifest_path.exists():
-        if not resume:
-            raise InputError("outdir", str(outdir), "a new directory, or resume=True to continue this run")
-        try:
-            old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            old = {}
-        if not isinstance(old, dict) or old.get("spec_hash") != manifest["spec_hash"]:
-            raise InputError("resume", str(outdir), "a directory holding a run of the same spec (spec hash differs)")
-    chunks_dir = outdir / "chunks"
-    chunks_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(manifest_path, manifest)
-    return chunks_dir
-
-
 def run_samples(spec: AnalysisSpec, outdir: str | Path | None = None, *, executor: Executor | None = None,
-                workers: int | None = None, resume: bool = False, progress: bool = True,
+                workers: int | None = None, resume: bool = False, force: bool = False, progress: bool = True,
                 evaluate: Evaluate | None = None) -> pd.DataFrame:
     """Run every sample of ``spec`` (or, with ``resume``, the ones an interrupted run left), chunk by chunk.
 
@@ -166,7 +168,8 @@ def run_samples(spec: AnalysisSpec, outdir: str | Path | None = None, *, executo
     ----------
     spec : AnalysisSpec
     outdir : path, optional
-        Where chunks and the manifest are saved as they finish (needed to resume). None: memory only.
+        The run directory, where chunks and the manifest are saved as they finish (needed to resume), opened with
+        :func:`crosstalk.studies.rundir.open_run`. None: memory only.
     executor : concurrent.futures.Executor, optional
         Runs the simulations (e.g. ``client.get_executor()`` of a Dask client); default: a local pool of
         ``workers`` processes made for this study (:func:`crosstalk.studies.executors.local_executor`).
@@ -174,6 +177,8 @@ def run_samples(spec: AnalysisSpec, outdir: str | Path | None = None, *, executo
         Processes of the local pool (default: all cores; 1: this process).
     resume : bool
         Continue the run saved in ``outdir`` (same spec): complete chunks are read back, the rest recomputed.
+    force : bool
+        Replace whatever ``outdir`` holds (ignored with ``resume``).
     progress : bool
         A progress bar per chunk.
     evaluate : callable, optional
@@ -188,35 +193,37 @@ def run_samples(spec: AnalysisSpec, outdir: str | Path | None = None, *, executo
     Raises
     ------
     InputError
-        ``resume`` without an ``outdir``; an ``outdir`` that holds a run and no ``resume``; resuming a run of
-        another spec.
+        ``resume`` without an ``outdir``; an ``outdir`` that holds a run and neither ``resume`` nor ``force``;
+        resuming a run of another spec; an ``outdir`` whose manifest is corrupt or of another kind of run.
     """
     if resume and outdir is None:
         raise InputError("outdir", None, "the directory of the run to resume (resume=True needs one)")
     design = sample_analysis(spec)
     n = len(design)
-    chunks_dir = None if outdir is None else _prepare_outdir(spec, Path(outdir), n, resume=resume)
+    run = None if outdir is None else open_run(outdir, kind=KIND, spec_hash=spec.spec_hash(),
+                                               manifest=_manifest(spec, n), resume=resume, force=force)
     starts = range(0, n, CHUNK)
     # one executor for the whole study: a pool's workers compile their models once, not once per chunk
     with local_executor(workers) if executor is None else nullcontext(executor) as ex:
-        parts = [_chunk(spec, design, c, start, chunks_dir, ex, workers, evaluate, progress, len(starts))
+        parts = [_chunk(spec, design, c, start, run, ex, workers, evaluate, progress, len(starts))
                  for c, start in enumerate(starts)]
     return pd.concat(parts, ignore_index=True)
 
 
-def _chunk(spec: AnalysisSpec, design: pd.DataFrame, c: int, start: int, chunks_dir: Path | None,
+def _chunk_name(c: int) -> str:
+    return f"chunk_{c:05d}.parquet"
+
+
+def _chunk(spec: AnalysisSpec, design: pd.DataFrame, c: int, start: int, run: RunDirectory | None,
            executor: Executor, workers: int | None, evaluate: Evaluate | None, progress: bool,
            n_chunks: int) -> pd.DataFrame:
     """One chunk: read it back when saved and complete, else run it (and save it atomically)."""
     rows = design.iloc[start:start + CHUNK]
-    path = None if chunks_dir is None else chunks_dir / f"chunk_{c:05d}.parquet"
-    if path is not None and path.exists():
-        try:
-            part = pd.read_parquet(path)
-            if len(part) == len(rows):
-                return part
-        except Exception:  # a half-written or corrupt chunk is recomputed
-            log.warning("recomputing unreadable chunk %s", path)
+    saved = None if run is None else run.read_chunk(_chunk_name(c))
+    if saved is not None and len(saved) == len(rows):
+        return saved
+    if run is not None and run.chunk_path(_chunk_name(c)).exists():  # a half-written or corrupt chunk
+        log.warning("recomputing unreadable chunk %s", run.chunk_path(_chunk_name(c)))
     jobs = [SampleJob(None if evaluate else spec.scenario_for(r), r, spec.outputs, spec.time_resolved, evaluate,
                       spec.rtol) for r in rows.to_dict("records")]
     results = run_many(jobs, _run_sample, executor=executor, workers=workers, progress=progress,
@@ -231,8 +238,8 @@ def _chunk(spec: AnalysisSpec, design: pd.DataFrame, c: int, start: int, chunks_
             out_rows.append({**r, "failed": False, "error": ""})
     part = pd.concat([rows.reset_index(drop=True), pd.DataFrame(out_rows)], axis=1)
     part.insert(0, "sample", np.arange(start, start + len(rows)))
-    if path is not None:
-        write_atomic(path, lambda tmp: part.to_parquet(tmp, index=False))
+    if run is not None:
+        run.write_chunk(_chunk_name(c), part)
     return part
 
 
@@ -353,20 +360,67 @@ def _write_failures(samples: pd.DataFrame, outdir: str | Path) -> Path | None:
 def write_sensitivity(result: SensitivityResult, outdir: str | Path) -> Path:
     """Write the result's data into ``outdir``, each file atomically: ``indices.csv``, and where not empty
     ``time_resolved.csv``, ``convergence.csv``, ``second_order.csv``, ``surrogate.csv`` (pce) and
-    ``failures.csv``; and ``provenance.json`` (spec hash, seed, model hash, versions, counts, wall time)."""
+    ``failures.csv``; ``spec.json`` (the whole spec, for :func:`read_sensitivity`); and last ``provenance.json``
+    (spec hash, seed, model hash, versions, counts, wall time), whose presence says the run finished."""
     outdir = Path(outdir)
     write_csv_atomic(outdir / "indices.csv", result.indices, index=False)
-    write_json_atomic(outdir / "provenance.json", result.provenance)
-    for name, df in (("time_resolved", result.time_resolved), ("convergence", result.convergence),
-                     ("second_order", result.second_order), ("surrogate", result.surrogate)):
+    for name, df in zip(_OPTIONAL_TABLES, (result.time_resolved, result.convergence, result.second_order,
+                                           result.surrogate)):
         if len(df):
             write_csv_atomic(outdir / f"{name}.csv", df, index=False)
+        else:  # a resumed run re-analysed with other settings must not read back the earlier analysis's table
+            (outdir / f"{name}.csv").unlink(missing_ok=True)
     _write_failures(result.samples, outdir)
+    write_spec(outdir, result.spec.to_dict(), source_text=result.spec.source_text)
+    write_provenance(outdir, result.provenance)
     return outdir
 
 
+def read_sensitivity(outdir: str | Path) -> SensitivityResult:
+    """The result of the finished sensitivity run in ``outdir``, read from its files (nothing is simulated or
+    analysed again): the spec from ``spec.json``, the tables from the CSVs :func:`write_sensitivity` wrote, the
+    samples from the chunks, the provenance from ``provenance.json``.
+
+    Raises
+    ------
+    InputError
+        If ``outdir`` is not a finished sensitivity run (no manifest, another kind of run, an interrupted run
+        without its result files, a missing chunk), naming what is missing.
+    """
+    run = read_run(outdir, kind=KIND, files=(SPEC, "indices.csv", PROVENANCE))
+    path = run.path
+    data, text = read_spec(path)
+    spec = AnalysisSpec.from_dict(data, source_text=text, source=str(path / SPEC))
+    n = len(spec.unit_samples())
+    parts = [run.read_chunk(_chunk_name(c)) for c in range(-(-n // CHUNK))]
+    missing = [_chunk_name(c) for c, part in enumerate(parts) if part is None]
+    if missing:
+        raise InputError("run", str(path), f"a finished {KIND} run directory (chunks/ lacks {', '.join(missing)}, "
+                         "or they are unreadable: resume the run to simulate them again)")
+    samples = pd.concat(parts, ignore_index=True)
+    indices = read_frame(path / "indices.csv")
+    tables = {name: read_frame(path / f"{name}.csv", required=False) for name in _OPTIONAL_TABLES}
+    # every output that varied has indices; the others were flagged constant, in the spec's order
+    analysed = set(indices["output"]) if "output" in indices else set()
+    return SensitivityResult(spec, indices, tables["second_order"], tables["time_resolved"], tables["convergence"],
+                             samples, _failures(spec, samples), tuple(o for o in spec.outputs if o not in analysed),
+                             read_provenance(path), tables["surrogate"])
+
+
+def write_base_run(result: Result, outdir: str | Path) -> Path:
+    """Keep the base scenario's run in ``outdir/base/`` (its time series, endpoints and scenario), so that the
+    report's trajectories can be drawn again without simulating (:func:`read_base_run`)."""
+    return write_result(Path(outdir) / BASE, result)
+
+
+def read_base_run(outdir: str | Path) -> Result | None:
+    """The base scenario's run kept in ``outdir`` by :func:`write_base_run`; None when none was kept."""
+    path = Path(outdir) / BASE
+    return read_result(path) if (path / "timeseries.csv").exists() else None
+
+
 def run_sensitivity(spec: AnalysisSpec, outdir: str | Path | None = None, *, executor: Executor | None = None,
-                    workers: int | None = None, resume: bool = False, progress: bool = True,
+                    workers: int | None = None, resume: bool = False, force: bool = False, progress: bool = True,
                     evaluate: Evaluate | None = None) -> SensitivityResult:
     """Sample, run (or resume) and analyse ``spec``: :func:`sample_analysis`, :func:`run_samples`,
     :func:`analyse_samples`.
@@ -375,9 +429,10 @@ def run_sensitivity(spec: AnalysisSpec, outdir: str | Path | None = None, *, exe
     ----------
     spec : AnalysisSpec
     outdir : path, optional
-        Where the run is saved as it goes (chunks, manifest) and its data written at the end (see
-        :func:`write_sensitivity`). None: nothing is written; the result is in memory.
-    executor, workers, resume, progress, evaluate
+        The run directory: where the run is saved as it goes (chunks, manifest) and its data written at the end
+        (see :func:`write_sensitivity`; read back with :func:`read_sensitivity`). None: nothing is written; the
+        result is in memory.
+    executor, workers, resume, force, progress, evaluate
         See :func:`run_samples`.
 
     Returns
@@ -394,8 +449,8 @@ def run_sensitivity(spec: AnalysisSpec, outdir: str | Path | None = None, *, exe
             result = run_sensitivity(spec, executor=client.get_executor())
     """
     t0 = time.perf_counter()
-    samples = run_samples(spec, outdir, executor=executor, workers=workers, resume=resume, progress=progress,
-                          evaluate=evaluate)
+    samples = run_samples(spec, outdir, executor=executor, workers=workers, resume=resume, force=force,
+                          progress=progress, evaluate=evaluate)
     if outdir is not None:  # before the analysis, which may stop on too many failures and points to this file
         _write_failures(samples, outdir)
     result = analyse_samples(spec, samples, wall_time_s=time.perf_counter() - t0, workers=workers)

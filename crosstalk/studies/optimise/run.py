@@ -1,63 +1,50 @@
 """Running an optimisation: the run directory, the search, the post-hoc steps one after the other, the files.
 
 Nothing is lost: every evaluated candidate (its decisions and each patient's outputs) is kept in
-``evaluations.parquet`` (written atomically after each generation) next to ``manifest.json``; ``resume=True``
-replays the seeded search and takes every candidate already evaluated from that file, so an interrupted run
-continues to the same front as an uninterrupted one.
+``evaluations.parquet`` (written atomically after each generation) next to ``manifest.json`` in a run directory
+opened with :func:`crosstalk.studies.rundir.open_run` (kind ``"optimise"``); ``resume=True`` replays the seeded
+search and takes every candidate already evaluated from that file, so an interrupted run continues to the same
+front as an uninterrupted one. A finished run is read back, without simulating, with
+:func:`crosstalk.studies.optimise.readback.read_optimisation`.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crosstalk.errors import InputError
-from crosstalk.files import write_atomic, write_json_atomic
 from crosstalk.model.parameters import model_hash
-from crosstalk.sim.result import versions
+from crosstalk.sim.result import Result, versions
+from crosstalk.sim.simulator import simulate
 from crosstalk.studies.cohort import cohort_scenario, sample_cohort
 from crosstalk.studies.executors import local_executor
 from crosstalk.studies.optimise.posthoc import with_holdout, with_uncertainty
-from crosstalk.studies.optimise.search import OptimisationResult, Prescribe, search
-from crosstalk.studies.optimise.spec import OptimisationSpec
-from crosstalk.studies.optimise.writer import write_optimisation
+from crosstalk.studies.optimise.search import OptimisationResult, Prescribe, chosen_prescriptions, search
+from crosstalk.studies.optimise.spec import OptimisationSpec, prescribe
+from crosstalk.studies.optimise.writer import EVALUATIONS, KIND, write_optimisation
+from crosstalk.studies.rundir import MANIFEST, open_run
 
-__all__ = ["MANIFEST", "run_optimisation"]
-
-#: The file in an optimisation's outdir that identifies its run (spec hash, seed, model hash, versions).
-MANIFEST = "manifest.json"
+__all__ = ["KIND", "MANIFEST", "chosen_trajectories", "run_optimisation"]
 
 
-def _prepare_outdir(spec: OptimisationSpec, outdir: Path, *, resume: bool) -> pd.DataFrame | None:
-    manifest = {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
-                "population_size": spec.population_size, "generations": spec.generations,
-                "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
-                "versions": versions()}
-    path = outdir / MANIFEST
-    if path.exists():
-        if not resume:
-            raise InputError("outdir", str(outdir), "a new directory, or resume=True to continue the run in it")
-        old = json.loads(path.read_text(encoding="utf-8"))
-        if old.get("spec_hash") != manifest["spec_hash"]:
-            raise InputError("outdir", str(outdir), "the directory of a run of this spec (it holds another spec's)")
-        saved = outdir / "evaluations.parquet"
-        return pd.read_parquet(saved) if saved.exists() else None
-    outdir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, manifest)
-    return None
-
-
+def _manifest(spec: OptimisationSpec) -> dict[str, Any]:
+    return {"spec_hash": spec.spec_hash(), "name": spec.name, "seed": spec.seed, "patients": spec.patients,
+            "population_size": spec.population_size, "generations": spec.generations,
+            "model": spec.base_scenario.model, "model_sha256": model_hash(spec.base_scenario.model),
+            "versions": versions()}
 
 
 def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *, executor: Executor | None = None,
-                     workers: int | None = None, resume: bool = False, progress: bool = True,
+                     workers: int | None = None, resume: bool = False, force: bool = False, progress: bool = True,
                      prescribe_fn: Prescribe | None = None) -> OptimisationResult:
     """Search the prescriptions of ``spec`` (NSGA-II) on its virtual patients; the non-dominated front.
 
@@ -71,13 +58,16 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
     ----------
     spec : OptimisationSpec
     outdir : path, optional
-        Where the evaluations are saved after each generation and the results written (needed to resume).
+        The run directory (:func:`crosstalk.studies.rundir.open_run`): where the evaluations are saved after each
+        generation and the results written (needed to resume).
     executor : concurrent.futures.Executor, optional
         Runs the simulations (e.g. ``client.get_executor()``); default: a local pool of ``workers`` processes.
     workers : int, optional
         Processes of the local pool (default: all cores; 1: this process).
     resume : bool
         Continue the run saved in ``outdir``: evaluated candidates are read back, the search replayed.
+    force : bool
+        Replace whatever ``outdir`` holds (ignored with ``resume``).
     progress : bool
         A progress bar per generation.
     prescribe_fn : callable, optional
@@ -87,6 +77,12 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
     Returns
     -------
     OptimisationResult
+
+    Raises
+    ------
+    InputError
+        ``resume`` without an ``outdir``; an ``outdir`` that holds a run and neither ``resume`` nor ``force``;
+        resuming a run of another spec; an ``outdir`` whose manifest is corrupt or of another kind of run.
     """
     t0 = time.perf_counter()
     if resume and outdir is None:
@@ -96,9 +92,13 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
         patients = sample_cohort(cohort_scenario(spec.base_scenario), spec.patients, seed=spec.seed)
     else:
         patients = pd.DataFrame({"patient": np.arange(spec.patients, dtype=float)})
-    saved = None if outdir is None else _prepare_outdir(spec, Path(outdir), resume=resume)
-    save = None if outdir is None else (
-        lambda df: write_atomic(Path(outdir) / "evaluations.parquet", lambda tmp: df.to_parquet(tmp, index=False)))
+    # the evaluations are the run's store of work, kept in evaluations.parquet (not chunks/) as they always were
+    run = None if outdir is None else open_run(outdir, kind=KIND, spec_hash=spec.spec_hash(), manifest=_manifest(spec),
+                                               resume=resume, force=force, chunks=False)
+    saved = save = None
+    if run is not None:
+        saved = run.read_table(EVALUATIONS) if run.resumed else None
+        save = partial(run.write_table, EVALUATIONS)
     with local_executor(workers) if executor is None else nullcontext(executor) as ex:
         result = search(spec, patients, executor=ex, workers=workers, progress=progress, prescribe_fn=prescribe_fn,
                         saved=saved, save=save)
@@ -111,3 +111,15 @@ def run_optimisation(spec: OptimisationSpec, outdir: str | Path | None = None, *
     if outdir is not None:
         write_optimisation(result, outdir)
     return result
+
+
+def chosen_trajectories(result: OptimisationResult) -> dict[str, Result]:
+    """The base scenario's patient with sedentary care and with each chosen prescription, simulated: what the
+    report draws as trajectories, by name (``"sedentary care"``, then ``"<why>: <prescription>"``). Keep them with
+    the run (:func:`~crosstalk.studies.optimise.writer.write_trajectories`) so the report can be rebuilt."""
+    spec = result.spec
+    trajectories = {"sedentary care": simulate(replace(spec.base_scenario, exercise=()))}
+    for row in chosen_prescriptions(result).to_dict("records"):
+        decisions = {d.name: row[d.name] for d in spec.decisions}
+        trajectories[f"{row['why']}: {row['prescription']}"] = simulate(prescribe(spec.base_scenario, decisions))
+    return trajectories
