@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 import time
+import warnings
 from concurrent.futures import Executor
 from contextlib import AbstractContextManager
 from importlib import resources
@@ -464,10 +465,17 @@ def _quiet_solver() -> None:
     quiet_solver()
 
 
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: object = None, line: str | None = None) -> None:
+    """A warning as the command line shows it: one line with its kind, no source file or code."""
+    print(f"crosstalk: warning ({category.__name__}): {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crosstalk`` command."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    warnings.showwarning = _one_line_warning  # the command owns its terminal; a library user keeps theirs
     _quiet_solver()
     try:
         code: int = args.func(args)

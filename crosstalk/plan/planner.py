@@ -7,6 +7,7 @@ changes they make) takes the parameter tables, the model's manifest and, for ran
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,11 +16,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from crosstalk.model.registry import model_info
 from crosstalk.plan.schedule import Breakpoint, breakpoints
 from crosstalk.plan.timeline import Administration, Session, administrations, exercise_sessions
 from crosstalk.spec.scenario import Scenario
 
-__all__ = ["EVENT_STEP_MINUTES", "EVENT_TAIL_HOURS", "Plan", "event_times", "output_grid", "plan"]
+__all__ = ["EVENT_STEP_MINUTES", "EVENT_TAIL_HOURS", "HEART_FOLLOW_UP_DAYS", "SURGERY_AFTER_LAST_DOSE_DAYS", "Plan",
+           "ReadingTimeWarning", "event_times", "output_grid", "plan"]
+
+#: LVEF keeps falling for months after an anthracycline: Cardinale D et al. (2015) Circulation 131:1981 found 98 %
+#: of CTRCD within 12 months of the last dose. Heart endpoints read sooner miss events.
+HEART_FOLLOW_UP_DAYS = 365.0
+#: Neoadjuvant chemotherapy is followed by surgery within weeks (NSABP B-18: 3-6 weeks after the last AC cycle);
+#: a tumour volume read much later than that describes a tumour the clinic would have removed.
+SURGERY_AFTER_LAST_DOSE_DAYS = 42.0
+
+
+class ReadingTimeWarning(UserWarning):
+    """An endpoint is read at a time that makes it mislead: heart endpoints too soon after an anthracycline, the
+    tumour long after surgery would be, or a window that ends after the scenario."""
 
 #: Spacing of the samples inside every exercise session and infusion (min): blood NK cells peak within a bout and
 #: a 6-hour output grid passes between every bout; 5 min puts each peak within 1 % of a 1-minute reference.
@@ -142,6 +157,7 @@ def plan(scenario: Scenario, *, resolve_events: bool = False) -> Plan:
     """
     overrides = scenario.parameter_overrides()
     doses = tuple(administrations(scenario, overrides=overrides))
+    _warn_reading_times(scenario, doses)
     sessions = tuple(exercise_sessions(scenario, doses=doses))
     end = scenario.duration_hours
     points = tuple(bp for bp in breakpoints(scenario, sessions=sessions, doses=doses) if bp.time_h <= end)
@@ -152,3 +168,36 @@ def plan(scenario: Scenario, *, resolve_events: bool = False) -> Plan:
     for array in (grid, dense):
         array.setflags(write=False)
     return Plan(scenario, MappingProxyType(dict(overrides)), sessions, doses, points, grid, dense)
+
+
+def _warn_reading_times(scenario: Scenario, doses: tuple[Administration, ...]) -> None:
+    """Warn (:class:`ReadingTimeWarning`) where an endpoint would be read at a misleading time."""
+    end_day = scenario.duration_days
+    for i, regime in enumerate(scenario.exercise):
+        if regime.end_day is not None and regime.end_day > end_day:
+            warnings.warn(f"scenario {scenario.name!r}: exercise[{i}].end_day = {regime.end_day:g} is after the end "
+                          f"(duration_days = {end_day:g}); sessions stop at the end", ReadingTimeWarning, stacklevel=3)
+    drugs = model_info(scenario.model).drugs
+    # drugs with a labelled lifetime cap are the cardiotoxic ones (the anthracyclines)
+    capped = [a for a in doses if drugs[a.drug].cumulative_cap_mg_per_m2 is not None]
+    if not capped:
+        return
+    last = max(a.start_h for a in capped) / 24.0
+    names = ", ".join(sorted({a.drug for a in capped}))
+    after = end_day - last
+    if after < HEART_FOLLOW_UP_DAYS:
+        warnings.warn(f"scenario {scenario.name!r}: heart endpoints (lvef_nadir_percent, ctrcd, heart_failure) are "
+                      f"read {after:.0f} days after the last {names} dose, but LVEF keeps falling for about a year "
+                      f"(Cardinale 2015); set duration_days >= {last + HEART_FOLLOW_UP_DAYS:.0f} to count their events",
+                      ReadingTimeWarning, stacklevel=3)
+    if (scenario.tumour_assessment_day is None and "tumour_volume_mm3" in observable_names(scenario.model)
+            and after > SURGERY_AFTER_LAST_DOSE_DAYS):
+        warnings.warn(f"scenario {scenario.name!r}: tumour endpoints are read at the end (day {end_day:g}), "
+                      f"{after:.0f} days after the last {names} dose, when surgery would have removed the tumour; "
+                      f"set tumour_assessment_day (e.g. {last + 21:.0f}, three weeks after it)",
+                      ReadingTimeWarning, stacklevel=3)
+
+
+def observable_names(model: str) -> frozenset[str]:
+    """Names of the observables ``model`` has."""
+    return frozenset(o.name for o in model_info(model).observables)
