@@ -26,8 +26,9 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
+# both run tests/ and the package's docstring examples (testpaths and --doctest-modules in pyproject.toml)
 test: lint
-	$(PY) -m pytest -m "slow or not slow" -n auto --maxprocesses=4
+	$(PY) -m pytest -n auto --maxprocesses=4
 
 test-fast: lint
 	$(PY) -m pytest -m "not slow" -n auto --maxprocesses=4

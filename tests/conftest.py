@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +22,18 @@ def sim() -> Simulator:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def fast_representatives(values: Iterable[Any], fast: Collection[str], *, key: Callable[[Any], str] = str,
+                         unpack: bool = False) -> list[Any]:
+    """Parametrize ``values`` with those whose ``key`` is in ``fast`` in the fast tier and the rest marked slow: one
+    representative per concept runs in `make test-fast`, the whole set in `make test`. ``unpack``: each value is a
+    tuple of several arguments."""
+    values = list(values)
+    missing = set(fast) - {key(v) for v in values}
+    assert not missing, f"fast representatives not among the values: {sorted(missing)}"
+    return [pytest.param(*(v if unpack else (v,)), id=key(v), marks=() if key(v) in fast else pytest.mark.slow)
+            for v in values]
 
 
 def assert_no_negative_amounts(sim: Simulator, scenario) -> None:

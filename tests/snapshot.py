@@ -28,26 +28,38 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def scenario_endpoints() -> dict[str, dict[str, Any]]:
+#: the built-in scenarios, whose endpoints the snapshot keeps by file stem
+SCENARIOS = tuple(sorted((ROOT / "crosstalk" / "scenarios").glob("*.toml")))
+
+
+def scenario_endpoint(path: Path) -> dict[str, Any]:
+    """The endpoints of one scenario file, as the snapshot stores them (non-finite floats as strings)."""
     from crosstalk import load_scenario, simulate
 
-    out = {}
-    for path in sorted((ROOT / "crosstalk" / "scenarios").glob("*.toml")):
-        out[path.stem] = {k: _clean(v) for k, v in simulate(load_scenario(path)).endpoints.items()}
-    return out
+    return {k: _clean(v) for k, v in simulate(load_scenario(path)).endpoints.items()}
+
+
+def scenario_endpoints() -> dict[str, dict[str, Any]]:
+    return {path.stem: scenario_endpoint(path) for path in SCENARIOS}
+
+
+def spec_key(name: str, method: str) -> str:
+    return f"{name}:{method}"
+
+
+def spec_index(name: str, method: str, n: int) -> list[dict[str, Any]]:
+    """The indices of one built-in sensitivity spec scaled down (``n``, the first two outputs), as stored."""
+    from crosstalk import load_analysis, run_sensitivity
+
+    spec = load_analysis(ROOT / "analysis" / name)
+    spec = replace(spec, method=method, n=n, outputs=spec.outputs[:2], time_resolved=())
+    res = run_sensitivity(spec, workers=1, progress=False)
+    table = res.indices.sort_values(list(res.indices.columns[:2])).reset_index(drop=True)
+    return [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def spec_indices() -> dict[str, list[dict[str, Any]]]:
-    from crosstalk import load_analysis, run_sensitivity
-
-    out = {}
-    for name, method, n in SPECS:
-        spec = load_analysis(ROOT / "analysis" / name)
-        spec = replace(spec, method=method, n=n, outputs=spec.outputs[:2], time_resolved=())
-        res = run_sensitivity(spec, workers=1, progress=False)
-        table = res.indices.sort_values(list(res.indices.columns[:2])).reset_index(drop=True)
-        out[f"{name}:{method}"] = [{k: _clean(v) for k, v in row.items()} for row in table.to_dict("records")]
-    return out
+    return {spec_key(name, method): spec_index(name, method, n) for name, method, n in SPECS}
 
 
 def compute() -> dict[str, Any]:

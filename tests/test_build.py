@@ -40,6 +40,7 @@ def test_zero_libsbml_errors_and_warnings(name):
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.slow  # builds and validates every document twice; the fast tier compares each with a fresh build above
 def test_build_check_sees_every_document_including_composed_and_flattened(tmp_path):
     """``crosstalk build --check`` (stale_documents) reports a stale or missing composed and flattened document."""
     for name in DOCUMENTS:

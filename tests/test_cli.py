@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from crosstalk.model.observables import observables_for
 from crosstalk.spec.scenario import load_scenario
@@ -52,6 +53,7 @@ def test_simulate_writes_timeseries_endpoints_and_plot(tmp_path: Path) -> None:
     assert (out / "summary.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # a CLI subprocess that simulates (the fast tier keeps test_simulate_writes_...)
 def test_endpoints_json_is_strict_when_an_endpoint_is_nan(tmp_path: Path) -> None:
     """No tumour at the start: the tumour's relative change and doubling time are NaN, written as null."""
     scenario = tmp_path / "no_tumour.toml"
@@ -66,6 +68,7 @@ def test_endpoints_json_is_strict_when_an_endpoint_is_nan(tmp_path: Path) -> Non
     assert isinstance(endpoints["lvef_baseline_percent"], float) and endpoints["lvef_baseline_percent"] > 0
 
 
+@pytest.mark.slow  # three CLI subprocesses that simulate
 def test_existing_results_are_not_overwritten_without_force(tmp_path: Path) -> None:
     out = tmp_path / "o"
     args = ("simulate", str(REPO / "scenarios" / "single_bout.toml"), "--out", str(out), "--no-plot")
@@ -88,6 +91,7 @@ def test_bad_input_exits_2_with_one_clear_line(tmp_path: Path) -> None:
     assert not out.exists()  # nothing written for a bad scenario
 
 
+@pytest.mark.slow  # two CLI subprocesses; test_bad_input_exits_2_with_one_clear_line keeps the contract fast
 def test_missing_file_and_non_toml(tmp_path: Path) -> None:
     err = _one_error_line(crosstalk("simulate", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")))
     assert "file" in err and "nope.toml" in err and "readable" in err
@@ -104,6 +108,7 @@ def test_list_shows_builtin_scenarios() -> None:
     assert listed == sorted(p.stem for p in (REPO / "scenarios").glob("*.toml"))
 
 
+@pytest.mark.slow  # builds every model in a subprocess; the library's check is test_build.py's fast test
 def test_build_check_reports_current_models() -> None:
     """`build --check` checks every model, the composed and flattened ones included."""
     proc = crosstalk("build", "--check")

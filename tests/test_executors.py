@@ -73,6 +73,7 @@ def _spec(n: int) -> AnalysisSpec:
     return AnalysisSpec("killed", base, ranges, n=n, seed=23, outputs=("il6_peak_fold",))
 
 
+@pytest.mark.slow  # a Dask LocalCluster: a scheduler and two worker processes
 def test_a_dask_worker_killed_mid_study_changes_no_index(tmp_path):
     """A real scheduler (LocalCluster: a scheduler and two worker processes, each under a nanny), driven through
     ``client.get_executor()``. One worker is killed (SIGKILL) once the study's second chunk is saved; Dask reruns

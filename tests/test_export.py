@@ -27,8 +27,15 @@ from crosstalk.plan.schedule import breakpoints
 from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.scenario import load_scenario
 
+from conftest import fast_representatives
+
 SCENARIOS = _builtin_scenarios()
 IDS = [p.stem for p in SCENARIOS]
+#: Every built-in scenario is exported and checked in the slow tier, and cross-checked there by COPASI and
+#: tellurium; the fast tier checks the export of one with exercise and AC on the composed model, and the round trip
+#: of one on a module (a run of the composed model at these tolerances takes seconds).
+FAST_EXPORT = {"aerobic_during_ac"}
+FAST_ROUND_TRIP = {"anti_pd1"}
 #: Tight tolerances used on both sides of every cross-check.
 RTOL = 1e-10
 ATOL_MOLECULES = 1e-3  # items
@@ -75,12 +82,20 @@ def worst_difference(ours: pd.DataFrame, theirs: dict[str, np.ndarray], scenario
     return worst
 
 
+class _Exported(dict[str, str]):
+    """The exported SBML of each built-in scenario, made when first asked for."""
+
+    def __missing__(self, stem: str) -> str:
+        self[stem] = scenario_sbml(scenario_of(stem))
+        return self[stem]
+
+
 @pytest.fixture(scope="module")
 def exported() -> dict[str, str]:
-    return {p.stem: scenario_sbml(load_scenario(p)) for p in SCENARIOS}
+    return _Exported()
 
 
-@pytest.mark.parametrize("stem", IDS)
+@pytest.mark.parametrize("stem", fast_representatives(IDS, FAST_EXPORT))
 def test_exported_sbml_is_clean_annotated_and_describes_its_scenario(stem, exported):
     scenario = scenario_of(stem)
     text = exported[stem]
@@ -99,6 +114,7 @@ def test_exported_sbml_is_clean_annotated_and_describes_its_scenario(stem, expor
         assert model.getParameter(pid).getValue() == value, pid
 
 
+@pytest.mark.slow  # a cross-check by COPASI
 @pytest.mark.parametrize("stem", IDS)
 def test_copasi_agrees_with_roadrunner_on_every_observable(stem, exported, tight):
     """Independent simulator: COPASI (LSODA) on the exported SBML vs our engine, rtol 1e-10 on both sides.
@@ -121,7 +137,7 @@ def test_copasi_agrees_with_roadrunner_on_every_observable(stem, exported, tight
     assert err < AGREEMENT, (name, err)
 
 
-@pytest.mark.parametrize("stem", IDS)
+@pytest.mark.parametrize("stem", fast_representatives(IDS, FAST_ROUND_TRIP))
 def test_round_trip_exported_sbml_simulates_like_the_original(stem, exported):
     """Load the exported SBML back into our simulator, with the schedule now in its events: same result."""
     scenario = scenario_of(stem)
@@ -135,6 +151,7 @@ def test_round_trip_exported_sbml_simulates_like_the_original(stem, exported):
     assert err < 1e-6, (name, err)
 
 
+@pytest.mark.slow  # a cross-check by tellurium
 @pytest.mark.parametrize("stem", IDS)
 def test_omex_executes_in_tellurium_and_its_report_equals_our_simulation(stem, tmp_path, tight):
     te = pytest.importorskip("tellurium")

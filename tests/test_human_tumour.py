@@ -26,7 +26,7 @@ from crosstalk.spec.scenario import DoseSchedule, ExerciseRegime, Patient, Scena
 from crosstalk.studies.cohort import run_cohort, sample_cohort
 from crosstalk.validation import run_check
 
-from conftest import REPO
+from conftest import REPO, fast_representatives
 
 AC = load_scenario(REPO / "scenarios" / "ac_sedentary.toml")
 
@@ -94,27 +94,38 @@ def _change(sim: Simulator, scenario: Scenario, values: dict[str, float]) -> flo
     return float(sim.run(apply_values(scenario, values)).endpoints["tumour_volume_change_percent"])
 
 
-def test_no_immune_switch_in_the_clinical_range(csim):
-    """Sweep of starting size (0.1-150 cm3), growth rate (5th-95th percentile of the population) and CD8
-    recruitment (x0.25-x4). A switch between immune control and escape shows as small tumours shrinking while
-    large ones grow; here the untreated 180-day growth never rises with the starting size (Gompertz growth with a
-    size-independent kill per tumour cell: one equilibrium), and the AC outcome changes smoothly with size."""
+SIZES_CM3 = [0.1, 0.5, 2.0, 15.0, 150.0]
+
+
+@pytest.mark.parametrize(("q", "k"), fast_representatives(
+    itertools.product((0.05, 0.5, 0.95), (0.25, 1.0, 4.0)), {"0.5-1.0"}, key=lambda qk: f"{qk[0]}-{qk[1]}",
+    unpack=True))
+def test_no_immune_switch_in_the_clinical_range(csim, q, k):
+    """Sweep of starting size (0.1-150 cm3), growth rate (5th-95th percentile of the population, quantile q) and
+    CD8 recruitment (x k, 0.25-4). A switch between immune control and escape shows as small tumours shrinking
+    while large ones grow; here the untreated 180-day growth never rises with the starting size (Gompertz growth
+    with a size-independent kill per tumour cell: one equilibrium), and the AC outcome changes smoothly with size.
+    The fast tier runs the median patient; the whole grid is slow."""
     pop = load_population("neoadjuvant_breast_ac").parameters
     rate = next(r for r in pop if r.name == "tumour_growth_rate")
     recruit = parameter_ids("crosstalk")["cd8_recruitment_per_tumour_cell"].value
     untreated = Scenario("u", duration_days=180.0, output_step_hours=24.0)
-    sizes = [0.1, 0.5, 2.0, 15.0, 150.0]
-    for q, k in itertools.product((0.05, 0.5, 0.95), (0.25, 1.0, 4.0)):
-        p = {"tumour_growth_rate": float(rate.from_unit(q)), "cd8_recruitment_per_tumour_cell": recruit * k}
-        growth = [np.log1p(_change(csim, untreated, {"patient.tumour_cells": v * 1e8, **p}) / 100.0) for v in sizes]
-        assert all(b <= a + 1e-6 for a, b in itertools.pairwise(growth)), (q, k, growth)
-        ac = [_change(csim, AC, {"patient.tumour_cells": v * 1e8, **p}) for v in sizes]
-        assert max(abs(a - b) for a, b in itertools.pairwise(ac)) < 40.0, (q, k, ac)
+    p = {"tumour_growth_rate": float(rate.from_unit(q)), "cd8_recruitment_per_tumour_cell": recruit * k}
+    growth = [np.log1p(_change(csim, untreated, {"patient.tumour_cells": v * 1e8, **p}) / 100.0) for v in SIZES_CM3]
+    assert all(b <= a + 1e-6 for a, b in itertools.pairwise(growth)), (q, k, growth)
+    ac = [_change(csim, AC, {"patient.tumour_cells": v * 1e8, **p}) for v in SIZES_CM3]
+    assert max(abs(a - b) for a, b in itertools.pairwise(ac)) < 40.0, (q, k, ac)
+
+
+def test_the_median_tumour_grows_and_ac_then_pembrolizumab_is_smooth_in_size(csim):
+    """Untreated, the median patient's tumour grows from every starting size; after AC then pembrolizumab with
+    exercise, where the CD8 kill is unbraked, the outcome is smooth in the starting size too."""
+    rate = next(r for r in load_population("neoadjuvant_breast_ac").parameters if r.name == "tumour_growth_rate")
+    untreated = Scenario("u", duration_days=180.0, output_step_hours=24.0)
     median = {"tumour_growth_rate": float(rate.from_unit(0.5))}
-    assert min(_change(csim, untreated, {"patient.tumour_cells": v * 1e8, **median}) for v in sizes) > 0.0
-    # AC then pembrolizumab with exercise, where the CD8 kill is unbraked: smooth in the starting size too
+    assert min(_change(csim, untreated, {"patient.tumour_cells": v * 1e8, **median}) for v in SIZES_CM3) > 0.0
     sequence = load_scenario(REPO / "scenarios" / "ac_then_anti_pd1_exercise.toml")
-    after = [_change(csim, sequence, {"patient.tumour_cells": v * 1e8}) for v in sizes]
+    after = [_change(csim, sequence, {"patient.tumour_cells": v * 1e8}) for v in SIZES_CM3]
     assert max(abs(a - b) for a, b in itertools.pairwise(after)) < 40.0, after
 
 
@@ -171,6 +182,7 @@ def test_chemotherapy_depletes_blood_nk_cells_which_recover_between_cycles():
 
 
 # ------------------------------------------------------------------------------------------ AC response
+@pytest.mark.slow  # a virtual-population study
 def test_default_population_reproduces_nsabp_b18():
     """Fitted on one sample of the population (models/fits/fit_chemotherapy.py), checked on another."""
     check = run_check("neoadjuvant_ac_response")

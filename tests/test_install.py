@@ -6,9 +6,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import REPO
 
 
+@pytest.mark.slow  # builds and installs a wheel, then runs the CLI from it (~30 s)
 def test_wheel_ships_models_and_runs_outside_the_source_tree(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run(

@@ -82,9 +82,9 @@ source = "assumed: test only"
 '''
 
 
-def test_a_new_drug_is_one_manifest_entry_plus_the_model_source(tmp_path: Path):
-    """Register a toy drug in a copy of the model tree (manifest entry, species and reactions, two table rows);
-    scenarios then validate, dose and simulate it with no change to any Python module."""
+def _tree_with_a_toy_drug(tmp_path: Path) -> Path:
+    """A copy of the model tree with a toy drug registered: a manifest entry, species and reactions in the immune
+    module's source, two table rows."""
     root = tmp_path / "models"
     shutil.copytree(Path(str(models_root())), root, ignore=shutil.ignore_patterns("sbml"))
     (root / "immune" / "manifest.toml").write_text(
@@ -94,8 +94,19 @@ def test_a_new_drug_is_one_manifest_entry_plus_the_model_source(tmp_path: Path):
     (root / "immune" / "model.ant").write_text(head + TOY_SOURCE, encoding="utf-8")
     (root / "immune" / "parameters.toml").write_text(
         (root / "immune" / "parameters.toml").read_text(encoding="utf-8") + TOY_TABLE, encoding="utf-8")
+    return root
+
+
+TOY_DOSE = (100.0, "mg")
+TOY_ITEMS = 100.0 * 1e-3 / 150000.0 * AVOGADRO
+
+
+def test_a_new_drug_is_one_manifest_entry_plus_the_model_source(tmp_path: Path):
+    """Register a toy drug in a copy of the model tree (manifest entry, species and reactions, two table rows);
+    scenarios then validate, dose and simulate it with no change to any Python module."""
+    root = _tree_with_a_toy_drug(tmp_path)
     with pytest.raises(InputError):
-        DoseSchedule("toyab", 100.0, "mg")  # unknown outside the edited tree
+        DoseSchedule("toyab", *TOY_DOSE)  # unknown outside the edited tree
     with models_from(root):
         assert "toyab" in all_drugs() and "toyab" in model_info("crosstalk").drugs
         sbml = build_sbml("immune")
@@ -103,20 +114,33 @@ def test_a_new_drug_is_one_manifest_entry_plus_the_model_source(tmp_path: Path):
         with pytest.raises(InputError) as err:
             DoseSchedule("toyab", 1.0, "mg/kg")
         assert err.value.field == "dose.unit"
-        dose = DoseSchedule("toyab", 100.0, "mg", infusion_minutes=0.0)
+        dose = DoseSchedule("toyab", *TOY_DOSE, infusion_minutes=0.0)
         scenario = Scenario("toy", model="immune", duration_days=4.0, output_step_hours=24.0, dose=(dose,))
         result = Simulator("immune", sbml=sbml).run(scenario, extra=("toyab_plasma",))
-        # the composed model inherits the drug: built, checked and simulated from the same two edits
+    assert "toyab" not in all_drugs()  # the package's own models again
+    hours = result.timeseries["time_h"].to_numpy()
+    amounts = result.timeseries["toyab_plasma"].to_numpy()
+    assert amounts[0] == 0.0  # outputs at a schedule change report the state just before it (the bolus)
+    assert amounts[1:] == pytest.approx(TOY_ITEMS * np.exp(-0.01 * hours[1:]), rel=1e-5)  # one-compartment decay
+
+
+@pytest.mark.slow  # builds and compiles the composed model (the fast test above covers the module)
+def test_the_composed_model_inherits_a_new_drug(tmp_path: Path):
+    """The composed model inherits the toy drug: built, checked and simulated from the same two edits, it doses
+    the drug as the module does."""
+    root = _tree_with_a_toy_drug(tmp_path)
+    with models_from(root):
+        dose = DoseSchedule("toyab", *TOY_DOSE, infusion_minutes=0.0)
         composed = build_sbml("crosstalk")
         assert check_manifest("crosstalk", composed) == []
         in_composed = Simulator("crosstalk", sbml=composed).run(
             Scenario("toy", duration_days=4.0, output_step_hours=24.0, dose=(dose,)), extra=("toyab_plasma",))
-    assert "toyab" not in all_drugs()  # the package's own models again
-    items = 100.0 * 1e-3 / 150000.0 * AVOGADRO
-    hours = result.timeseries["time_h"].to_numpy()
-    amounts = result.timeseries["toyab_plasma"].to_numpy()
-    assert amounts[0] == 0.0  # outputs at a schedule change report the state just before it (the bolus)
-    assert amounts[1:] == pytest.approx(items * np.exp(-0.01 * hours[1:]), rel=1e-5)  # one-compartment decay
+        module = Simulator("immune", sbml=build_sbml("immune")).run(
+            Scenario("toy", model="immune", duration_days=4.0, output_step_hours=24.0, dose=(dose,)),
+            extra=("toyab_plasma",))
+    assert "toyab" not in all_drugs()
+    amounts = module.timeseries["toyab_plasma"].to_numpy()
+    assert amounts[1] == pytest.approx(TOY_ITEMS * np.exp(-0.01 * 24.0), rel=1e-5)
     assert in_composed.timeseries["toyab_plasma"].to_numpy() == pytest.approx(amounts, rel=1e-6)
 
 

@@ -12,7 +12,7 @@ import pytest
 from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.scenario import load_scenario
 
-from conftest import REPO, assert_no_negative_amounts
+from conftest import REPO, assert_no_negative_amounts, fast_representatives
 
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))
 SIMS: dict[str, Simulator] = {}
@@ -27,7 +27,8 @@ def test_every_builtin_scenario_runs_clean(path):
     assert_no_negative_amounts(sim, scenario)
 
 
-@pytest.mark.parametrize("script", sorted((REPO / "examples").glob("*.py")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("script", fast_representatives(sorted((REPO / "examples").glob("*.py")), {"infusion_length"},
+                                                        key=lambda p: p.stem))
 def test_user_scripts_run(script, tmp_path):
     proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, encoding="utf-8",
                           timeout=300)
@@ -35,6 +36,7 @@ def test_user_scripts_run(script, tmp_path):
     assert list(tmp_path.glob("*.png")) and proc.stdout.strip()
 
 
+@pytest.mark.slow
 def test_compare_command(tmp_path):
     files = [str(REPO / "scenarios" / f) for f in ("ac_sedentary.toml", "aerobic_during_ac.toml")]
     proc = subprocess.run([sys.executable, "-m", "crosstalk", "compare", *files, "--out", str(tmp_path),
@@ -57,6 +59,7 @@ def _cohort(tmp_path, name, workers):
     return out
 
 
+@pytest.mark.slow
 def test_cohort_is_reproducible_across_runs_and_worker_counts(tmp_path):
     a = _cohort(tmp_path, "a", 2)
     b = _cohort(tmp_path, "b", 1)
