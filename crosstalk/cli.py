@@ -17,11 +17,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crosstalk.errors import CrosstalkError, InputError
+from crosstalk.version import __version__
 
 if TYPE_CHECKING:
     from crosstalk.studies.sensitivity import SensitivityResult
 
 __all__ = ["main"]
+
+DESCRIPTION = ("Systems-biology models of exercise-tumour-heart crosstalk: simulate scenarios (exercise prescriptions "
+               "during chemotherapy), compare them, run virtual cohorts, sensitivity studies and the prescription "
+               "optimiser, and export SBML/SED-ML/OMEX.")
+EXAMPLES = """examples:
+  crosstalk list                                        built-in scenarios, their files and questions
+  crosstalk simulate aerobic_during_ac --out out/aer    one scenario: timeseries.csv, endpoints.json, summary.png
+  crosstalk compare ac_sedentary aerobic_during_ac --out out/cmp
+  crosstalk compare cohort_ac_sedentary cohort_aerobic_during_ac --cohort 64 --seed 1 --out out/risk
+  crosstalk sensitivity analysis/regimes_during_ac.toml --out out/sens
+  crosstalk optimise analysis/prescriptions_during_ac.toml --out out/opt
+  crosstalk report out/opt                              rebuild a finished run's report from its files
+  crosstalk export aerobic_during_ac --format omex --out aer.omex
+"""
 
 #: Library field names -> the flags that set them, so an error names what the user typed.
 FLAGS: dict[str, str] = {
@@ -70,11 +85,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    import textwrap
+
     from crosstalk.spec.scenario import load_scenario
 
     for path in _builtin_scenarios():
         s = load_scenario(path)
-        print(f"{path.stem:40s} {s.duration_days:6g} d  {s.description.split('. ')[0]}")
+        print(f"{path.stem}  ({s.model} model, {s.species}, {s.duration_days:g} days)  {path}")
+        print(textwrap.fill(s.description, width=110, initial_indent="    ", subsequent_indent="    "))
     return 0
 
 
@@ -378,12 +396,14 @@ def _add_study_options(s: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="crosstalk", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="crosstalk", description=DESCRIPTION, epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    p.add_argument("--version", action="version", version=f"crosstalk {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("simulate", help="simulate one scenario TOML")
-    s.add_argument("scenario", help="scenario TOML file")
+    s = sub.add_parser("simulate", help="simulate one scenario (a TOML file or a built-in name)")
+    s.add_argument("scenario", help="scenario TOML file, or a built-in scenario's name (crosstalk list)")
     s.add_argument("--out", required=True, help="output directory")
     s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
     s.add_argument("--no-plot", action="store_true", help="skip summary.png")
@@ -400,7 +420,8 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("compare", help="overlay scenarios and tabulate their endpoints")
-    s.add_argument("scenarios", nargs="+", help="scenario TOML files (the first is the reference)")
+    s.add_argument("scenarios", nargs="+",
+                   help="scenario TOML files or built-in names (the first is the reference)")
     s.add_argument("--cohort", type=_positive_int, default=None, metavar="N",
                    help="run each scenario as a cohort of N virtual patients (the same patients with the same "
                         "--seed) and report absolute risk differences with NNT and bootstrap intervals")

@@ -19,6 +19,7 @@ Every problem raises :class:`crosstalk.errors.InputError` naming the field, the 
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -48,6 +49,7 @@ __all__ = [
     "Patient",
     "Scenario",
     "apply_values",
+    "builtin_scenario_names",
     "check_range_names",
     "find_scenario",
     "load_scenario",
@@ -426,8 +428,14 @@ def apply_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     return replace(scenario, patient=Patient(**patient), exercise=tuple(regimes), parameters=params)
 
 
+def builtin_scenario_names() -> list[str]:
+    """Names of the built-in scenarios (``crosstalk list``), sorted."""
+    root = resources.files("crosstalk.scenarios")
+    return sorted(p.name.removesuffix(".toml") for p in root.iterdir() if p.name.endswith(".toml"))
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario TOML file.
+    """Read a scenario TOML file, or a built-in scenario by name (``"aerobic_during_ac"``) when no such file exists.
 
     Raises
     ------
@@ -435,6 +443,15 @@ def load_scenario(path: str | Path) -> Scenario:
         If the file cannot be read, is not TOML, or any field is wrong (the message names it).
     """
     path = Path(path)
+    if not path.exists() and path.parent == Path(".") and path.suffix in ("", ".toml"):
+        builtin = resources.files("crosstalk.scenarios") / f"{path.stem}.toml"
+        if builtin.is_file():
+            path = Path(str(builtin))
+        else:
+            names = builtin_scenario_names()
+            near = difflib.get_close_matches(path.stem, names, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f" (crosstalk list shows the {len(names)} of them)"
+            raise InputError("file", str(path), f"a scenario file or a built-in scenario name{hint}")
     try:
         raw = path.read_bytes()
     except OSError as err:
