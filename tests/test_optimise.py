@@ -348,6 +348,7 @@ def test_bad_optimisation_specs_name_the_field(tmp_path, old, new, field):
     assert info.value.field == field and "bad.toml" in str(info.value)
 
 
+@pytest.mark.slow
 def test_a_small_optimisation_on_the_model(tmp_path):
     """The real model: 2 generations of 8 prescriptions on 4 virtual patients of the base scenario's population,
     the same patients for every prescription (the no-exercise candidate is simulated once)."""
@@ -397,6 +398,7 @@ def test_a_small_optimisation_on_the_model(tmp_path):
     pd.testing.assert_frame_equal(benefit_drivers(back), benefit_drivers(res))
 
 
+@pytest.mark.slow
 def test_cli_optimise_writes_the_front_and_a_report_with_its_figures(tmp_path, monkeypatch):
     """``crosstalk optimise`` end to end on the model: front.csv, sedentary.csv, the report (parsed for its
     figures and tables: the front, the chosen prescriptions in words, trajectories), --resume, and the report

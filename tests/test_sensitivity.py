@@ -170,6 +170,7 @@ def test_bad_spec_fields_get_clear_errors(tmp_path, old, new, field):
     assert "bad.toml" in str(info.value) and "allowed" in str(info.value)
 
 
+@pytest.mark.slow
 def test_cli_sensitivity_on_the_model(tmp_path):
     """A small Sobol run of the real model through the CLI: report, indices.csv with the contract columns."""
     spec_file = tmp_path / "small.toml"
@@ -190,6 +191,7 @@ def test_cli_sensitivity_on_the_model(tmp_path):
     assert read_base_run(out).scenario == load_analysis(spec_file).scenario_for({})
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_outputs_as_the_pool(tmp_path):
     local = run_sensitivity(spec(0, 1, n=128), tmp_path / "pool", workers=2, evaluate=saf.ishigami, progress=False)
     with dask_executor(n_workers=2) as ex:
@@ -199,6 +201,7 @@ def test_dask_local_cluster_gives_the_same_outputs_as_the_pool(tmp_path):
     pd.testing.assert_frame_equal(local.indices, dask.indices)
 
 
+@pytest.mark.slow
 def test_real_dask_scheduler_and_two_workers(tmp_path):
     """`dask scheduler` and two `dask worker` processes on 127.0.0.1 run a small model analysis via --scheduler."""
     import os
