@@ -3,6 +3,9 @@
 ``python tests/snapshot.py`` rewrites ``tests/data/snapshot.json``: the endpoints of every built-in scenario, and
 the indices of each built-in sensitivity spec scaled down (n and outputs) so the test takes seconds. The test in
 ``test_snapshot.py`` recomputes them with the current code and compares.
+
+Retake it only for a change meant to move numbers, and say in the CHANGELOG which endpoints moved and why (the
+0.7.0 entry is an example).
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def test_missing_file_and_non_toml(tmp_path: Path) -> None:
 def test_list_shows_builtin_scenarios() -> None:
     proc = crosstalk("list")
     assert proc.returncode == 0, proc.stderr
-    listed = [line.split()[0] for line in proc.stdout.splitlines() if line.strip()]
+    listed = [line.split()[0] for line in proc.stdout.splitlines() if line.strip() and not line.startswith(" ")]
     assert listed == sorted(p.stem for p in (REPO / "scenarios").glob("*.toml"))
 
 

@@ -41,10 +41,10 @@ def test_event_samples_cover_each_window_and_its_tail_and_stop_at_the_end():
     assert t.tolist() == [1.0, 1.5, 2.0, 3.5, 5.0, 23.5, 24.0]
     assert event_times([], 10.0).size == 0
     sc = Scenario("bout", model="exercise", exercise=(ExerciseRegime(session_days=(0,), minutes=60.0),))
-    dense = plan(sc, resolve_events=True).event_times
+    dense = plan(sc).event_times  # resolved by default
     start = plan(sc).sessions[0].start_h
     assert np.allclose(np.diff(dense[(dense >= start) & (dense <= start + 1.0)]), 5.0 / 60.0)
-    assert plan(sc).event_times.size == 0
+    assert plan(sc, resolve_events=False).event_times.size == 0
 
 
 def _caught(scenario: Scenario) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 import roadrunner
 
 from crosstalk.model.parameters import model_sbml
+from crosstalk.plan import plan
 from crosstalk.plan.schedule import breakpoints, to_sbml_events
 from crosstalk.sim.simulator import Result, Simulator
 from crosstalk.spec.scenario import ExerciseRegime, Scenario
@@ -67,9 +68,11 @@ def test_public_results_are_pandas_and_numpy(sim):
 
 
 def test_output_grid(sim):
-    res = sim.run(SCENARIOS[0])
+    res = sim.run(plan(SCENARIOS[0], resolve_events=False))
     t = res.timeseries["time_h"].to_numpy()
     assert t[0] == 0 and t[-1] == 24 and np.allclose(np.diff(t), 0.25)
+    resolved = sim.run(SCENARIOS[0]).timeseries["time_h"].to_numpy()  # the grid plus each session's samples
+    assert set(t) <= set(resolved) and len(resolved) > len(t)
 
 
 def test_breakpoints_match_sbml_events_simulated_by_roadrunner(sim):

@@ -39,13 +39,15 @@ CTRCD_CARDINALE_THRESHOLD_PERCENT = 50.0
 #: an accurate predictor of CHF); this is the model's proxy.
 HEART_FAILURE_LVEF_PERCENT = 40.0
 
-#: Endpoint name -> (unit, meaning). Folds are relative to the value just before the first session.
+#: Endpoint name -> (unit, meaning). Folds are relative to the pre-treatment baseline: the value at the start.
 ENDPOINTS: dict[str, tuple[str, str]] = {
-    "il6_peak_fold": ("1", "peak plasma IL-6 after the first session start / pre-exercise value"),
-    "plasma_ev_peak_fold": ("1", "peak plasma EV concentration / pre-exercise value"),
-    "nk_blood_peak_fold": ("1", "peak circulating NK count / pre-exercise value"),
-    "nk_blood_nadir_fold": ("1", "lowest circulating NK count after the first session ends / pre-exercise value"),
-    "epinephrine_peak_fold": ("1", "peak plasma epinephrine / pre-exercise value"),
+    "il6_peak_fold": ("1", "peak plasma IL-6 (from the first session start; without exercise, over the whole "
+                            "course) / the value at the start"),
+    "plasma_ev_peak_fold": ("1", "peak plasma EV concentration (as il6_peak_fold) / the value at the start"),
+    "nk_blood_peak_fold": ("1", "peak circulating NK count (as il6_peak_fold) / the value at the start"),
+    "nk_blood_nadir_fold": ("1", "lowest circulating NK count (after the first session ends; without exercise, "
+                                  "over the whole course) / the value at the start"),
+    "epinephrine_peak_fold": ("1", "peak plasma epinephrine (as il6_peak_fold) / the value at the start"),
     "exercise_minutes_total": ("min", "total minutes of exercise performed"),
     "exercise_sessions_total": ("1", "number of sessions performed"),
     "tumour_volume_change_percent": ("%", "tumour volume at the end (or the scenario's tumour_assessment_day) vs "
@@ -104,7 +106,8 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         Column ``time_h`` plus observables, sampled at the output grid *and* every schedule breakpoint, so that
         peaks at the end of a bout are not missed by a coarse output grid.
     first_start_h, first_end_h : float or None
-        Start and end of the first session (None when there is no exercise: folds are then 1).
+        Start and end of the first session (None when there is no exercise: peaks and nadirs are then read
+        over the whole course).
     first_dose_end_h : dict
         Drug -> end of its first administration (h).
     tumour_assessment_h : float, optional
@@ -119,12 +122,14 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
     }
 
     def fold(col: str, how: str) -> float:
+        # relative to the pre-treatment baseline (the start), for every scenario: a course without exercise
+        # shows what chemotherapy alone does to blood NK cells instead of a fold of 1
         y = traj[col].to_numpy()
+        pre = y[0]
         if first_start_h is None:
-            return 1.0
-        pre_idx = np.searchsorted(t, first_start_h, side="right") - 1
-        pre = y[max(pre_idx, 0)]
-        after = y[t >= (first_start_h if how == "max" else first_end_h)]
+            after = y
+        else:
+            after = y[t >= (first_start_h if how == "max" else first_end_h)]
         if after.size == 0 or pre <= 0:
             return float("nan")
         return float((after.max() if how == "max" else after.min()) / pre)

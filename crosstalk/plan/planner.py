@@ -137,7 +137,7 @@ class Plan:
                        self.output_times, self.event_times))
 
 
-def plan(scenario: Scenario, *, resolve_events: bool = False) -> Plan:
+def plan(scenario: Scenario, *, resolve_events: bool = True) -> Plan:
     """Compile ``scenario`` for its model (``scenario.model``).
 
     With ``resolve_events`` (the default) the plan samples every session and infusion densely
