@@ -187,7 +187,7 @@ def test_validate_command_writes_report_and_all_targets_pass(tmp_path: Path) -> 
 def test_a_known_deviation_is_reported_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
     """A band's known_deviation turns an out-of-band criterion into a stated limitation (the check passes, its
     description says why); a criterion out of band without one fails."""
-    from crosstalk.validation import checks
+    from crosstalk.validation import check as checks
     from crosstalk.validation.targets import Band
 
     bands = {"a": Band("t", "a", unit="1", why="w", low=0.0, high=1.0, known_deviation="the model lacks X"),

@@ -35,7 +35,7 @@ class Validation:
     not_simulated : mapping of str to str
         Targets the model uses without reproducing them by a simulation, and how.
     not_yet_modelled : mapping of str to str
-        Targets no model covers yet, with the issue that will model them.
+        Targets no model covers yet, with what they wait for.
     uncovered : tuple of str
         Targets in none of the above (should be empty).
     provenance : dict
