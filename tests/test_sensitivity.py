@@ -363,3 +363,15 @@ def test_pce_spec_errors_name_the_field(kw, field):
     with pytest.raises(InputError) as info:
         spec(0.0, 1.0, **{"n": 64, "method": "pce", **kw})
     assert info.value.field == field
+
+
+def test_time_resolved_indices_on_the_model_are_per_output_time_with_sessions_resolved():
+    """The simulated series holds samples inside every session; time-resolved indices are read on the grid only."""
+    base = Scenario("bouts", model="exercise", duration_days=2.0, output_step_hours=6.0,
+                    exercise=(ExerciseRegime(session_days=(0, 1), minutes=60.0),))
+    s = AnalysisSpec("bouts", base, (ParameterRange("exercise.intensity", 0.5, 0.8),), n=2, seed=3,
+                     outputs=("il6_peak_fold",), time_resolved=("il6_pg_per_ml",))
+    res = run_sensitivity(s, workers=1, progress=False)
+    assert set(res.time_resolved["time_h"]) <= {6.0 * k for k in range(9)}
+    columns = [c for c in res.samples.columns if c.startswith("il6_pg_per_ml@")]
+    assert len(columns) == 9  # 0, 6, ..., 48 h: the grid, not the ~50 samples that resolve the two bouts

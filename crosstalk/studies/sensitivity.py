@@ -49,6 +49,7 @@ import pandas as pd
 from crosstalk.errors import CrosstalkError, InputError, SimulationError
 from crosstalk.files import write_csv_atomic
 from crosstalk.model.parameters import model_hash
+from crosstalk.plan.planner import output_grid
 from crosstalk.sim.result import Result, versions
 from crosstalk.sim.simulator import simulator_for
 from crosstalk.spec.scenario import Scenario
@@ -137,9 +138,13 @@ def _run_sample(job: SampleJob) -> dict[str, float]:
             except SimulationError as second:
                 raise SimulationError(f"{second} (also at rtol {job.rtol / 100:g}, after: {first})") from None
         row = {o: float(res.endpoints[o]) for o in job.outputs}
-        for obs in job.series:
-            for k, v in enumerate(res.timeseries[obs].to_numpy()):
-                row[f"{obs}@{k}"] = float(v)
+        if job.series:
+            # time-resolved indices are per output time: the grid, not the samples that resolve each event
+            ts = res.timeseries
+            on_grid = ts.loc[np.isin(ts["time_h"].to_numpy(), res.compiled.output_times)]
+            for obs in job.series:
+                for k, v in enumerate(on_grid[obs].to_numpy()):
+                    row[f"{obs}@{k}"] = float(v)
     if not all(math.isfinite(v) for v in row.values()):
         raise ArithmeticError("non-finite output" + (" after a retry at rtol/100" if retried else ""))
     row["retried"] = retried
@@ -343,9 +348,7 @@ def _provenance(spec: AnalysisSpec, samples: pd.DataFrame, *, wall_time_s: float
 
 def _output_times(spec: AnalysisSpec) -> FloatArray:
     sc = spec.scenario_for({})
-    n = int(np.floor(sc.duration_hours / sc.output_step_hours + 1e-9)) + 1
-    t = np.round(np.arange(n) * sc.output_step_hours, 9)
-    return t if t[-1] >= sc.duration_hours - 1e-9 else np.asarray(np.append(t, sc.duration_hours), dtype=float)
+    return output_grid(sc.duration_hours, sc.output_step_hours)
 
 
 # ---------------------------------------------------------------------------------------------- the study
