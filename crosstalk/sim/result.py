@@ -16,7 +16,7 @@ import pandas as pd
 
 from crosstalk.errors import InputError
 from crosstalk.files import strict_json
-from crosstalk.model.observables import compute_endpoints
+from crosstalk.model.observables import OBSERVABLES, compute_endpoints
 from crosstalk.plan.planner import Plan, plan
 from crosstalk.spec.scenario import Scenario
 from crosstalk.version import __version__
@@ -63,6 +63,22 @@ class Result:
     endpoints: dict[str, float | bool | str]
     provenance: dict[str, Any] = field(default_factory=dict)
     plan: Plan | None = field(default=None, compare=False, repr=False)
+
+    def to_long(self) -> pd.DataFrame:
+        """The series in tidy form: one row per time and observable, columns ``time_days``, ``observable``,
+        ``value``, ``unit`` (for pandas group-bys, seaborn or R).
+
+        >>> from crosstalk import ExerciseRegime, Scenario, simulate
+        >>> bout = simulate(Scenario("bout", model="exercise", exercise=(ExerciseRegime(session_days=(0,)),)))
+        >>> first = bout.to_long().query("observable == 'il6_pg_per_ml'").iloc[0]
+        >>> float(first["time_days"]), first["unit"]
+        (0.0, 'pg/mL')
+        """
+        units = {o.name: o.unit for o in OBSERVABLES}
+        long = self.timeseries.melt(id_vars="time_h", var_name="observable", value_name="value")
+        long.insert(0, "time_days", long.pop("time_h") / 24.0)
+        long["unit"] = long["observable"].map(units).fillna("")
+        return long
 
     @property
     def compiled(self) -> Plan:
