@@ -120,7 +120,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from crosstalk.report.compare import write_compare_figure
+    from crosstalk.report.compare import write_compare_figure, write_paired_figure
     from crosstalk.report.tables import write_cohort_table, write_endpoint_table, write_risk_table
     from crosstalk.spec.scenario import load_scenario
     from crosstalk.studies.compare import run_cohort_comparison, run_comparison, write_comparison
@@ -131,13 +131,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         cc = run_cohort_comparison(scenarios, args.cohort, seed=args.seed, n_boot=args.n_boot, outdir=out,
                                    workers=args.workers, progress=not args.quiet)
         write_risk_table(cc.risks, out, n=args.cohort, seed=args.seed, n_boot=args.n_boot)
+        write_paired_figure(cc.paired, out)
         for name, cohort in cc.cohorts.items():
             write_cohort_table(cohort, out / name)
         for r in cc.risks.to_dict("records"):
             print(f"{r['outcome']}: {r['scenario']} {r['risk']:.3f} vs {r['reference_risk']:.3f}, difference "
                   f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}), NNT {r['nnt']:.3g} "
                   f"({r['nnt_kind']})")
-        print(f"compared {len(scenarios)} cohorts of {args.cohort} -> {out}/risk_differences.csv, .md")
+        for r in cc.paired[cc.paired["better"] != ""].to_dict("records"):
+            print(f"{r['endpoint']}: {r['scenario']} {r['mean_difference']:+.3g} {r['unit']} vs {r['reference']} "
+                  f"({r['lower95']:+.3g} to {r['upper95']:+.3g}), {r['fraction_better']:.0%} of patients better off")
+        print(f"compared {len(scenarios)} cohorts of {args.cohort} -> {out}/risk_differences.csv, .md, "
+              "paired_differences.csv, .png")
         return 0
     # one process per scenario unless --workers says fewer
     comparison = run_comparison(scenarios, workers=min(args.workers or len(scenarios), len(scenarios)),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from crosstalk.files import write_atomic
@@ -17,7 +18,7 @@ from crosstalk.model.observables import OBSERVABLES
 from crosstalk.report.layout import pretty_unit, scale_axis
 from crosstalk.sim.result import Result
 
-__all__ = ["COMPARE_OBSERVABLES", "compare_figure", "write_compare_figure"]
+__all__ = ["COMPARE_OBSERVABLES", "compare_figure", "paired_figure", "write_compare_figure", "write_paired_figure"]
 
 #: Panels of the comparison figure, top to bottom; an observable one of the results lacks is left out.
 COMPARE_OBSERVABLES: tuple[str, ...] = ("tumour_volume_mm3", "lvef_percent", "nk_blood_per_ul", "nk_tumour_cells",
@@ -75,3 +76,44 @@ def write_compare_figure(results: Sequence[Result], outdir: str | Path) -> Path 
     if fig is None:
         return None
     return write_atomic(Path(outdir) / "compare.png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+
+
+def paired_figure(paired: pd.DataFrame) -> Figure | None:
+    """Each continuous endpoint's mean paired difference (scenario minus reference) with its 95 % interval, one
+    panel per endpoint with a direction of benefit, one row per scenario, and the fraction of patients better off
+    written beside it; None without such endpoints."""
+    rows = paired[paired["better"].astype(str) != ""] if len(paired) else paired
+    endpoints = list(dict.fromkeys(rows["endpoint"])) if len(rows) else []
+    if not endpoints:
+        return None
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    fig = Figure(figsize=(9, 0.6 + (0.45 * len(scenarios) + 0.7) * len(endpoints)), layout="constrained")
+    axes = fig.subplots(len(endpoints), 1, squeeze=False)[:, 0]
+    reference = str(rows["reference"].iloc[0])
+    for ax, endpoint in zip(axes, endpoints):
+        mine = rows[rows["endpoint"] == endpoint].set_index("scenario").reindex(scenarios)
+        y = np.arange(len(scenarios))[::-1]
+        mean = mine["mean_difference"].to_numpy(dtype=float)
+        low, high = mine["lower95"].to_numpy(dtype=float), mine["upper95"].to_numpy(dtype=float)
+        ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color="tab:blue", capsize=3)
+        ax.axvline(0.0, color="0.4", lw=0.8)
+        ax.set_yticks(y, scenarios, fontsize=8)
+        ax.set_ylim(-0.7, len(scenarios) - 0.3)
+        unit = pretty_unit(str(mine["unit"].iloc[0]))
+        better = str(mine["better"].iloc[0])
+        ax.set_title(f"{endpoint} [{unit}]: {better} is better", fontsize=9, loc="left")
+        for yi, frac in zip(y, mine["fraction_better"].to_numpy(dtype=float)):
+            ax.annotate(f"{frac:.0%} better off", xy=(1.0, yi), xycoords=("axes fraction", "data"),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].set_xlabel(f"mean paired difference vs {reference} (95 % bootstrap interval over patients)", fontsize=9)
+    return fig
+
+
+def write_paired_figure(paired: pd.DataFrame, outdir: str | Path) -> Path | None:
+    """Write :func:`paired_figure` to ``outdir/paired_differences.png`` atomically (None: nothing to draw)."""
+    fig = paired_figure(paired)
+    if fig is None:
+        return None
+    return write_atomic(Path(outdir) / "paired_differences.png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))

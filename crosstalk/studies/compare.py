@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ from crosstalk.sim.simulator import simulate
 from crosstalk.spec.scenario import Scenario
 from crosstalk.studies.cohort import CohortResult, run_cohort, write_cohort
 from crosstalk.studies.executors import RunFailure, run_many
+from crosstalk.studies.paired import paired_differences
 from crosstalk.studies.risk import risk_differences
 
 __all__ = ["CohortComparison", "Comparison", "endpoint_table", "run_cohort_comparison", "run_comparison",
@@ -113,10 +114,13 @@ class CohortComparison:
         Each scenario's cohort, in the order given (the first is the reference).
     risks : DataFrame
         :func:`crosstalk.studies.risk.risk_differences` of every other cohort against the first.
+    paired : DataFrame
+        :func:`crosstalk.studies.paired.paired_differences` of every continuous endpoint against the first.
     """
 
     cohorts: dict[str, CohortResult]
     risks: pd.DataFrame
+    paired: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n_boot: int = 2000,
@@ -125,8 +129,8 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
     """Run each scenario as a cohort of ``n`` patients with the same ``seed`` (the same virtual patients when the
     scenarios share their population and ranges) and tabulate absolute risk differences against the first.
 
-    With ``outdir``: each cohort's data in ``outdir/<scenario name>/`` (:func:`crosstalk.studies.cohort.write_cohort`)
-    and ``risk_differences.csv``, each file atomically (the Markdown tables are
+    With ``outdir``: each cohort's data in ``outdir/<scenario name>/`` (:func:`crosstalk.studies.cohort.write_cohort`),
+    ``risk_differences.csv`` and ``paired_differences.csv``, each file atomically (the Markdown tables are
     :mod:`crosstalk.report.tables`'s).
     """
     names = [s.name for s in scenarios]
@@ -135,12 +139,14 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
     cohorts = {s.name: run_cohort(s, n, seed=seed, executor=executor, workers=workers, progress=progress)
                for s in scenarios}
     ref = names[0]
-    risks = risk_differences(cohorts[ref].patients, {k: v.patients for k, v in cohorts.items() if k != ref},
-                             reference_name=ref, n_boot=n_boot, seed=seed)
+    arms = {k: v.patients for k, v in cohorts.items() if k != ref}
+    risks = risk_differences(cohorts[ref].patients, arms, reference_name=ref, n_boot=n_boot, seed=seed)
+    paired = paired_differences(cohorts[ref].patients, arms, reference_name=ref, n_boot=n_boot, seed=seed)
     if outdir is not None:
         outdir = Path(outdir)
         for name, result in cohorts.items():
             write_cohort(result, outdir / name)
         write_csv_atomic(outdir / "risk_differences.csv", risks, index=False)
-    return CohortComparison(cohorts, risks)
+        write_csv_atomic(outdir / "paired_differences.csv", paired, index=False, float_format="%.6g")
+    return CohortComparison(cohorts, risks, paired)
 
