@@ -20,6 +20,8 @@ from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.version import __version__
 
 if TYPE_CHECKING:
+    from crosstalk.sim.result import Result
+    from crosstalk.spec.scenario import Scenario
     from crosstalk.studies.sensitivity import SensitivityResult
 
 __all__ = ["main"]
@@ -29,7 +31,7 @@ DESCRIPTION = ("Systems-biology models of exercise-tumour-heart crosstalk: simul
                "optimiser, and export SBML/SED-ML/OMEX.")
 EXAMPLES = """examples:
   crosstalk list                                        built-in scenarios, their files and questions
-  crosstalk simulate aerobic_during_ac --out out/aer    one scenario: timeseries.csv, endpoints.json, summary.png
+  crosstalk simulate aerobic_during_ac --out out/aer    one scenario: report.html, timeseries.csv, endpoints.json
   crosstalk compare ac_sedentary aerobic_during_ac --out out/cmp
   crosstalk compare cohort_ac_sedentary cohort_aerobic_during_ac --cohort 64 --seed 1 --out out/risk
   crosstalk sensitivity analysis/regimes_during_ac.toml --out out/sens
@@ -67,18 +69,39 @@ def _builtin_scenarios() -> list[Path]:
     return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".toml"))
 
 
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    from crosstalk.report.plots import summary_figure
+def _simulated(scenario_path: str) -> tuple[Result, list[str]]:
+    """Load and simulate a scenario; the warnings raised meanwhile are printed as usual and returned, so the
+    report shows them too."""
     from crosstalk.sim.simulator import simulate
     from crosstalk.spec.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scenario = load_scenario(scenario_path)
+        result = simulate(scenario)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def _write_run(result: Result, out: Path, messages: list[str], *, force: bool, plot: bool = True) -> Path:
+    from crosstalk.report.plots import summary_figure
+    from crosstalk.report.simulation import write_simulation_report
+
+    target = result.write(out, force=force)
+    if plot:
+        summary_figure(result, target / "summary.png")
+        write_simulation_report(result, target, warnings=messages)
+    return target
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    result = simulate(scenario)
-    out = result.write(args.out, force=args.force)
-    if not args.no_plot:
-        summary_figure(result, out / "summary.png")
-    print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}")
+    result, messages = _simulated(args.scenario)
+    scenario = result.scenario
+    out = _write_run(result, Path(args.out), messages, force=args.force, plot=not args.no_plot)
+    print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}"
+          + ("" if args.no_plot else f" (report: {out / 'report.html'})"))
     for k, v in result.endpoints.items():
         print(f"  {k} = {v:.4g}" if isinstance(v, float) else f"  {k} = {v}")
     return 0
@@ -97,18 +120,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from crosstalk.report.plots import summary_figure
-    from crosstalk.sim.simulator import simulate
-    from crosstalk.spec.scenario import load_scenario
     from crosstalk.studies.sensitivity import load_analysis, run_sensitivity
 
     out = Path(args.out)
     for path in _builtin_scenarios():
-        scenario = load_scenario(path)
         t0 = time.perf_counter()
-        result = simulate(scenario)
-        target = result.write(out / "scenarios" / path.stem, force=args.force)
-        summary_figure(result, target / "summary.png")
+        result, messages = _simulated(str(path))
+        target = _write_run(result, out / "scenarios" / path.stem, messages, force=args.force)
         print(f"{path.stem}: {time.perf_counter() - t0:.2f} s -> {target}")
     spec = load_analysis(args.analysis)
     sens_dir = out / "sensitivity" / Path(args.analysis).stem
@@ -119,30 +137,42 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from crosstalk.report.compare import write_compare_figure, write_paired_figure
-    from crosstalk.report.tables import write_cohort_table, write_endpoint_table, write_risk_table
+def _loaded(paths: list[str]) -> tuple[list[Scenario], list[str]]:
+    """Load and plan scenarios; the warnings raised (e.g. an endpoint read too early) are printed as usual and
+    returned for the report (the runs themselves may happen in other processes)."""
+    from crosstalk.plan.planner import plan
     from crosstalk.spec.scenario import load_scenario
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scenarios = [load_scenario(p) for p in paths]
+        for s in scenarios:
+            plan(s)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return scenarios, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from crosstalk.report.compare import write_cohort_comparison_report, write_comparison_report
+    from crosstalk.report.numbers import format_nnt
     from crosstalk.studies.compare import run_cohort_comparison, run_comparison, write_comparison
 
-    scenarios = [load_scenario(p) for p in args.scenarios]
+    scenarios, messages = _loaded(args.scenarios)
     out = _fresh_dir(args.out, args.force)
     if args.cohort is not None:
         cc = run_cohort_comparison(scenarios, args.cohort, seed=args.seed, n_boot=args.n_boot, outdir=out,
                                    workers=args.workers, progress=not args.quiet)
-        write_risk_table(cc.risks, out, n=args.cohort, seed=args.seed, n_boot=args.n_boot)
-        write_paired_figure(cc.paired, out)
-        for name, cohort in cc.cohorts.items():
-            write_cohort_table(cohort, out / name)
+        write_cohort_comparison_report(cc, out, n=args.cohort, seed=args.seed, n_boot=args.n_boot, warnings=messages)
         for r in cc.risks.to_dict("records"):
             print(f"{r['outcome']}: {r['scenario']} {r['risk']:.3f} vs {r['reference_risk']:.3f}, difference "
-                  f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}), NNT {r['nnt']:.3g} "
-                  f"({r['nnt_kind']})")
+                  f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}), NNT "
+                  f"{format_nnt(r['nnt'], r['nnt_kind'])}")
         for r in cc.paired[cc.paired["better"] != ""].to_dict("records"):
             print(f"{r['endpoint']}: {r['scenario']} {r['mean_difference']:+.3g} {r['unit']} vs {r['reference']} "
                   f"({r['lower95']:+.3g} to {r['upper95']:+.3g}), {r['fraction_better']:.0%} of patients better off")
-        print(f"compared {len(scenarios)} cohorts of {args.cohort} -> {out}/risk_differences.csv, .md, "
-              "paired_differences.csv, .png")
+        print(f"compared {len(scenarios)} cohorts of {args.cohort} -> {out}/report.html, risk_differences.csv, "
+              "paired_differences.csv")
         return 0
     # one process per scenario unless --workers says fewer
     comparison = run_comparison(scenarios, workers=min(args.workers or len(scenarios), len(scenarios)),
@@ -152,9 +182,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             print(f"crosstalk: {f.scenario} failed: {f.error}", file=sys.stderr)
         return 1
     write_comparison(comparison.results, out)
-    write_endpoint_table(comparison.endpoints, out)
-    write_compare_figure(comparison.results, out)
-    print(f"compared {len(comparison.results)} scenarios -> {out}/compare.png, endpoints.csv, endpoints.md")
+    write_comparison_report(comparison, out, warnings=messages)
+    print(f"compared {len(comparison.results)} scenarios -> {out}/report.html, compare.png, endpoints.csv")
     return 0
 
 

@@ -3,15 +3,17 @@ allowed (:class:`crosstalk.errors.InputError`)."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from crosstalk.errors import InputError
 
-__all__ = ["FrozenMapping", "check_choice", "check_keys", "check_number", "check_text", "read_toml_spec"]
+__all__ = ["FrozenMapping", "check_choice", "check_keys", "check_number", "check_text", "did_you_mean",
+           "read_toml_spec"]
 
 
 class FrozenMapping(dict[str, float]):
@@ -70,9 +72,29 @@ def check_integer(field_name: str, value: Any, *, low: int | None = None, high: 
     return value
 
 
+def did_you_mean(value: object, options: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``options`` to a mistyped string (difflib's ratio >= 0.6, or the
+    same text in another case), else ``""``; put before the list of what is allowed.
+
+    Examples
+    --------
+    >>> did_you_mean("sesions_per_week", ["sessions_per_week", "minutes"])
+    "did you mean 'sessions_per_week'? "
+    >>> did_you_mean("zzz", ["sessions_per_week"])
+    ''
+    """
+    if not isinstance(value, str):
+        return ""
+    options = list(options)
+    folded = {o.lower(): o for o in options}
+    near = [folded[value.lower()]] if value.lower() in folded else difflib.get_close_matches(value, options, n=1)
+    return f"did you mean {near[0]!r}? " if near else ""
+
+
 def check_choice(field_name: str, value: Any, allowed: tuple[str, ...], *, source: str | None = None) -> str:
     if not isinstance(value, str) or value not in allowed:
-        raise InputError(field_name, value, "one of " + ", ".join(repr(a) for a in allowed), source=source)
+        raise InputError(field_name, value, did_you_mean(value, allowed) + "one of "
+                         + ", ".join(repr(a) for a in allowed), source=source)
     return value
 
 
@@ -85,7 +107,8 @@ def check_text(field_name: str, value: Any, *, source: str | None = None, empty:
 def check_keys(where: str, data: Mapping[str, Any], allowed: set[str], *, source: str | None) -> None:
     for key in data:
         if key not in allowed:
-            raise InputError(f"{where}{key}", data[key], "a known key: " + ", ".join(sorted(allowed)), source=source)
+            raise InputError(f"{where}{key}", data[key], did_you_mean(key, allowed) + "a known key: "
+                             + ", ".join(sorted(allowed)), source=source)
 
 
 def read_toml_spec(path: Path, *, what: str, allowed: set[str],

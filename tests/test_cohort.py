@@ -42,8 +42,10 @@ def test_a_cohort_in_memory_is_tidy_frames(small_cohort, tmp_path, monkeypatch):
     res = small_cohort
     assert list(res.patients["patient"]) == [0, 1, 2, 3] and not res.patients["failed"].any()
     assert {"patient.weight_kg", "lvef_drop_points", "ctrcd", "tumour_response"} <= set(res.patients.columns)
-    assert list(res.summary.columns) == ["endpoint", "mean", "sd", "p05", "p25", "median", "p75", "p95"]
-    assert "lvef_drop_points" in set(res.summary["endpoint"])
+    assert list(res.summary.columns) == ["endpoint", "mean", "sd", "p05", "p25", "median", "p75", "p95", "unit"]
+    units = res.summary.set_index("endpoint")["unit"]
+    assert units["lvef_drop_points"] == "points" and units["ctrcd"] == "true/false"
+    assert not {"patient", "failed"} & set(res.summary["endpoint"])  # a patient's number is no endpoint
     assert list(res.fractions["outcome"]) == ["ctrcd", "ctrcd_cardinale", "heart_failure", "tumour_response",
                                              "complete_response"]
     assert res.fractions["fraction"].between(0, 1).all()
@@ -66,10 +68,11 @@ def test_cohort_files_only_when_asked_atomic_and_strict(small_cohort, tmp_path, 
     assert load_scenario(out / "scenario.toml") == cohort.cohort_scenario(COHORT)
     assert write_cohort_figure(again, out) == out / "cohort.png" and (out / "cohort.png").stat().st_size > 5000
     assert write_cohort_table(again, out) == out / "summary.md"
-    assert (out / "summary.md").read_text(encoding="utf-8").startswith("| endpoint | mean | sd |")
+    assert (out / "summary.md").read_text(encoding="utf-8").startswith("| endpoint | unit | mean | sd |")
     info = _no_nan_literal((out / "cohort.json").read_text(encoding="utf-8"))
     assert info["provenance"]["seed"] == 3 and set(info) >= {"fraction_ctrcd", "fraction_tumour_response"}
-    pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), again.summary, check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv").fillna({"unit": ""}), again.summary,
+                                      check_dtype=False)
     assert not list(tmp_path.glob("*.png")) and not list(out.glob(".*"))  # no stray or temporary files
     back = read_cohort(out)  # read back, without simulating
     pd.testing.assert_frame_equal(back.summary, again.summary)
@@ -130,7 +133,7 @@ def test_a_comparison_in_memory_then_written(tmp_path):
     comp = run_comparison([_bout("easy", 0.5), _bout("hard", 0.85)], workers=1, progress=False)
     assert [r.scenario.name for r in comp.results] == ["easy", "hard"] and comp.failures.empty
     table = comp.endpoints
-    assert list(table.columns) == ["easy", "hard", "hard - easy"]
+    assert list(table.columns) == ["easy", "hard", "hard - easy", "unit"]
     il6 = table.loc["il6_peak_fold"].astype(float)
     assert il6["hard"] > il6["easy"] and il6["hard - easy"] == pytest.approx(il6["hard"] - il6["easy"])
     out = tmp_path / "cmp"
@@ -138,7 +141,8 @@ def test_a_comparison_in_memory_then_written(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["endpoints.csv"]  # data only
     assert write_compare_figure(comp.results, out) == out / "compare.png"
     assert write_endpoint_table(comp.endpoints, out) == out / "endpoints.md"  # the report layer's
-    assert (out / "endpoints.md").read_text(encoding="utf-8").startswith("| endpoint | easy | hard | hard - easy |")
+    head = "| endpoint | unit | easy | hard | hard - easy |"
+    assert (out / "endpoints.md").read_text(encoding="utf-8").startswith(head)
     np.testing.assert_allclose(pd.read_csv(out / "endpoints.csv", index_col=0).loc["il6_peak_fold"].astype(float),
                                il6.to_numpy())
 
@@ -149,14 +153,22 @@ def test_compared_scenarios_need_distinct_names():
     assert info.value.field == "scenarios"
 
 
-def test_markdown_tables_are_formatted_as_before():
-    """The report layer's Markdown is the text the study modules wrote before they wrote data only."""
-    table = pd.DataFrame({"a": [1.23456789, "CR"], "b": [2.0, "PR"], "b - a": [0.76543211, float("nan")]},
-                         index=pd.Index(["x", "tumour_response"], name="endpoint"))
-    assert endpoint_markdown(table) == ("| endpoint | a | b | b - a |\n|---|---|---|---|\n"
-                                        "| x | 1.235 | 2 | 0.7654 |\n| tumour_response | CR | PR | nan |\n")
-    summary = pd.DataFrame([{"endpoint": "lvef", "mean": 1 / 3, "sd": 0.1, "p05": 0.0, "p25": 0.1, "median": 0.25,
-                             "p75": 0.5, "p95": 123456.0}])
+def test_tables_for_reading_have_units_risks_and_no_float_noise():
+    """One formatting everywhere: a units column, 3 significant figures without float noise, true/false endpoints as
+    yes/no with no difference of one run (a cohort gives their risk), a class as its name."""
+    table = pd.DataFrame({"a": [1.23456789, "CR", True, 1440.0000000000582], "b": [2.0, "PR", False, 1440.0],
+                          "b - a": [0.76543211, float("nan"), float("nan"), -5.8e-11],
+                          "unit": ["%", "class", "true/false", "min"]},
+                         index=pd.Index(["x", "tumour_response", "ctrcd", "exercise_minutes_total"], name="endpoint"))
+    assert endpoint_markdown(table) == (
+        "| endpoint | unit | a | b | b - a |\n|---|---|---|---|---|\n"
+        "| x | % | 1.23 | 2 | +0.765 |\n| tumour_response |  | CR | PR | — |\n| ctrcd |  | yes | no | — |\n"
+        "| exercise_minutes_total | min | 1440 | 1440 | -5.8e-11 |\n")
+    summary = pd.DataFrame([{"endpoint": "lvef_nadir_percent", "mean": 1 / 3, "sd": 0.1, "p05": 0.0, "p25": 0.1,
+                             "median": 0.25, "p75": 0.5, "p95": 123456.0, "unit": "%"},
+                            {"endpoint": "ctrcd", "mean": 0.125, "sd": 0.3, "p05": 0.0, "p25": 0.0, "median": 0.0,
+                             "p75": 0.0, "p95": 1.0, "unit": "true/false"}])
     assert cohort_markdown(summary, {"fraction_ctrcd": 0.25}) == (
-        "| endpoint | mean | sd | p05 | median | p95 |\n|---|---|---|---|---|---|\n"
-        "| lvef | 0.3333 | 0.1 | 0 | 0.25 | 1.235e+05 |\n\n- fraction_ctrcd: 0.250\n")
+        "| endpoint | unit | mean | sd | p05 | median | p95 |\n|---|---|---|---|---|---|---|\n"
+        "| lvef_nadir_percent | % | 0.333 | 0.1 | 0 | 0.25 | 123000 |\n| ctrcd | risk | 0.125 |  |  |  |  |\n"
+        "\n- fraction_ctrcd: 0.250\n")

@@ -66,6 +66,7 @@ MOUSE_MODULE = Scenario(
     duration_days=30.0,
     dose=(DoseSchedule("pembrolizumab", 10.0, "mg/kg", start_day=3.0, interval_days=7.0, count=3),),
     patient=Patient(tumour_cells=1.0e6, weight_kg=30.0),
+    parameters={"body_weight_kg": 0.025},  # an animal's mg/kg dose needs its weight (the patient field is human)
 )
 
 FULL = (EVERYTHING, MOUSE_MODULE)

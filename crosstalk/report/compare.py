@@ -1,11 +1,14 @@
-"""The comparison figure: key observables of several scenarios overlaid (``compare.png``).
+"""What a comparison's reader sees: the overlaid time courses (``compare.png``), the paired differences of a
+cohort comparison (``paired_differences.png``) and each comparison's ``report.html``.
 
 Drawn on a :class:`matplotlib.figure.Figure` (no pyplot, no backend change); the data of a comparison (endpoint
-table) is :mod:`crosstalk.studies.compare`'s.
+table, risks, paired differences) is :mod:`crosstalk.studies.compare`'s.
 """
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,12 +16,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crosstalk.files import write_atomic
-from crosstalk.model.observables import OBSERVABLES
-from crosstalk.report.layout import pretty_unit, scale_axis
+from crosstalk.files import write_atomic, write_text_atomic
+from crosstalk.model.observables import ENDPOINTS, OBSERVABLES
+from crosstalk.report.html import figure_tag, page, provenance_html, schedule_html, table_html, warnings_html
+from crosstalk.report.layout import scale_axis
+from crosstalk.report.numbers import denoise, format_difference, format_nnt, format_number, pretty_unit
+from crosstalk.report.tables import (
+    cohort_cells,
+    endpoint_cells,
+    write_cohort_table,
+    write_endpoint_table,
+    write_risk_table,
+)
 from crosstalk.sim.result import Result
+from crosstalk.studies.compare import CohortComparison, Comparison
 
-__all__ = ["COMPARE_OBSERVABLES", "compare_figure", "paired_figure", "write_compare_figure", "write_paired_figure"]
+__all__ = ["COMPARE_OBSERVABLES", "cohort_comparison_report_html", "compare_figure", "comparison_report_html",
+           "paired_figure", "write_cohort_comparison_report", "write_compare_figure", "write_comparison_report",
+           "write_paired_figure"]
 
 #: Panels of the comparison figure, top to bottom; an observable one of the results lacks is left out.
 COMPARE_OBSERVABLES: tuple[str, ...] = ("tumour_volume_mm3", "lvef_percent", "nk_blood_per_ul", "nk_tumour_cells",
@@ -82,7 +97,8 @@ def paired_figure(paired: pd.DataFrame) -> Figure | None:
     """Each continuous endpoint's mean paired difference (scenario minus reference) with its 95 % interval, one
     panel per endpoint with a direction of benefit, one row per scenario, and the fraction of patients better off
     written beside it; None without such endpoints."""
-    rows = paired[paired["better"].astype(str) != ""] if len(paired) else paired
+    rows = paired[(paired["better"].astype(str) != "") & np.isfinite(paired["mean_difference"].astype(float))] \
+        if len(paired) else paired
     endpoints = list(dict.fromkeys(rows["endpoint"])) if len(rows) else []
     if not endpoints:
         return None
@@ -117,3 +133,103 @@ def write_paired_figure(paired: pd.DataFrame, outdir: str | Path) -> Path | None
     if fig is None:
         return None
     return write_atomic(Path(outdir) / "paired_differences.png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+
+
+def comparison_report_html(comparison: Comparison, *, warnings: Sequence[str] = ()) -> str:
+    """The report page of scenarios compared side by side (``crosstalk compare``): each scenario's schedule, the
+    overlaid time courses, the endpoint table with units and differences from the first, provenance."""
+    results = comparison.results
+    first = results[0].scenario.name
+    header, rows = endpoint_cells(comparison.endpoints)
+    parts = [f"<p>{len(results)} scenarios; differences are from the first, <b>{html.escape(first)}</b>, one "
+             "simulated patient each (a cohort comparison, <code>--cohort N</code>, gives risks and intervals).</p>",
+             warnings_html(warnings), "<h2>What was simulated</h2>"]
+    for r in results:
+        parts += [f"<h3>{html.escape(r.scenario.name)}</h3>",
+                  f"<p class='small'>{html.escape(r.scenario.description)}</p>" if r.scenario.description else "",
+                  schedule_html(r.scenario)]
+    fig = compare_figure(results)
+    if fig is not None:
+        parts += ["<h2>Time courses</h2>", figure_tag(fig, "time courses of the compared scenarios")]
+    parts += ["<h2>Endpoints</h2>", table_html(header, rows),
+              "<p class='small'>Meanings: " + "; ".join(f"<b>{k}</b>: {html.escape(v[1])}" for k, v in
+                                                           ENDPOINTS.items() if k in comparison.endpoints.index)
+              + ".</p>",
+              "<h2>Files</h2><p><code>endpoints.csv</code> (full precision), <code>endpoints.md</code>, "
+              "<code>compare.png</code>, one folder per scenario with its time series.</p>",
+              provenance_html(results[0].provenance)]
+    return page(f"crosstalk compare: {' vs '.join(r.scenario.name for r in results)}",
+                "\n".join(p for p in parts if p))
+
+
+def write_comparison_report(comparison: Comparison, outdir: str | Path, *, warnings: Sequence[str] = ()) -> list[Path]:
+    """Write what a comparison's reader reads beside its data: ``endpoints.md``, ``compare.png`` (when the results
+    share an observable to draw) and ``report.html``; returns the paths written."""
+    written = [write_endpoint_table(comparison.endpoints, outdir)]
+    figure = write_compare_figure(comparison.results, outdir)
+    written += [figure] if figure is not None else []
+    written.append(write_text_atomic(Path(outdir) / "report.html",
+                                     comparison_report_html(comparison, warnings=warnings)))
+    return written
+
+
+def cohort_comparison_report_html(comparison: CohortComparison, *, n: int, seed: int, n_boot: int,
+                                  warnings: Sequence[str] = ()) -> str:
+    """The report page of cohorts compared on the same virtual patients (``crosstalk compare --cohort``): absolute
+    risk differences with NNT, paired differences of every continuous endpoint with the fraction of patients better
+    off, each cohort's distributions, provenance."""
+    names = list(comparison.cohorts)
+    parts = [f"<p>{len(names)} cohorts of the same {n} virtual patients (seed {seed}); differences are from the "
+             f"first, <b>{html.escape(names[0])}</b>. Intervals are 95 % percentile bootstrap intervals over patients "
+             f"({n_boot} resamples): the Monte Carlo uncertainty of this cohort with the model's parameters fixed, "
+             "not the uncertainty of the effect.</p>", warnings_html(warnings)]
+    risks = comparison.risks
+    if len(risks):
+        parts += ["<h2>Risks</h2>", table_html(
+            ["outcome", "scenario", "risk", "reference risk", "difference (95 % interval)", "NNT"],
+            [(r["outcome"], r["scenario"], format_number(r["risk"]), format_number(r["reference_risk"]),
+              f"{format_difference(r['risk_difference'])} ({format_difference(r['ci_low'])} to "
+              f"{format_difference(r['ci_high'])})", format_nnt(r["nnt"], r["nnt_kind"]))
+             for r in risks.to_dict("records")])]
+    paired = comparison.paired
+    if len(paired):
+        parts += ["<h2>Paired differences</h2>",
+                  "<p class='small'>Each patient's endpoint in the scenario minus the same patient's in the "
+                  "reference; 'better off': the patients whose difference goes the endpoint's better way.</p>"]
+        fig = paired_figure(paired)
+        parts += [figure_tag(fig, "paired differences")] if fig is not None else []
+        parts.append(table_html(
+            ["endpoint", "unit", "scenario", "mean (reference)", "mean (scenario)", "difference (95 % interval)",
+             "better off", "better"], [_paired_row(r) for r in paired.fillna({"better": ""}).to_dict("records")]))
+    parts.append("<h2>Each cohort</h2>")
+    for name, cohort in comparison.cohorts.items():
+        header, rows = cohort_cells(cohort.summary)
+        parts += [f"<h3>{html.escape(name)}</h3>", table_html(header, rows)]
+    parts += ["<h2>Files</h2><p><code>risk_differences.csv</code>, <code>paired_differences.csv</code> (full "
+              "precision), their Markdown and figure, and one cohort run directory per scenario.</p>",
+              provenance_html(next(iter(comparison.cohorts.values())).provenance)]
+    return page(f"crosstalk compare (cohorts of {n}): {' vs '.join(names)}", "\n".join(p for p in parts if p))
+
+
+def _paired_row(r: dict[str, object]) -> tuple[str, ...]:
+    scale = max(abs(float(r["mean_a"])), abs(float(r["mean_b"])))  # type: ignore[arg-type]
+    diff = [format_difference(denoise(float(r[k]), scale)) for k in ("mean_difference", "lower95", "upper95")]
+    fraction = float(r["fraction_better"])  # type: ignore[arg-type]
+    better = str(r["better"])
+    return (str(r["endpoint"]), pretty_unit(str(r["unit"])), str(r["scenario"]), format_number(r["mean_a"]),
+            format_number(r["mean_b"]), "n/a" if diff[0] == "n/a" else f"{diff[0]} ({diff[1]} to {diff[2]})",
+            f"{fraction:.0%}" if better and math.isfinite(fraction) else "", better)
+
+
+def write_cohort_comparison_report(comparison: CohortComparison, outdir: str | Path, *, n: int, seed: int,
+                                   n_boot: int, warnings: Sequence[str] = ()) -> list[Path]:
+    """Write what a cohort comparison's reader reads beside its data: ``risk_differences.md``, each cohort's
+    ``summary.md``, ``paired_differences.png`` and ``report.html``; returns the paths written."""
+    outdir = Path(outdir)
+    written = [write_risk_table(comparison.risks, outdir, n=n, seed=seed, n_boot=n_boot)]
+    written += [write_cohort_table(cohort, outdir / name) for name, cohort in comparison.cohorts.items()]
+    figure = write_paired_figure(comparison.paired, outdir)
+    written += [figure] if figure is not None else []
+    written.append(write_text_atomic(outdir / "report.html", cohort_comparison_report_html(
+        comparison, n=n, seed=seed, n_boot=n_boot, warnings=warnings)))
+    return written

@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from matplotlib.figure import Figure
 
-__all__ = ["figure_tag", "page", "table_html"]
+from crosstalk.files import strict_json
+from crosstalk.report.numbers import format_value
+
+__all__ = ["Markup", "figure_tag", "page", "provenance_html", "schedule_html", "table_html", "warnings_html"]
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.4; }
@@ -18,7 +22,8 @@ td, th { border: 1px solid #ccc; padding: 3px 7px; text-align: left; }
 th { background: #f3f3f3; }
 .pass { color: #1a7f37; font-weight: 600; } .fail { color: #cf222e; font-weight: 600; }
 .small { font-size: 0.85em; color: #555; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
-img { max-width: 100%; }
+img { max-width: 100%; } .warn { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.4em 0.8em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; } pre { white-space: pre-wrap; }
 """
 
 
@@ -46,9 +51,48 @@ class Markup(str):
 
 
 def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return format_value(value) if isinstance(value, (float, bool)) else str(value)
+
+
+def warnings_html(messages: Sequence[str]) -> str:
+    """Warnings a reader must see before the numbers (e.g. a heart endpoint read too early); empty without any."""
+    if not messages:
+        return ""
+    items = "".join(f"<li>{html.escape(m)}</li>" for m in dict.fromkeys(messages))
+    return f"<div class='warn'><b>Read with care:</b><ul>{items}</ul></div>"
+
+
+def schedule_html(scenario: Any) -> str:
+    """A scenario's prescription, drugs, patient and changes from the model's defaults, in words and a table."""
+    parts = ["<ul>"]
+    parts += [f"<li>Exercise: {html.escape(r.describe())}</li>" for r in scenario.exercise]
+    if not scenario.exercise:
+        parts.append("<li>No exercise (sedentary care).</li>")
+    if scenario.blockade.active:
+        parts.append(f"<li>Blocked: {html.escape(', '.join(sorted(scenario.blockade.active)))}</li>")
+    p = scenario.patient
+    parts.append(f"<li>Patient: {p.weight_kg:g} kg, {p.body_surface_area_m2:g} m²</li>")
+    if scenario.parameters:
+        changed = ", ".join(f"{k} = {format_value(v)}" for k, v in sorted(scenario.parameters.items()))
+        parts.append(f"<li>Parameters changed from the {html.escape(scenario.species)} set: "
+                     f"{html.escape(changed)}</li>")
+    parts.append(f"<li>Model {html.escape(scenario.model)}, {html.escape(scenario.species)} parameters, "
+                 f"{scenario.duration_days:g} days.</li></ul>")
+    if scenario.dose:
+        parts.append(table_html(["drug", "dose", "unit", "first day", "every (days)", "doses", "infusion (min)"],
+                                [(d.drug, d.amount, d.unit.replace("m2", "m²"), d.start_day,
+                                  d.interval_days if d.count > 1 else "", d.count, d.infusion_minutes)
+                                 for d in scenario.dose]))
+    return "".join(parts)
+
+
+def provenance_html(provenance: Mapping[str, Any], *, spec_text: str | None = None) -> str:
+    """What produced the numbers (versions, model hash, seed, solver settings) and, when given, the spec as written,
+    so a reader can run it again."""
+    parts = ["<h2>Provenance</h2>", f"<pre>{html.escape(strict_json(dict(provenance)))}</pre>"]
+    if spec_text:
+        parts += ["<h2>Input as run</h2>", f"<pre>{html.escape(spec_text)}</pre>"]
+    return "".join(parts)
 
 
 def page(title: str, body: str) -> str:

@@ -16,19 +16,12 @@ from matplotlib.text import Text
 from matplotlib.ticker import EngFormatter
 
 from crosstalk.plan.timeline import Administration, Session
+from crosstalk.report.numbers import pretty_unit
 
 __all__ = ["SESSION_COLOUR", "draw_schedule", "overlapping_texts", "pretty_unit", "scale_axis"]
 
 SESSION_COLOUR = "tab:orange"
 DOSE_COLOURS = ("tab:purple", "tab:red", "tab:green", "tab:brown", "tab:pink")
-
-_UNIT_TEXT = {"mm3": "mm³", "mg/m2": "mg/m²", "cells/uL": "cells/µL", "ug/mL": "µg/mL", "1": "relative"}
-
-
-def pretty_unit(unit: str) -> str:
-    """A unit as a reader writes it (``mm3`` -> ``mm³``; dimensionless ``1`` -> ``relative``)."""
-    return _UNIT_TEXT.get(unit, unit.replace("uL", "µL").replace("ug", "µg"))
-
 
 def scale_axis(ax: Axes, values: npt.ArrayLike, *, log: bool, decades: float = 4.0) -> None:
     """A log axis for ``log`` observables, showing ``decades`` below the peak (or down to the smallest positive
@@ -70,18 +63,19 @@ def draw_schedule(ax: Axes, sessions: Sequence[Session], doses: Sequence[Adminis
 def overlapping_texts(fig: Figure, *, pad: float = 0.0) -> list[tuple[str, str]]:
     """Pairs of visible, non-empty texts whose drawn boxes overlap (in display pixels), after drawing ``fig``.
 
-    Tick labels of one axis are compared with the other texts but not with each other (matplotlib thins them)."""
+    Tick labels are compared with the other texts and with the other labels of their own axis (crowded labels, e.g.
+    "556.197G" six times on one axis), not with another axis's (the x and y labels meeting at a corner)."""
     canvas = FigureCanvasAgg(fig)
     canvas.draw()  # type: ignore[no-untyped-call]
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     texts = [t for t in fig.findobj(Text) if isinstance(t, Text) and t.get_visible() and t.get_text().strip()
              and _shown(t)]
     boxes = [(t, t.get_window_extent(renderer).expanded(1.0 + pad, 1.0 + pad)) for t in texts]
-    ticks = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in
+    ticks = {id(t): id(axis) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in
              [*axis.get_ticklabels(), *axis.get_ticklabels(minor=True)]}
     out = []
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
-        if id(a) in ticks and id(b) in ticks:
+        if id(a) in ticks and id(b) in ticks and ticks[id(a)] != ticks[id(b)]:
             continue
         if box_a.width and box_b.width and box_a.overlaps(box_b):
             out.append((a.get_text(), b.get_text()))

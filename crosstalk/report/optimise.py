@@ -18,7 +18,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from crosstalk.files import strict_json, write_text_atomic
+from crosstalk.model.observables import OBSERVABLES
 from crosstalk.report.html import figure_tag, page, table_html
+from crosstalk.report.layout import scale_axis
+from crosstalk.report.numbers import pretty_unit
 from crosstalk.sim.result import Result
 from crosstalk.studies.optimise import OptimisationResult, benefit_drivers, chosen_prescriptions, describe
 from crosstalk.studies.optimise.readback import read_optimisation, read_trajectories
@@ -73,18 +76,24 @@ def _trajectories(results: Mapping[str, Result]) -> str:
     cols = [c for c in TRAJECTORIES if c in first.timeseries]
     if not cols:
         return "<p>none of the usual observables in this model</p>"
-    fig = Figure(figsize=(3.4 * len(cols), 2.9))
+    meta = {o.name: o for o in OBSERVABLES}
+    fig = Figure(figsize=(3.4 * len(cols), 2.9 + 0.22 * len(results)), layout="constrained")
     axes = fig.subplots(1, len(cols), squeeze=False)[0]
     for ax, col in zip(axes, cols):
+        values = []
         for name, res in results.items():
             ts = res.timeseries
             ax.plot(ts.time_h / 24.0, ts[col], lw=1.3, color="k" if name == "sedentary care" else None,
                     ls="--" if name == "sedentary care" else "-", label=name)
-        ax.set_title(col, fontsize=8)
-        ax.set_xlabel("day", fontsize=8)
+            values.append(ts[col].to_numpy())
+        o = meta.get(col)
+        ax.set_title(f"{o.short_label} [{pretty_unit(o.unit)}]" if o else col, fontsize=8, loc="left")
+        scale_axis(ax, np.concatenate(values), log=bool(o and o.log_scale))
+        ax.set_xlabel("time [days]", fontsize=8)
+        ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=6)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=7, frameon=False)
     return figure_tag(fig, "trajectories of the chosen prescriptions")
 
 

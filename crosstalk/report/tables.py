@@ -12,21 +12,37 @@ from pathlib import Path
 import pandas as pd
 
 from crosstalk.files import write_text_atomic
+from crosstalk.report.numbers import denoise, format_difference, format_nnt, format_number, format_value, pretty_unit
 from crosstalk.studies.cohort import CohortResult
 
-__all__ = ["cohort_markdown", "endpoint_markdown", "risk_markdown", "write_cohort_table", "write_endpoint_table",
-           "write_risk_table"]
+__all__ = ["cohort_cells", "cohort_markdown", "endpoint_cells", "endpoint_markdown", "risk_markdown",
+           "write_cohort_table", "write_endpoint_table", "write_risk_table"]
+
+
+def endpoint_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """An endpoint table (:func:`crosstalk.studies.compare.endpoint_table`) as header and rows of text for reading:
+    endpoint, unit, one column per scenario (:func:`~crosstalk.report.numbers.format_value`), then the differences
+    from the first (:func:`~crosstalk.report.numbers.format_difference`)."""
+    units = table["unit"] if "unit" in table else pd.Series("", index=table.index)
+    columns = [c for c in table.columns if c != "unit"]
+    rows = []
+    for endpoint, row in table.iterrows():
+        unit = str(units[endpoint])
+        cells = [format_difference(row[c], unit) if " - " in str(c) else format_value(row[c], unit) for c in columns]
+        rows.append([str(endpoint), pretty_unit(unit), *cells])
+    return ["endpoint", "unit", *map(str, columns)], rows
 
 
 def endpoint_markdown(table: pd.DataFrame) -> str:
-    """An endpoint table (:func:`crosstalk.studies.compare.endpoint_table`: endpoints by scenario, with the
-    differences from the first) as Markdown; floats to 4 significant digits."""
-    def cell(v: object) -> str:
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
+    """:func:`endpoint_cells` of ``table`` as Markdown."""
+    header, rows = endpoint_cells(table)
+    return _markdown(header, rows)
 
-    head = "| endpoint | " + " | ".join(table.columns) + " |\n|---|" + "---|" * len(table.columns) + "\n"
-    rows = "".join(f"| {k} | " + " | ".join(cell(v) for v in row) + " |\n" for k, row in table.iterrows())
-    return head + rows
+
+def _markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def write_endpoint_table(table: pd.DataFrame, outdir: str | Path) -> Path:
@@ -46,7 +62,7 @@ def risk_markdown(risks: pd.DataFrame, *, n: int, seed: int, n_boot: int) -> str
     for r in risks.to_dict("records"):
         lines.append(f"| {r['outcome']} | {r['scenario']} | {r['risk']:.3f} | {r['reference_risk']:.3f} | "
                      f"{r['risk_difference']:+.3f} ({r['ci_low']:+.3f} to {r['ci_high']:+.3f}) | "
-                     f"{r['nnt']:.3g} ({r['nnt_kind']}) | {r['nnt_ci']} | {r['paired']} |")
+                     f"{format_nnt(r['nnt'], r['nnt_kind'])} | {r['nnt_ci']} | {r['paired']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -55,13 +71,26 @@ def write_risk_table(risks: pd.DataFrame, outdir: str | Path, *, n: int, seed: i
     return write_text_atomic(Path(outdir) / "risk_differences.md", risk_markdown(risks, n=n, seed=seed, n_boot=n_boot))
 
 
+def cohort_cells(summary: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """A cohort's endpoint distributions (:func:`crosstalk.studies.cohort.cohort_summary`) as header and rows of
+    text: a true/false endpoint as its risk (the fraction of patients), a number to 3 significant figures."""
+    rows = []
+    for r in summary.to_dict("records"):
+        unit = r["unit"] if isinstance(r.get("unit"), str) else ""  # CSV reads an empty unit back as NaN
+        if unit == "true/false":
+            rows.append([str(r["endpoint"]), "risk", format_number(r["mean"]), "", "", "", ""])
+        else:
+            sd = denoise(float(r["sd"]), float(r["mean"]))
+            rows.append([str(r["endpoint"]), pretty_unit(unit), format_number(float(r["mean"])), format_number(sd),
+                         *(format_number(float(r[k])) for k in ("p05", "median", "p95"))])
+    return ["endpoint", "unit", "mean", "sd", "p05", "median", "p95"], rows
+
+
 def cohort_markdown(summary: pd.DataFrame, fractions: Mapping[str, float]) -> str:
-    """A cohort's endpoint distributions (:func:`crosstalk.studies.cohort.cohort_summary`) and its fractions
-    (``{"fraction_<outcome>": value}``) as Markdown."""
-    lines = ["| endpoint | mean | sd | p05 | median | p95 |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['endpoint']} | {r['mean']:.4g} | {r['sd']:.4g} | {r['p05']:.4g} | {r['median']:.4g} | "
-              f"{r['p95']:.4g} |" for r in summary.to_dict("records")]
-    lines += ["", *(f"- {k}: {v:.3f}" for k, v in fractions.items())]
+    """:func:`cohort_cells` of a cohort's summary as Markdown, then its fractions (``{"fraction_<outcome>":
+    value}``)."""
+    header, rows = cohort_cells(summary)
+    lines = [_markdown(header, rows), *(f"- {k}: {v:.3f}" for k, v in fractions.items())]
     return "\n".join(lines) + "\n"
 
 

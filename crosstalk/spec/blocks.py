@@ -148,7 +148,9 @@ class DoseSchedule:
     amount : float
         Dose per administration, in ``unit``.
     unit : str
-        ``mg`` or ``mg/kg`` (antibody), ``mg/m2`` (cytotoxics), ``particles`` (vesicles): what the drug accepts.
+        ``mg``, ``mg/kg`` or ``mg/m2`` (``mg/m²`` and ``mg/m^2`` are read as ``mg/m2``), ``particles``
+        (vesicles): what the drug accepts. mg/kg and mg/m2 scale with the body size the model sees (the patient's
+        ``weight_kg`` and ``body_surface_area_m2``, or the parameters they set).
     start_day : float
         Day of the first dose (fractional days give the time of day; default 0 = midnight of day 0).
     interval_days : float
@@ -170,6 +172,8 @@ class DoseSchedule:
     def __post_init__(self) -> None:
         drugs = all_drugs()
         check_choice("dose.drug", self.drug, tuple(drugs))
+        if isinstance(self.unit, str):  # the units as people type them
+            object.__setattr__(self, "unit", self.unit.strip().replace("²", "2").replace("^2", "2"))
         check_choice("dose.unit", self.unit, drugs[self.drug].units)
         check_number("dose.amount", self.amount, low=0.0, high=1e20, low_open=True)
         check_number("dose.start_day", self.start_day, low=0.0, high=MAX_DURATION_DAYS)

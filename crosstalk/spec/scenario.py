@@ -31,7 +31,7 @@ from typing import Any
 import tomli_w
 
 from crosstalk.errors import InputError
-from crosstalk.inputs import FrozenMapping, check_choice, check_keys, check_number, check_text
+from crosstalk.inputs import FrozenMapping, check_choice, check_keys, check_number, check_text, did_you_mean
 from crosstalk.model.parameters import DEFAULT_SPECIES, SPECIES, parameter_ids, species_overrides
 from crosstalk.model.registry import all_blockades, all_drugs, model_info, model_names
 from crosstalk.spec.blocks import MAX_DURATION_DAYS, MODALITIES, Blockade, DoseSchedule, ExerciseRegime, Patient
@@ -177,6 +177,13 @@ class Scenario:
                                  f"a population of the scenario's species and model ({self.species!r}, "
                                  f"{self.model!r}; this one is for {pop.species!r}, {pop.model!r})")
             check_range_names(pop.parameters, self, where="cohort.population")
+        body = model_info(self.model).patient_parameters
+        for d in doses:  # the patient's weight and body surface describe a human; an animal's must be given
+            field = {"mg/kg": "weight_kg", "mg/m2": "body_surface_area_m2"}.get(d.unit)
+            if self.species != "human" and field is not None and body.get(field) not in self.parameters:
+                given = f"parameters.{body[field]}" if field in body else "the model has no such parameter"
+                raise InputError("dose.unit", d.unit, f"mg for {d.drug} in the {self.species} set, or the "
+                                 f"animal's body size in {d.unit}'s denominator ({given})")
         self._warn_cumulative(doses)
         self._warn_dexrazoxane(doses)
         known = parameter_ids(self.model)
@@ -196,7 +203,8 @@ class Scenario:
             if pid not in known:
                 raise InputError(
                     f"parameters.{pid}", value,
-                    f"a parameter id of the {self.model} model's table (e.g. {', '.join(list(known)[:4])}, ...)",
+                    did_you_mean(pid, known) + f"a parameter id of the {self.model} model's table (`crosstalk "
+                    f"parameters --model {self.model} --search WORD` lists them)",
                 )
             overrides[pid] = check_number(f"parameters.{pid}", value, low=0.0, high=1e300)
         object.__setattr__(self, "exercise", regimes)
@@ -205,16 +213,19 @@ class Scenario:
         object.__setattr__(self, "output_step_hours", float(self.output_step_hours))
         object.__setattr__(self, "seed", int(self.seed))
 
+    def _mg_per_m2(self, d: DoseSchedule) -> float:
+        """One administration of a mg, mg/kg or mg/m2 dose in mg/m2 of the patient's body surface."""
+        per_kg = self.patient.weight_kg if d.unit == "mg/kg" else 1.0
+        return d.amount if d.unit == "mg/m2" else d.amount * per_kg / self.patient.body_surface_area_m2
+
     def _warn_cumulative(self, doses: tuple[DoseSchedule, ...]) -> None:
         """Warn when a drug's planned cumulative dose exceeds its labelled cap (from the drug's manifest entry)."""
         drugs = all_drugs()
-        bsa = self.patient.body_surface_area_m2
         for name in sorted({d.drug for d in doses}):
             cap = drugs[name].cumulative_cap_mg_per_m2
             if cap is None:
                 continue
-            planned = sum(d.count * (d.amount if d.unit == "mg/m2" else d.amount / bsa)
-                          for d in doses if d.drug == name and d.unit in ("mg/m2", "mg"))
+            planned = sum(d.count * self._mg_per_m2(d) for d in doses if d.drug == name and d.unit != "particles")
             if planned > cap:
                 warnings.warn(
                     f"scenario {self.name!r}: planned cumulative {name} {planned:.0f} mg/m2 exceeds the label cap "
@@ -229,11 +240,7 @@ class Scenario:
         dzr = [d for d in doses if d.drug == "dexrazoxane"]
         if not dzr:
             return
-        bsa = self.patient.body_surface_area_m2
-
-        def per_m2(d: DoseSchedule) -> float:
-            return d.amount if d.unit == "mg/m2" else d.amount / bsa
-
+        per_m2 = self._mg_per_m2
         ends = [(24.0 * (d.start_day + k * d.interval_days) + d.infusion_minutes / 60.0, per_m2(d))
                 for d in dzr for k in range(d.count)]
         for d in (d for d in doses if d.drug == "doxorubicin"):
@@ -400,8 +407,9 @@ def check_range_names(ranges: tuple[ParameterRange, ...], scenario: Scenario, *,
         else:
             ok = r.name in known
         if not ok:
-            raise InputError(f"{where}.name", r.name,
-                             "patient.<field>, exercise.<field> (with [[exercise]] blocks) or a parameter id of "
+            options = [*known, *(f"patient.{f}" for f in patient_fields), *(f"exercise.{f}" for f in regime_fields)]
+            raise InputError(f"{where}.name", r.name, did_you_mean(r.name, options)
+                             + "patient.<field>, exercise.<field> (with [[exercise]] blocks) or a parameter id of "
                              f"the {scenario.model!r} model")
 
 

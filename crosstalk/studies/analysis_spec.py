@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crosstalk.errors import InputError
-from crosstalk.inputs import check_number, read_toml_spec
+from crosstalk.inputs import check_number, did_you_mean, read_toml_spec
 from crosstalk.model.observables import ENDPOINTS, observables_for
 from crosstalk.spec.ranges import ParameterRange, parse_ranges
 from crosstalk.spec.scenario import Scenario, apply_values, check_range_names, find_scenario
@@ -108,11 +108,14 @@ class AnalysisSpec:
         numeric = {k for k, (unit, _) in ENDPOINTS.items() if unit not in ("class", "true/false")}
         for o in self.outputs:
             if not isinstance(o, str) or o not in numeric:
-                raise InputError("outputs", o, f"numeric endpoint names, e.g. {', '.join(sorted(numeric)[:5])}, ...")
+                raise InputError("outputs", o, did_you_mean(o, numeric) + "a numeric endpoint: "
+                                 + ", ".join(sorted(numeric)))
         names = {o.name for o in observables_for(self.base_scenario.model)}
         for o in self.time_resolved:
             if not isinstance(o, str) or o not in names:
-                raise InputError("time_resolved", o, f"observables of the {self.base_scenario.model!r} model")
+                raise InputError("time_resolved", o, did_you_mean(o, names)
+                                 + f"an observable of the {self.base_scenario.model!r} model: "
+                                 + ", ".join(sorted(names)))
         check_number("max_failure_fraction", self.max_failure_fraction, low=0.0, high=1.0, high_open=True)
         check_number("rtol", self.rtol, low=1e-12, high=1e-3)
         if self.output_step_hours is not None:

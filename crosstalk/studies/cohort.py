@@ -30,6 +30,7 @@ import pydoe
 from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from crosstalk.inputs import check_integer
+from crosstalk.model.observables import ENDPOINTS
 from crosstalk.model.parameters import model_hash
 from crosstalk.sim.result import versions
 from crosstalk.sim.simulator import endpoints_of
@@ -114,11 +115,15 @@ def _records(values: pd.DataFrame) -> list[dict[str, float]]:
 
 
 def cohort_summary(patients: pd.DataFrame) -> pd.DataFrame:
-    """Distribution of every numeric column: ``endpoint, mean, sd, p05, p25, median, p75, p95``."""
-    numeric = patients.select_dtypes(include=[np.number, bool]).astype(float)
+    """Distribution of every numeric column but the patient number and the failure flag: ``endpoint, mean, sd,
+    p05, p25, median, p75, p95, unit`` (a true/false endpoint's mean is its risk; sampled inputs have no unit
+    here)."""
+    numeric = patients.drop(columns=["patient", "failed"], errors="ignore")
+    numeric = numeric.select_dtypes(include=[np.number, bool]).astype(float)
     q = numeric.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).T
     q.columns = ["p05", "p25", "median", "p75", "p95"]
     table = pd.concat([numeric.mean().rename("mean"), numeric.std().rename("sd"), q], axis=1)
+    table["unit"] = [ENDPOINTS.get(str(c), ("", ""))[0] for c in table.index]
     table.index.name = "endpoint"
     return table.reset_index()
 
@@ -260,6 +265,9 @@ def read_cohort(outdir: str | Path) -> CohortResult:
     fractions = pd.DataFrame([{"outcome": k[len(prefix):], "fraction": float("nan") if v is None else float(v)}
                               for k, v in info.items() if k.startswith(prefix)], columns=["outcome", "fraction"])
     failures = read_frame(path / "failures.csv", required=False)
-    return CohortResult(read_frame(path / "endpoints.csv"), read_frame(path / "summary.csv"), fractions,
+    summary = read_frame(path / "summary.csv")
+    if "unit" in summary:  # an input without a unit was written as an empty cell
+        summary["unit"] = summary["unit"].fillna("")
+    return CohortResult(read_frame(path / "endpoints.csv"), summary, fractions,
                         failures if len(failures) else pd.DataFrame(columns=_FAILURE_COLUMNS),
                         dict(info.get("provenance") or {}))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic
+from crosstalk.model.observables import ENDPOINTS
 from crosstalk.sim.result import Result
 from crosstalk.sim.simulator import simulate
 from crosstalk.spec.scenario import Scenario
@@ -32,15 +33,19 @@ __all__ = ["CohortComparison", "Comparison", "endpoint_table", "run_cohort_compa
 
 
 def endpoint_table(results: Sequence[Result]) -> pd.DataFrame:
-    """Endpoints (rows) by scenario (columns), plus the numeric difference of each scenario from the first."""
+    """Endpoints (rows) by scenario (columns), the difference of each scenario from the first (numeric endpoints
+    only: a true/false or class endpoint of one run has none; a cohort's risks do), then each endpoint's ``unit``."""
     if not results:
         raise InputError("results", [], "at least one result to tabulate")
     table = pd.DataFrame({r.scenario.name: r.endpoints for r in results})
+    units = pd.Series([ENDPOINTS.get(str(k), ("", ""))[0] for k in table.index], index=table.index)
+    numeric = ~units.isin(["true/false", "class"])
     first = results[0].scenario.name
     for r in results[1:]:
-        a = pd.to_numeric(table[r.scenario.name], errors="coerce")
-        b = pd.to_numeric(table[first], errors="coerce")
+        a = pd.to_numeric(table[r.scenario.name].where(numeric), errors="coerce")
+        b = pd.to_numeric(table[first].where(numeric), errors="coerce")
         table[f"{r.scenario.name} - {first}"] = a - b
+    table["unit"] = units
     table.index.name = "endpoint"
     return table
 

@@ -20,15 +20,15 @@ import numpy as np
 import numpy.typing as npt
 
 from crosstalk.errors import InputError
-from crosstalk.inputs import check_number, read_toml_spec
+from crosstalk.inputs import check_number, did_you_mean, read_toml_spec
 from crosstalk.model.observables import ENDPOINTS
 from crosstalk.model.parameters import model_hash
 from crosstalk.spec.ranges import ParameterRange, parse_ranges
 from crosstalk.spec.scenario import ExerciseRegime, Scenario, check_range_names, find_scenario
 from crosstalk.studies.optimise.constraints import Constraint
 
-__all__ = ["KINDS", "METHODS", "SENSES", "STATISTICS", "Decision", "Objective", "OptimisationSpec", "describe",
-           "load_optimisation", "prescribe"]
+__all__ = ["ADDED_REGIME", "KINDS", "METHODS", "SENSES", "STATISTICS", "Decision", "Objective", "OptimisationSpec",
+           "describe", "load_optimisation", "prescribe"]
 
 KINDS = ("integer", "real", "category")
 STATISTICS = ("mean", "median", "p90", "fraction")
@@ -168,7 +168,8 @@ class OptimisationSpec:
     ----------
     name : str
     base_scenario : Scenario
-        Its chemotherapy, immunotherapy, population and duration; its ``[[exercise]]`` blocks take the decisions.
+        Its chemotherapy, immunotherapy, population and duration; its ``[[exercise]]`` blocks take the decisions
+        (a base without exercise gets :data:`ADDED_REGIME`, which the decisions then change).
     decisions, objectives, constraints
         See :class:`Decision`, :class:`Objective`, :class:`Constraint`.
     method : {"nsga2"}
@@ -257,9 +258,6 @@ class OptimisationSpec:
             if head != "exercise" or tail not in _REGIME_FIELDS:
                 raise InputError("decision.name", d.name, "exercise.<field> with a field of [[exercise]]: "
                                  + ", ".join(sorted(_REGIME_FIELDS)))
-            if not self.base_scenario.exercise:
-                raise InputError("base_scenario", self.base_scenario.name,
-                                 "a scenario with an [[exercise]] block (the prescription it carries is replaced)")
         for o in self.objectives:
             unit = ENDPOINTS.get(o.output, ("", ""))[0]
             if o.output not in ENDPOINTS or unit == "class":
@@ -291,14 +289,21 @@ class OptimisationSpec:
         return {d.name: d.decode(v) for d, v in zip(self.decisions, np.asarray(x, dtype=float))}
 
 
+#: The block a base scenario without exercise (sedentary care: "which prescription should I add to this course?")
+#: gets before the decisions change it: :class:`~crosstalk.spec.blocks.ExerciseRegime`'s defaults (aerobic, 70 %
+#: VO2max, 60 min from 08:00) three times a week over the whole scenario.
+ADDED_REGIME = ExerciseRegime(sessions_per_week=3)
+
+
 def prescribe(base: Scenario, decisions: Mapping[str, Any]) -> Scenario:
-    """``base`` with a candidate's decisions applied to each of its ``[[exercise]]`` blocks (0 sessions per week:
-    no exercise). The regime's own validation checks the values (InputError naming the field)."""
+    """``base`` with a candidate's decisions applied to each of its ``[[exercise]]`` blocks, or to
+    :data:`ADDED_REGIME` when it has none (0 sessions per week: no exercise). The regime's own validation checks the
+    values (InputError naming the field)."""
     fields_ = {name.partition(".")[2]: value for name, value in decisions.items()}
     if fields_.get("sessions_per_week") == 0:
         return replace(base, exercise=())
     regimes = []
-    for regime in base.exercise:
+    for regime in base.exercise or (ADDED_REGIME,):
         changes = dict(fields_)
         if "sessions_per_week" in changes and regime.session_days is not None:
             changes["session_days"] = None
@@ -345,7 +350,8 @@ def _tables(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 def _table(cls: Any, raw: dict[str, Any], key: str, allowed: set[str]) -> Any:
     for k in raw:
         if k not in allowed:
-            raise InputError(f"{key}.{k}", raw[k], "a known key: " + ", ".join(sorted(allowed)))
+            raise InputError(f"{key}.{k}", raw[k],
+                             did_you_mean(k, allowed) + "a known key: " + ", ".join(sorted(allowed)))
     if "choices" in raw:
         raw = {**raw, "choices": tuple(raw["choices"]) if isinstance(raw["choices"], list) else raw["choices"]}
     return cls(**raw)
