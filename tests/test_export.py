@@ -240,3 +240,4 @@ def test_export_to_a_sedml_named_like_its_model_is_refused(tmp_path):
         export(scenario, tmp_path / "model.xml", format="sedml")
     assert err.value.field == "out" and "SED-ML file name not ending in .xml" in err.value.allowed
     assert not list(Path(tmp_path).iterdir())
+

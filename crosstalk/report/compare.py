@@ -11,6 +11,7 @@ import html
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -211,13 +212,14 @@ def cohort_comparison_report_html(comparison: CohortComparison, *, n: int, seed:
     return page(f"crosstalk compare (cohorts of {n}): {' vs '.join(names)}", "\n".join(p for p in parts if p))
 
 
-def _paired_row(r: dict[str, object]) -> tuple[str, ...]:
-    scale = max(abs(float(r["mean_a"])), abs(float(r["mean_b"])))  # type: ignore[arg-type]
+def _paired_row(r: dict[str, Any]) -> tuple[str, ...]:
+    mean_a, mean_b = float(r["mean_a"]), float(r["mean_b"])
+    scale = max(abs(mean_a), abs(mean_b))
     diff = [format_difference(denoise(float(r[k]), scale)) for k in ("mean_difference", "lower95", "upper95")]
-    fraction = float(r["fraction_better"])  # type: ignore[arg-type]
+    fraction = float(r["fraction_better"])
     better = str(r["better"])
-    return (str(r["endpoint"]), pretty_unit(str(r["unit"])), str(r["scenario"]), format_number(r["mean_a"]),
-            format_number(r["mean_b"]), "n/a" if diff[0] == "n/a" else f"{diff[0]} ({diff[1]} to {diff[2]})",
+    return (str(r["endpoint"]), pretty_unit(str(r["unit"])), str(r["scenario"]), format_number(mean_a),
+            format_number(mean_b), "n/a" if diff[0] == "n/a" else f"{diff[0]} ({diff[1]} to {diff[2]})",
             f"{fraction:.0%}" if better and math.isfinite(fraction) else "", better)
 
 

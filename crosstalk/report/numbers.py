@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 from crosstalk.model.observables import ENDPOINTS
 
-__all__ = ["denoise", "endpoint_rows", "format_difference", "format_nnt", "format_number", "format_value", "pretty_unit"]
+__all__ = ["denoise", "endpoint_rows", "format_difference", "format_nnt", "format_number", "format_value",
+           "pretty_unit"]
 
 _UNIT_TEXT = {"mm3": "mm³", "mg/m2": "mg/m²", "cells/uL": "cells/µL", "ug/mL": "µg/mL", "1": "relative",
               "m2": "m²", "true/false": "", "class": ""}

@@ -16,10 +16,25 @@ from matplotlib.figure import Figure
 
 from crosstalk.files import strict_json, write_text_atomic
 from crosstalk.report.html import figure_tag, page, table_html
+from crosstalk.report.numbers import format_number
+from crosstalk.report.plots import result_figure
 from crosstalk.sim.result import Result
 from crosstalk.studies.sensitivity import SensitivityResult, read_base_run, read_sensitivity
 
 __all__ = ["rebuild_sensitivity_report", "write_sensitivity_report"]
+
+
+def _outside_note(d: pd.DataFrame) -> str:
+    """What an index outside [0, 1] or a wide interval means, where one is shown: estimation error, not biology."""
+    values = pd.concat([d.S1, d.ST])
+    widths = pd.concat([d.S1_conf, d.ST_conf])
+    if not ((values > 1.0) | (values < 0.0)).any() and not (widths > 0.1).any():
+        return ""
+    return ("<p class='small'>Sobol indices lie between 0 and 1. Here the estimates run from "
+            f"{format_number(float(values.min()))} to {format_number(float(values.max()))} and their 95 % intervals "
+            f"reach ±{format_number(float(widths.max()))}: an estimate outside [0, 1] or an interval wider than ±0.1 "
+            "is sampling error of this n, not biology. Read only the ranking of the large indices, and raise n (or "
+            "use <code>method = \"pce\"</code>) until the convergence plots below level off.</p>")
 
 
 def _bars(ind: pd.DataFrame, output: str, note: str = "") -> str:
@@ -35,7 +50,8 @@ def _bars(ind: pd.DataFrame, output: str, note: str = "") -> str:
     ax.axhline(0, color="k", lw=0.5)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="y")
-    return figure_tag(fig, f"indices of {output}")
+    fig.tight_layout()
+    return figure_tag(fig, f"indices of {output}") + _outside_note(d)
 
 
 def _morris(ind: pd.DataFrame, output: str) -> str:
@@ -99,20 +115,11 @@ def _convergence(conv: pd.DataFrame, output: str) -> str:
 
 
 def _trajectories(base: Result) -> str:
-    ts = base.timeseries
     cols = [c for c in ("tumour_volume_mm3", "lvef_percent", "il6_pg_per_ml", "nk_tumour_cells", "chf_risk",
-                        "antioxidant_capacity") if c in ts]
+                        "antioxidant_capacity") if c in base.timeseries]
     if not cols:
         return "<p>none of the usual observables in this model</p>"
-    fig = Figure(figsize=(3.2 * len(cols), 2.6))
-    axes = fig.subplots(1, len(cols), squeeze=False)
-    for ax, c in zip(axes[0], cols):
-        ax.plot(ts.time_h / 24.0, ts[c], lw=1.2)
-        ax.set_title(c, fontsize=8)
-        ax.set_xlabel("day", fontsize=8)
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return figure_tag(fig, "base scenario")
+    return figure_tag(result_figure(base, panels=cols), "base scenario")
 
 
 def _surrogate(result: SensitivityResult) -> list[str]:
@@ -154,8 +161,9 @@ def write_sensitivity_report(result: SensitivityResult, outdir: str | Path, *, b
         + f"; {prov.get('retried', 0)} retried once at rtol/100 after a "
         f"solver failure); CVODE rtol {prov.get('rtol', 'n/a')}; wall time {prov['wall_time_s']} s.</p>",
         "<h2>Uncertain inputs</h2>",
-        table_html(["name", "low", "high", "distribution"],
-                   [(p.name, p.low, p.high, p.distribution) for p in spec.parameters]),
+        table_html(["name", "distribution", "5th to 95th percentile"],
+                   [(p.name, p.describe(), " to ".join(format_number(v) for v in p.central_interval()))
+                    for p in spec.parameters]),
         "<p class='small'>Whole-number regime fields (sessions per week) are rounded to the nearest allowed value "
         "when applied; their indices describe the rounded choice.</p>",
     ]

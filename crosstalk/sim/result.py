@@ -7,10 +7,11 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from crosstalk.model.observables import OBSERVABLES, compute_endpoints
 from crosstalk.plan.planner import Plan, plan
 from crosstalk.spec.scenario import Scenario
 from crosstalk.version import __version__
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["Result", "endpoints_for", "versions"]
 
@@ -63,6 +67,24 @@ class Result:
     endpoints: dict[str, float | bool | str]
     provenance: dict[str, Any] = field(default_factory=dict)
     plan: Plan | None = field(default=None, compare=False, repr=False)
+
+    def plot(self, *, reference: Result | None = None, panels: Sequence[str] | None = None,
+             max_panels: int = 8) -> Figure:
+        """The time courses with the schedule strip: :func:`crosstalk.report.plots.result_figure` of this result.
+
+        Returns a :class:`matplotlib.figure.Figure` drawn without pyplot (in a notebook it shows itself; save it
+        with ``fig.savefig("run.png")``).
+
+        Examples
+        --------
+        >>> from crosstalk import load_scenario, simulate
+        >>> fig = simulate(load_scenario("single_bout")).plot(panels=["il6_pg_per_ml", "nk_blood_per_ul"])
+        >>> [ax.get_title(loc="left") for ax in fig.axes[1:]]
+        ['plasma IL-6 [pg/mL]', 'blood NK cells [cells/µL]']
+        """
+        from crosstalk.report.plots import result_figure  # the report layer, on use only (see pyproject)
+
+        return result_figure(self, reference=reference, panels=panels, max_panels=max_panels)
 
     def to_long(self) -> pd.DataFrame:
         """The series in tidy form: one row per time and observable, columns ``time_days``, ``observable``,

@@ -126,6 +126,35 @@ class ParameterRange:
             out = stats.triang.ppf(x, c, loc=self.low, scale=self.high - self.low)
         return np.asarray(out, dtype=np.float64)
 
+    def describe(self) -> str:
+        """The distribution with its own parameters, as a reader would write it (``low``/``high`` mean different
+        things per distribution).
+
+        Examples
+        --------
+        >>> ParameterRange("x", 1.0, 0.225, distribution="lognormal").describe()
+        'lognormal: median 1, sd of ln 0.225'
+        >>> ParameterRange("x", 20.0, 150.0, distribution="loguniform").describe()
+        'log-uniform on [20, 150]'
+        """
+        lo, hi = f"{self.low:.4g}", f"{self.high:.4g}"
+        if self.distribution == "normal":
+            cut = "" if self.minimum is None and self.maximum is None else (
+                f", truncated to [{'-∞' if self.minimum is None else f'{self.minimum:.4g}'}, "
+                f"{'∞' if self.maximum is None else f'{self.maximum:.4g}'}]")
+            return f"normal: mean {lo}, sd {hi}{cut}"
+        if self.distribution == "lognormal":
+            return f"lognormal: median {lo}, sd of ln {hi}"
+        if self.distribution == "triangular":
+            mode = (self.low + self.high) / 2 if self.mode is None else self.mode
+            return f"triangular on [{lo}, {hi}], mode {mode:.4g}"
+        return f"{'log-uniform' if self.distribution == 'loguniform' else 'uniform'} on [{lo}, {hi}]"
+
+    def central_interval(self, mass: float = 0.9) -> tuple[float, float]:
+        """The interval holding the central ``mass`` of the distribution (5th to 95th percentile by default)."""
+        q = self.from_unit([(1.0 - mass) / 2.0, (1.0 + mass) / 2.0])
+        return float(q[0]), float(q[1])
+
     def to_dict(self) -> dict[str, Any]:
         """Plain TOML-ready dict."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
