@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint models check-models clean bench
+.PHONY: demo test test-fast lint models check-models clean bench figures
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: lint
 
 test-fast: lint
 	$(PY) -m pytest -m "not slow" -n auto --maxprocesses=4
+
+# the README's figures, drawn by the package's own commands
+figures: $(STAMP)
+	$(VENV)/bin/crosstalk compare ac_sedentary aerobic_during_ac --out build/figures/compare --force --quiet
+	cp build/figures/compare/compare.png docs/figures/aerobic_vs_sedentary_ac.png
+	$(PY) examples/cardioprotection_dose_response.py docs/figures
 
 models: $(STAMP)
 	$(PY) -m crosstalk.model.build

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crosstalk.errors import CrosstalkError, InputError
+from crosstalk.errors import CrosstalkError, InputError, show_warning_line
 from crosstalk.version import __version__
 
 if TYPE_CHECKING:
@@ -138,8 +138,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _loaded(paths: list[str]) -> tuple[list[Scenario], list[str]]:
-    """Load and plan scenarios; the warnings raised (e.g. an endpoint read too early) are printed as usual and
-    returned for the report (the runs themselves may happen in other processes)."""
+    """Load and plan scenarios; the warnings raised (e.g. an endpoint read too early) are returned for the report,
+    not printed: running the scenarios raises them again, in whichever process runs them."""
     from crosstalk.plan.planner import plan
     from crosstalk.spec.scenario import load_scenario
 
@@ -148,8 +148,6 @@ def _loaded(paths: list[str]) -> tuple[list[Scenario], list[str]]:
         scenarios = [load_scenario(p) for p in paths]
         for s in scenarios:
             plan(s)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return scenarios, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
 
@@ -585,17 +583,11 @@ def _quiet_solver() -> None:
     quiet_solver()
 
 
-def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                      file: object = None, line: str | None = None) -> None:
-    """A warning as the command line shows it: one line with its kind, no source file or code."""
-    print(f"crosstalk: warning ({category.__name__}): {message}", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crosstalk`` command."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    warnings.showwarning = _one_line_warning  # the command owns its terminal; a library user keeps theirs
+    warnings.showwarning = show_warning_line  # the command owns its terminal; a library user keeps theirs
     _quiet_solver()
     try:
         code: int = args.func(args)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["CrosstalkError", "InputError", "ModelBuildError", "SimulationError"]
+import sys
+from typing import TextIO
+
+__all__ = ["CrosstalkError", "InputError", "ModelBuildError", "SimulationError", "show_warning_line"]
 
 
 class CrosstalkError(Exception):
@@ -32,3 +35,10 @@ class ModelBuildError(CrosstalkError):
 
 class SimulationError(CrosstalkError):
     """The integrator failed for a run (CVODE error or non-finite values)."""
+
+
+def show_warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: TextIO | None = None, line: str | None = None) -> None:
+    """A :func:`warnings.showwarning` for processes the package owns (the command line, its worker processes): one
+    line with the warning's kind and message, no source file or code."""
+    print(f"crosstalk: warning ({category.__name__}): {message}", file=sys.stderr if file is None else file)

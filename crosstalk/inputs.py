@@ -73,8 +73,8 @@ def check_integer(field_name: str, value: Any, *, low: int | None = None, high: 
 
 
 def did_you_mean(value: object, options: Iterable[str]) -> str:
-    """``"did you mean 'x'? "`` for the closest of ``options`` to a mistyped string (difflib's ratio >= 0.6, or the
-    same text in another case), else ``""``; put before the list of what is allowed.
+    """``"did you mean 'x'? "`` for the closest of ``options`` to a mistyped string (difflib's ratio >= 0.8: a
+    letter or two off, or the same text in another case), else ``""``; put before the list of what is allowed.
 
     Examples
     --------
@@ -87,7 +87,8 @@ def did_you_mean(value: object, options: Iterable[str]) -> str:
         return ""
     options = list(options)
     folded = {o.lower(): o for o in options}
-    near = [folded[value.lower()]] if value.lower() in folded else difflib.get_close_matches(value, options, n=1)
+    near = [folded[value.lower()]] if value.lower() in folded else difflib.get_close_matches(value, options, n=1,
+                                                                                                   cutoff=0.8)
     return f"did you mean {near[0]!r}? " if near else ""
 
 

@@ -152,7 +152,7 @@ def test_mg_per_kg_scales_with_weight(isim):
     [
         ({"amount": -1.0}, "dose.amount"),
         ({"drug": "aspirin"}, "dose.drug"),
-        ({"unit": "mg/m2"}, "dose.unit"),
+        ({"unit": "particles"}, "dose.unit"),
         ({"count": 0}, "dose.count"),
         ({"infusion_minutes": -5}, "dose.infusion_minutes"),
     ],

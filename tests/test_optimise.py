@@ -18,6 +18,7 @@ from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.ranges import ParameterRange
 from crosstalk.spec.scenario import ExerciseRegime, Scenario
 from crosstalk.studies.optimise import (
+    ADDED_REGIME,
     Constraint,
     Decision,
     Objective,
@@ -306,6 +307,18 @@ def test_prescribe_applies_decisions_and_zero_sessions_means_no_exercise():
     assert prescribe(TOY, {"exercise.sessions_per_week": 0}).exercise == ()
     with pytest.raises(InputError, match="intensity"):
         prescribe(TOY, {"exercise.intensity": 3.0})
+
+
+def test_a_sedentary_base_gets_a_prescription_to_add():
+    """"Which prescription should I add to this AC course?": a base without exercise takes ADDED_REGIME, which the
+    decisions change; the spec validates without a placeholder block."""
+    sedentary = replace(TOY, exercise=())
+    sc = prescribe(sedentary, {"exercise.sessions_per_week": 2, "exercise.minutes": 30})
+    assert sc.exercise == (replace(ADDED_REGIME, sessions_per_week=2, minutes=30),)
+    assert prescribe(sedentary, {"exercise.sessions_per_week": 0}).exercise == ()
+    spec = OptimisationSpec("add", sedentary, (Decision("exercise.sessions_per_week", 0, 5, "integer"),),
+                            (Objective("exercise_minutes_total"),), population_size=4, generations=1, patients=1)
+    spec.check_contract()
 
 
 SPEC = """name = "prescriptions"

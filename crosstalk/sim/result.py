@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import platform
 import shutil
@@ -25,7 +26,12 @@ from crosstalk.version import __version__
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Result", "endpoints_for", "versions"]
+__all__ = ["PLOT_BACKEND", "Result", "endpoints_for", "versions"]
+
+#: The module whose ``result_figure(result, *, reference, panels, max_panels)`` draws :meth:`Result.plot`, named
+#: as pandas names its plotting backend: the simulation layer draws nothing and imports no report module; the
+#: report layer is loaded when a result is first plotted.
+PLOT_BACKEND = "crosstalk.report.plots"
 
 
 def versions() -> dict[str, str]:
@@ -70,7 +76,8 @@ class Result:
 
     def plot(self, *, reference: Result | None = None, panels: Sequence[str] | None = None,
              max_panels: int = 8) -> Figure:
-        """The time courses with the schedule strip: :func:`crosstalk.report.plots.result_figure` of this result.
+        """The time courses with the schedule strip: ``result_figure`` of :data:`PLOT_BACKEND`
+        (:func:`crosstalk.report.plots.result_figure`) of this result.
 
         Returns a :class:`matplotlib.figure.Figure` drawn without pyplot (in a notebook it shows itself; save it
         with ``fig.savefig("run.png")``).
@@ -82,9 +89,9 @@ class Result:
         >>> [ax.get_title(loc="left") for ax in fig.axes[1:]]
         ['plasma IL-6 [pg/mL]', 'blood NK cells [cells/µL]']
         """
-        from crosstalk.report.plots import result_figure  # the report layer, on use only (see pyproject)
-
-        return result_figure(self, reference=reference, panels=panels, max_panels=max_panels)
+        backend = importlib.import_module(PLOT_BACKEND)
+        figure: Figure = backend.result_figure(self, reference=reference, panels=panels, max_panels=max_panels)
+        return figure
 
     def to_long(self) -> pd.DataFrame:
         """The series in tidy form: one row per time and observable, columns ``time_days``, ``observable``,

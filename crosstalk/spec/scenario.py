@@ -59,6 +59,15 @@ __all__ = [
 DEFAULT_MODEL = "crosstalk"
 
 
+class _Unset(float):
+    """A default the user did not give (a float, so the field's type holds): a default that is to change warns."""
+
+
+#: The template's duration and output step (``crosstalk new``, the README); the defaults from crosstalk 0.8.0.
+TEMPLATE_DURATION_DAYS = 180.0
+TEMPLATE_OUTPUT_STEP_HOURS = 6.0
+
+
 class CumulativeDoseWarning(UserWarning):
     """A regimen exceeds a drug's labelled cumulative dose."""
 
@@ -80,9 +89,10 @@ class Scenario:
     name : str
         Short identifier.
     duration_days : float
-        Simulated time, (0, 3650] days.
+        Simulated time, (0, 3650] days. Give it: the default is 1 day until crosstalk 0.8.0, then 180 days (the
+        template's); leaving it out warns (FutureWarning).
     output_step_hours : float
-        Spacing of the output grid (h).
+        Spacing of the output grid (h); the default, 0.25 h, becomes 6 h with ``duration_days`` (and warns).
     exercise : tuple of ExerciseRegime
         Exercise blocks; sessions may not overlap.
     parameters : mapping of str to float
@@ -113,8 +123,8 @@ class Scenario:
     """
 
     name: str
-    duration_days: float = 1.0
-    output_step_hours: float = 0.25
+    duration_days: float = _Unset(1.0)
+    output_step_hours: float = _Unset(0.25)
     exercise: tuple[ExerciseRegime, ...] = ()
     parameters: Mapping[str, float] = field(default_factory=dict)
     description: str = ""
@@ -130,6 +140,12 @@ class Scenario:
 
     def __post_init__(self) -> None:
         check_text("name", self.name)
+        unset = [f for f in ("duration_days", "output_step_hours") if type(getattr(self, f)) is _Unset]
+        if unset:
+            warnings.warn(
+                f"scenario {self.name!r}: {' and '.join(unset)} not given; the defaults (1 day, 0.25 h) become the "
+                f"template's ({TEMPLATE_DURATION_DAYS:g} days, {TEMPLATE_OUTPUT_STEP_HOURS:g} h) in crosstalk "
+                "0.8.0: give them to keep this result", FutureWarning, stacklevel=3)
         check_text("description", self.description, empty=True)
         check_choice("model", self.model, model_names())
         check_choice("species", self.species, SPECIES)
@@ -177,13 +193,12 @@ class Scenario:
                                  f"a population of the scenario's species and model ({self.species!r}, "
                                  f"{self.model!r}; this one is for {pop.species!r}, {pop.model!r})")
             check_range_names(pop.parameters, self, where="cohort.population")
-        body = model_info(self.model).patient_parameters
-        for d in doses:  # the patient's weight and body surface describe a human; an animal's must be given
-            field = {"mg/kg": "weight_kg", "mg/m2": "body_surface_area_m2"}.get(d.unit)
-            if self.species != "human" and field is not None and body.get(field) not in self.parameters:
-                given = f"parameters.{body[field]}" if field in body else "the model has no such parameter"
-                raise InputError("dose.unit", d.unit, f"mg for {d.drug} in the {self.species} set, or the "
-                                 f"animal's body size in {d.unit}'s denominator ({given})")
+        weight = model_info(self.model).patient_parameters.get("weight_kg")
+        for d in doses:  # the patient's weight is a human's; an animal's dose is scaled by body surface (mg/m2)
+            if d.unit == "mg/kg" and self.species != "human" and (weight is None or weight not in self.parameters):
+                also = f", or mg/kg with parameters.{weight} set to the animal's weight" if weight else ""
+                raise InputError("dose.unit", d.unit, f"mg/m2 for {d.drug} in the {self.species} set (mg/kg x Km: "
+                                 f"mouse 3, rat 6; FDA 2005 dose-conversion guidance, Table 1){also}")
         self._warn_cumulative(doses)
         self._warn_dexrazoxane(doses)
         known = parameter_ids(self.model)

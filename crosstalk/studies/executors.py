@@ -22,6 +22,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ from typing import ParamSpec, TypeVar
 
 from tqdm import tqdm
 
-from crosstalk.errors import CrosstalkError
+from crosstalk.errors import CrosstalkError, show_warning_line
 from crosstalk.inputs import check_integer
 
 __all__ = ["MAX_BATCH", "InProcessExecutor", "RunFailure", "dask_executor", "default_workers",
@@ -89,8 +90,10 @@ def default_workers() -> int:
 
 def _ignore_sigint() -> None:
     """Worker initializer: Ctrl-C (SIGINT to the whole process group) is handled by the parent alone, which then
-    stops the workers; a worker never dies half-way through a result the parent is writing."""
+    stops the workers; a worker never dies half-way through a result the parent is writing. A warning a worker
+    raises is one line on stderr (kind and message), not a line of the package's source."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.showwarning = show_warning_line
 
 
 def _check_workers(workers: int | None) -> int:

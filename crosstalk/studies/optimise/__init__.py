@@ -27,6 +27,7 @@ from crosstalk.studies.optimise.posthoc import (
 from crosstalk.studies.optimise.run import MANIFEST, run_optimisation
 from crosstalk.studies.optimise.search import OptimisationResult, Prescribe, chosen_prescriptions
 from crosstalk.studies.optimise.spec import (
+    ADDED_REGIME,
     Decision,
     Objective,
     OptimisationSpec,
@@ -36,7 +37,7 @@ from crosstalk.studies.optimise.spec import (
 )
 from crosstalk.studies.optimise.writer import write_optimisation
 
-__all__ = ["MANIFEST", "Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec", "Prescribe",
-           "benefit_drivers", "chosen_prescriptions", "describe", "front_holdout", "front_uncertainty",
+__all__ = ["ADDED_REGIME", "MANIFEST", "Constraint", "Decision", "Objective", "OptimisationResult", "OptimisationSpec",
+           "Prescribe", "benefit_drivers", "chosen_prescriptions", "describe", "front_holdout", "front_uncertainty",
            "holdout_cohort", "holdout_seed", "load_optimisation", "prescribe", "run_optimisation",
            "write_optimisation"]
