@@ -94,9 +94,13 @@ def test_a_dask_worker_killed_mid_study_changes_no_index(tmp_path):
             deadline = time.time() + 300
             while time.time() < deadline and not (out / "chunks" / "chunk_00001.parquet").exists():
                 time.sleep(0.01)
-            while time.time() < deadline and not client.processing(workers=[victim]).get(victim):
-                time.sleep(0.001)  # kill it while it holds tasks, so that they must be rerun elsewhere
-            killed["tasks_lost"] = len(client.processing(workers=[victim]).get(victim, ()))
+            held: tuple[object, ...] = ()
+            while time.time() < deadline:  # kill it while it holds tasks, so that they must be rerun elsewhere
+                held = tuple(client.processing(workers=[victim]).get(victim) or ())  # one query: no race with a
+                if held:                                                          # second one under load
+                    break
+                time.sleep(0.001)
+            killed["tasks_lost"] = len(held)
             killed["chunks_saved"] = len(list((out / "chunks").glob("chunk_*.parquet")))
             os.kill(pids[victim], signal.SIGKILL)
 

@@ -44,7 +44,7 @@ def test_compare_command(tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "endpoints.csv", index_col=0)
     assert list(table.columns) == ["ac-sedentary", "aerobic-during-ac", "aerobic-during-ac - ac-sedentary", "unit"]
-    drop = table.loc["lvef_drop_points"].astype(float)
+    drop = table.drop(columns="unit").loc["lvef_drop_points"].astype(float)
     assert drop.iloc[2] == pytest.approx(drop.iloc[1] - drop.iloc[0])
     assert (tmp_path / "compare.png").stat().st_size > 10_000 and (tmp_path / "endpoints.md").exists()
     assert "<img" in (tmp_path / "report.html").read_text(encoding="utf-8")
