@@ -44,7 +44,7 @@ from crosstalk.model.parameters import flat_id, model_path
 from crosstalk.plan.schedule import Breakpoint, add_sbml_events, breakpoints
 from crosstalk.spec.scenario import Scenario
 
-__all__ = ["FORMATS", "PLOTTED", "export", "scenario_omex", "scenario_sbml", "scenario_sedml"]
+__all__ = ["FORMATS", "PLOTTED", "export", "scenario_omex", "scenario_sbml", "scenario_sedml", "schedule_breakpoints"]
 
 #: Output formats of ``crosstalk export``.
 FORMATS: tuple[str, ...] = ("sbml", "sedml", "omex")
@@ -72,6 +72,12 @@ def _model_ids(sbml: str) -> tuple[set[str], set[str]]:
     doc = libsbml.readSBMLFromString(sbml)
     m = doc.getModel()
     return {s.getId() for s in m.getListOfSpecies()}, {p.getId() for p in m.getListOfParameters()}
+
+
+def schedule_breakpoints(scenario: Scenario, species: set[str]) -> list[Breakpoint]:
+    """The scenario's schedule changes up to its end, with the model's species ids (``species``: those of its
+    flattened SBML), ready for :func:`crosstalk.plan.schedule.add_sbml_events`."""
+    return _flat_breakpoints([bp for bp in breakpoints(scenario) if bp.time_h <= scenario.duration_hours], species)
 
 
 def _flat_breakpoints(points: list[Breakpoint], species: set[str]) -> list[Breakpoint]:
@@ -137,7 +143,7 @@ def scenario_sbml(scenario: Scenario, *, check: bool = True) -> str:
     doc = libsbml.readSBMLFromString(model_path(scenario.model).read_text(encoding="utf-8"))
     model = doc.getModel()
     species = {sp.getId() for sp in model.getListOfSpecies()}
-    points = _flat_breakpoints([bp for bp in breakpoints(scenario) if bp.time_h <= scenario.duration_hours], species)
+    points = schedule_breakpoints(scenario, species)
     add_sbml_events(model, points)
     for pid, value in scenario.parameter_overrides().items():
         p = model.getParameter(pid)

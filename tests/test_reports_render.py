@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 from matplotlib.figure import Figure
 
+from crosstalk.calibrate.fit import fit_problem
+from crosstalk.calibrate.measurements import synthetic_measurements
+from crosstalk.calibrate.problem import build_problem, write_problem
 from crosstalk.cli import main
 from crosstalk.report.cohort import write_cohort_report
 from crosstalk.report.compare import write_cohort_comparison_report
+from crosstalk.report.fit import write_fit_report
 from crosstalk.report.layout import overlapping_texts
 from crosstalk.report.optimise import write_optimisation_report
 from crosstalk.report.sensitivity import write_sensitivity_report
@@ -111,9 +115,18 @@ def _validation(out: Path) -> Path:
     return html_path
 
 
+def _fit(out: Path) -> Path:
+    scenarios = {"single_bout": load_scenario("single_bout")}
+    runs = {"single_bout": simulate(scenarios["single_bout"])}
+    data = synthetic_measurements(runs, "il6_pg_per_ml", [float(t) for t in range(0, 25, 2)], cv=0.05, floor=0.1)
+    path = write_problem(build_problem(scenarios, data, ["k_il6_clearance"]), out / "problem")
+    write_fit_report(fit_problem(path, starts=2, seed=1, outdir=out / "fit"), out / "fit")
+    return out / "fit" / "report.html"
+
+
 REPORTS: dict[str, Callable[[Path], Path]] = {
     "simulate": _simulate, "compare": _compare, "cohort": _cohort, "compare-cohort": _cohort_comparison,
-    "sensitivity": _sensitivity, "optimise": _optimise, "validation": _validation,
+    "sensitivity": _sensitivity, "optimise": _optimise, "validation": _validation, "fit": _fit,
 }
 
 

@@ -96,16 +96,20 @@ def to_sbml_events(sbml: str, points: list[Breakpoint]) -> str:
     return str(libsbml.writeSBMLToString(doc))
 
 
-def add_sbml_events(model: libsbml.Model, points: list[Breakpoint]) -> None:
-    """Add one event per breakpoint to a libSBML ``Model`` in place (see :func:`to_sbml_events`)."""
+def add_sbml_events(model: libsbml.Model, points: list[Breakpoint], *, gate: str | None = None,
+                    prefix: str = "schedule_event") -> None:
+    """Add one event per breakpoint to a libSBML ``Model`` in place (see :func:`to_sbml_events`), named
+    ``<prefix>_N``. With ``gate`` (the id of a dimensionless parameter) an event fires only while that parameter
+    is 1: several schedules in one model, one switched on per simulation (a PEtab condition sets its gate)."""
     for n, bp in enumerate(points):
         ev = model.createEvent()
-        ev.setId(f"schedule_event_{n}")
+        ev.setId(f"{prefix}_{n}")
         ev.setUseValuesFromTriggerTime(True)
         trig = ev.createTrigger()
         trig.setInitialValue(False)
         trig.setPersistent(True)
-        trig.setMath(_math(f"time >= {bp.time_h!r} hour", model))
+        when = f"time >= {bp.time_h!r} hour"
+        trig.setMath(_math(when if gate is None else f"({when}) && ({gate} > 0.5 dimensionless)", model))
         for species, value in bp.values:
             ea = ev.createEventAssignment()
             ea.setVariable(species)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crosstalk.cli.calibrate import add_parsers
 from crosstalk.errors import CrosstalkError, InputError, show_warning_line
 from crosstalk.version import __version__
 
@@ -36,6 +37,8 @@ EXAMPLES = """examples:
   crosstalk compare cohort_ac_sedentary cohort_aerobic_during_ac --cohort 64 --seed 1 --out out/risk
   crosstalk sensitivity analysis/regimes_during_ac.toml --out out/sens
   crosstalk optimise analysis/prescriptions_during_ac.toml --out out/opt
+  crosstalk petab single_bout prolonged_run --measurements il6.tsv --estimate k_il6_clearance --out out/il6
+  crosstalk fit out/il6/problem.yaml --starts 20 --out out/il6-fit     estimates with profile intervals
   crosstalk report out/opt                              rebuild a finished run's report from its files
   crosstalk export aerobic_during_ac --format omex --out aer.omex
 """
@@ -454,8 +457,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             from crosstalk.report.cohort import rebuild_cohort_report
 
             written = rebuild_cohort_report(run_dir, outdir=out)
+        elif kind == "fit":
+            from crosstalk.report.fit import rebuild_fit_report
+
+            written = [rebuild_fit_report(run_dir, outdir=out)]
         else:
-            raise InputError("run", str(run_dir), f"a sensitivity, optimise or cohort run (it holds a {kind} run)")
+            raise InputError("run", str(run_dir), f"a sensitivity, optimise, cohort or fit run (it holds a {kind} run)")
     except InputError as err:  # the run directory is this command's argument, not --out
         raise (err.at(err.source, field="DIR") if err.field in ("outdir", "run") else err) from None
     print(f"{kind} run {run_dir}: report rebuilt from its files -> {', '.join(str(p) for p in written)}")
@@ -574,6 +581,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true",
                    help="only check that every document (composed and flattened included) is current and valid")
     s.set_defaults(func=_cmd_build)
+    add_parsers(sub)
     return p
 
 
