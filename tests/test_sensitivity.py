@@ -148,9 +148,9 @@ def test_constant_outputs_are_flagged_not_analysed(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ("n = 128", "n = 100", "n"),
+        ("n = 384", "n = 4", "n"),
         ("seed = 20261129", "seed = 0", "seed"),
-        ('method = "sobol"', 'method = "fast"', "method"),
+        ('method = "pce"', 'method = "fast"', "method"),
         ('outputs = ["tumour_volume_change_percent", "lvef_drop_points", "nk_tumour_cells_mean"]',
          'outputs = ["tumour_size"]', "outputs"),
         ('name = "exercise.intensity"', 'name = "exercise.speed"', "parameter.name"),
