@@ -79,6 +79,31 @@ def test_estimating_an_unknown_or_per_condition_parameter_or_with_inverted_bound
     varied = {**SCENARIOS, "single_bout": replace(SCENARIOS["single_bout"], parameters={"k_il6_clearance": 0.5})}
     with pytest.raises(InputError, match="set per condition"):
         build_problem(varied, data, ["k_il6_clearance"])
+    with pytest.raises(InputError, match="bounds of an estimated parameter"):
+        build_problem(SCENARIOS, data, ["k_il6_clearance"], bounds={"k_il6_clearence": (0.1, 1.0)})
+    with pytest.raises(InputError, match="average replicates"):
+        build_problem(SCENARIOS, pd.concat([data, data.iloc[:1]]), ["k_il6_clearance"])
+    partial = data.copy()
+    partial.loc[0, "noiseParameters"] = np.nan
+    with pytest.raises(InputError, match="on every row of an observable, or on none"):
+        build_problem(SCENARIOS, partial, ["k_il6_clearance"])
+
+
+def test_a_tiny_noise_level_and_two_observables_at_one_time_keep_their_rows(tmp_path):
+    """PEtab's flattening names observables after str(noise) (5e-05 is no identifier) and reorders rows: the
+    objective still builds, and each fitted value is its own row's."""
+    data = _data()
+    data["noiseParameters"] = data["noiseParameters"] * 1e-4
+    nk = data.copy()
+    nk["observableId"] = "nk_blood_per_ul"
+    both = pd.concat([data, nk], ignore_index=True)
+    path = write_problem(build_problem(SCENARIOS, both, ["k_il6_clearance"]), tmp_path / "p")
+    result = fit_problem(path, starts=1, seed=1, profiles=False)
+    fitted = result.fitted
+    assert list(fitted["observableId"]) == list("obs_" + both["observableId"])
+    il6 = fitted[fitted["observableId"] == "obs_il6_pg_per_ml"]
+    assert il6["simulation"].between(1.0, 60.0).all()  # IL-6, not NK cells (hundreds per uL)
+    assert fitted[fitted["observableId"] == "obs_nk_blood_per_ul"]["simulation"].median() > 100.0
 
 
 def test_the_problem_lints_and_its_likelihood_is_our_engines(tmp_path):

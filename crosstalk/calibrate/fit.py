@@ -22,7 +22,8 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from pypesto.startpoint import LatinHypercubeStartpoints
 
 from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic
-from crosstalk.inputs import check_integer
+from crosstalk.inputs import check_integer, check_number
 from crosstalk.sim.result import versions
 from crosstalk.studies.rundir import open_run, read_frame, read_provenance, read_run, write_provenance
 
@@ -67,8 +68,9 @@ class FitResult:
     Attributes
     ----------
     estimates : DataFrame
-        ``parameter, estimate, lower95, upper95, identifiability, lower_bound, upper_bound, scale`` (values on the
-        linear scale; an interval side that reaches a bound is that bound).
+        ``parameter, estimate, lower95, upper95, identifiability, lower_open, upper_open, lower_bound,
+        upper_bound, scale`` (values on the linear scale; a side the profile never closed is ``*_open`` and its
+        value is where the profile stopped, the search bound at most).
     starts : DataFrame
         ``start, fval, converged`` and each parameter's value (linear scale), best first: the waterfall.
     profiles : DataFrame
@@ -96,16 +98,51 @@ def load_problem(path: str | Path) -> petab.Problem:
         problem = petab.Problem.from_yaml(str(path))
     except (OSError, ValueError, KeyError) as err:
         raise InputError("problem", str(path), f"a readable PEtab problem ({err})") from None
+    if petab.lint.lint_problem(problem):
+        raise InputError("problem", str(path), "a problem petablint accepts (run petablint on it for the errors)")
+    if "objectivePriorType" in problem.parameter_df and problem.parameter_df["objectivePriorType"].notna().any():
+        raise InputError("problem", str(path), "a problem without objective priors (not supported yet)")
     petab.flatten_timepoint_specific_output_overrides(problem)
+    _safe_observable_ids(problem)
     return problem
 
 
+def _safe_observable_ids(problem: petab.Problem) -> None:
+    """Rename the observables flattening made (``obs_x__5e-05__cond`` is no identifier: ``str`` of the noise
+    value) to ``<observable>__<k>``, in the observable and measurement tables alike."""
+    renames: dict[str, str] = {}
+    for k, old in enumerate(problem.observable_df.index):
+        if "__" in str(old):
+            renames[str(old)] = f"{str(old).split('__')[0]}__{k}"
+    if not renames:
+        return
+    table = problem.observable_df.reset_index()
+    for column in ("observableFormula", "noiseFormula"):
+        table[column] = [_replace_all(str(f), renames) for f in table[column]]
+    table["observableId"] = table["observableId"].map(lambda o: renames.get(o, o))
+    problem.observable_df = table.set_index("observableId")
+    problem.measurement_df["observableId"] = problem.measurement_df["observableId"].map(lambda o: renames.get(o, o))
+
+
+def _replace_all(text: str, renames: Mapping[str, str]) -> str:
+    for old in sorted(renames, key=len, reverse=True):  # longest first: no id is a prefix of a longer one's rename
+        text = text.replace(old, renames[old])
+    return text
+
+
 def problem_hash(path: str | Path) -> str:
-    """Hash of the files of a PEtab problem directory (what determines a fit besides the seed and starts)."""
-    digest = hashlib.sha256()
-    for file in sorted(Path(path).parent.glob("*")):
-        if file.suffix in (".yaml", ".tsv", ".xml"):
-            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    """Hash of a PEtab problem: its YAML and every file the YAML names, and the versions that compute the fit."""
+    path = Path(path)
+    config = petab.yaml.load_yaml(str(path))
+    names = [config.get("parameter_file")]
+    for part in config.get("problems", []):
+        for key in ("sbml_files", "condition_files", "measurement_files", "observable_files"):
+            names += part.get(key, [])
+    digest = hashlib.sha256(path.read_bytes())
+    for name in (n for n in names if n):
+        file = path.parent / str(name)
+        digest.update(str(name).encode() + b"\0" + (file.read_bytes() if file.exists() else b""))
+    digest.update(repr(sorted(versions().items())).encode() + pypesto.__version__.encode())
     return digest.hexdigest()
 
 
@@ -151,6 +188,8 @@ def fit_problem(path: str | Path, *, starts: int = 20, seed: int = 1, profiles: 
         An unreadable problem, a bad ``starts`` or ``seed``, or an ``outdir`` holding something else.
     """
     check_integer("starts", starts, low=1, high=100_000)
+    if profile_step is not None:
+        check_number("profile_step", profile_step, low=0.0, high=0.2, low_open=True)
     check_integer("seed", seed, low=0, high=2**32 - 1)
     t0 = time.perf_counter()
     spec_hash = hashlib.sha256(f"{problem_hash(path)}|{starts}|{seed}|{profiles}|{profile_step}".encode()).hexdigest()
@@ -223,8 +262,7 @@ def _starts(pproblem: pypesto.Problem, result: pypesto.Result) -> pd.DataFrame:
     rows = []
     for r in result.optimize_result.list:
         x = np.asarray(r["x"])[pproblem.x_free_indices] if r["x"] is not None else [np.nan] * len(names)
-        rows.append({"start": r["id"], "fval": float(r["fval"]), "converged": bool(r["exitflag"] is not None
-                                                                                   and r["exitflag"] >= 0),
+        rows.append({"start": r["id"], "fval": float(r["fval"]), "converged": r["exitflag"] == 0,
                      **{n: _linear(float(v), s) for n, v, s in zip(names, x, scales)}})
     return pd.DataFrame(rows)
 
@@ -248,20 +286,26 @@ def _estimates(pproblem: pypesto.Problem, result: pypesto.Result, profiled: bool
         i = pproblem.x_free_indices[k]
         lb, ub = float(pproblem.lb_full[i]), float(pproblem.ub_full[i])
         row = {"parameter": name, "estimate": _linear(float(best[i]), scale), "lower95": np.nan, "upper95": np.nan,
-               "identifiability": "", "lower_bound": _linear(lb, scale), "upper_bound": _linear(ub, scale),
-               "scale": scale}
+               "identifiability": "", "lower_open": False, "upper_open": False,
+               "lower_bound": _linear(lb, scale), "upper_bound": _linear(ub, scale), "scale": scale}
         prof = result.profile_result.list[0][i] if profiled and result.profile_result.list else None
         if prof is not None:
             xs = np.asarray(prof.x_path)[i]
             ratios = np.asarray(prof.ratio_path)
             low, high = pypesto.profile.calculate_approximate_ci(xs, ratios, THRESHOLD_RATIO)
             row["lower95"], row["upper95"] = _linear(low, scale), _linear(high, scale)
-            row["identifiability"] = classify(xs, ratios, best[i])
+            below = ratios < THRESHOLD_RATIO  # a side the profile never crossed the threshold on is open
+            row["lower_open"] = not bool(np.any(below & (xs < best[i])))
+            row["upper_open"] = not bool(np.any(below & (xs > best[i])))
+            row["identifiability"] = classify(xs, ratios, best[i], log_scale=scale in ("log10", "log"))
+            if ratios.max() > 1.0 + 1e-6:
+                warnings.warn(f"{name}: the profile found a likelihood {ratios.max():.4g} times the best start's: "
+                              "the multistart missed the optimum; run more starts", RuntimeWarning, stacklevel=2)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def classify(xs: np.ndarray, ratios: np.ndarray, optimum: float) -> str:
+def classify(xs: np.ndarray, ratios: np.ndarray, optimum: float, *, log_scale: bool = True) -> str:
     """Identifiability from a profile (see the module docstring).
 
     Examples
@@ -274,9 +318,19 @@ def classify(xs: np.ndarray, ratios: np.ndarray, optimum: float) -> str:
     >>> classify(x, np.where(x < 0, np.exp(-0.5 * (x / 0.2) ** 2), 0.9), 0.0)
     'practically_non_identifiable'
     """
-    xs, ratios = np.asarray(xs, dtype=float), np.asarray(ratios, dtype=float)
+    order = np.argsort(xs)
+    xs, ratios = np.asarray(xs, dtype=float)[order], np.asarray(ratios, dtype=float)[order]
     flat = -2.0 * np.log(np.clip(ratios, 1e-300, None)) < 0.02
-    if flat.all() or (flat.any() and xs[flat].max() - xs[flat].min() > FLAT_SPAN):
+    if flat.all():
+        return "structurally_non_identifiable"
+    # the flat stretch that holds the optimum (another optimum elsewhere is not a valley)
+    at = int(np.argmin(np.abs(xs - optimum)))
+    lo = hi = at
+    while lo > 0 and flat[lo - 1]:
+        lo -= 1
+    while hi < len(xs) - 1 and flat[hi + 1]:
+        hi += 1
+    if log_scale and flat[at] and xs[hi] - xs[lo] > FLAT_SPAN:
         return "structurally_non_identifiable"
     below = ratios < THRESHOLD_RATIO
     closed_low = bool(np.any(below & (xs < optimum)))
@@ -291,17 +345,15 @@ def _fitted(path: str | Path, problem: petab.Problem, pproblem: pypesto.Problem,
     best = np.asarray(result.optimize_result.list[0]["x"])[pproblem.x_free_indices]
     returned = pproblem.objective.obj(best, return_dict=True)  # the RoadRunner objective under the FD wrapper
     sims = returned[ROADRUNNER_SIMULATION]  # condition -> array: time, then one column per observable
-    found: dict[tuple[str, float, float], float] = {}
-    for row in problem.measurement_df.itertuples(index=False):  # flattening renamed and reordered the rows
-        sim = sims[row.simulationConditionId]
+    found: dict[object, float] = {}
+    for index, row in problem.measurement_df.iterrows():  # flattening renamed and reordered rows, kept the index
+        sim = sims[row["simulationConditionId"]]
         data = np.asarray(sim)
-        at = int(np.argmin(np.abs(data[:, 0] - float(row.time))))
-        key = (str(row.simulationConditionId), float(row.time), float(row.measurement))
-        found[key] = float(data[at, list(sim.colnames).index(row.observableId)])
-    out = petab.Problem.from_yaml(str(path)).measurement_df.reset_index(drop=True).copy()  # its own observable ids
-    out["simulation"] = [found[(str(r.simulationConditionId), float(r.time), float(r.measurement))]
-                         for r in out.itertuples(index=False)]
-    return out
+        at = int(np.argmin(np.abs(data[:, 0] - float(row["time"]))))
+        found[index] = float(data[at, list(sim.colnames).index(row["observableId"])])
+    out = petab.Problem.from_yaml(str(path)).measurement_df.copy()  # its own observable ids, its own order
+    out["simulation"] = [found[i] for i in out.index]
+    return out.reset_index(drop=True)
 
 
 def write_fit(result: FitResult, path: str | Path) -> None:

@@ -122,7 +122,8 @@ def synthetic_measurements(results: Mapping[str, Result], observable: str, times
     observable : str
         A crosstalk observable the results have.
     times : sequence of float
-        Hours; each within every run.
+        Hours, each a time every run was sampled at (on its output grid: the values are the run's, not
+        interpolated).
     cv, floor : float
         Noise model: sd = cv * value + floor (> 0 for every value).
     seed : int
@@ -134,8 +135,14 @@ def synthetic_measurements(results: Mapping[str, Result], observable: str, times
         ts = result.timeseries
         if observable not in ts:
             raise InputError("observable", observable, "an observable of the runs")
+        hours = ts["time_h"].to_numpy()
         for t in times:
-            value = float(np.interp(t, ts["time_h"].to_numpy(), ts[observable].to_numpy()))
+            if not hours[0] <= t <= hours[-1]:
+                raise InputError("times", t, f"hours within {cid}'s run (0 to {hours[-1]:g})")
+            on_grid = np.flatnonzero(np.isclose(hours, t, rtol=0.0, atol=1e-9))
+            if not on_grid.size:  # interpolating would put its own error into the "truth"
+                raise InputError("times", t, f"times the run of {cid} was sampled at (its output grid)")
+            value = float(ts[observable].to_numpy()[on_grid[0]])
             sd = cv * abs(value) + floor
             if not sd > 0:
                 raise InputError("cv", cv, "a noise model giving every value a standard deviation > 0 (add a floor)")

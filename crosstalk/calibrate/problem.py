@@ -113,6 +113,12 @@ def build_problem(scenarios: Mapping[str, Scenario], measurements: pd.DataFrame,
         if len(late):
             raise InputError("measurements.time", float(late["time"].iloc[0]),
                              f"a time within {cid}'s {sc.duration_hours:g} h")
+    repeated = table[table.duplicated(["observableId", "simulationConditionId", "time"], keep=False)]
+    if len(repeated):
+        r = repeated.iloc[0]
+        raise InputError("measurements", f"{r['observableId']} in {r['simulationConditionId']} at {r['time']:g} h",
+                         "one row per observable, condition and time (average replicates, giving their standard "
+                         "error as noiseParameters: pyPESTO's RoadRunner route cannot simulate one time twice)")
     known = parameter_ids(first.model)
     doc = libsbml.readSBMLFromString(model_path(first.model).read_text(encoding="utf-8"))
     model = doc.getModel()
@@ -140,8 +146,14 @@ def build_problem(scenarios: Mapping[str, Scenario], measurements: pd.DataFrame,
                                 **{pid: values[cid] for pid, values in varying.items()}}
                                for cid, sc in scenarios.items()]).set_index("conditionId")
     observed = list(dict.fromkeys(table["observableId"]))
-    has_sd = {o: "noiseParameters" in table and bool(table.loc[table["observableId"] == o, "noiseParameters"]
-                                                           .notna().all()) for o in observed}
+    given = {o: int(table.loc[table["observableId"] == o, "noiseParameters"].notna().sum())
+             if "noiseParameters" in table else 0 for o in observed}
+    for o in observed:
+        n = int((table["observableId"] == o).sum())
+        if 0 < given[o] < n:
+            raise InputError("measurements.noiseParameters", f"{o}: {given[o]} of {n} rows",
+                             "a standard deviation on every row of an observable, or on none (then estimated)")
+    has_sd = {o: given[o] > 0 for o in observed}
     observable_df = pd.DataFrame([{
         "observableId": f"obs_{o}", "observableFormula": o,
         "noiseFormula": f"noiseParameter1_obs_{o}" if has_sd[o] else f"sd_{o}",
@@ -152,6 +164,9 @@ def build_problem(scenarios: Mapping[str, Scenario], measurements: pd.DataFrame,
         measurement_df.loc[~measurement_df["observableId"].str[4:].map(has_sd), "noiseParameters"] = np.nan
         if measurement_df["noiseParameters"].isna().all():
             measurement_df = measurement_df.drop(columns="noiseParameters")
+    for pid in bounds or {}:
+        if pid not in estimated:
+            raise InputError("bounds", pid, "bounds of an estimated parameter: " + ", ".join(estimated))
     rows = []
     for pid in estimated:
         nominal = float(model.getParameter(pid).getValue())

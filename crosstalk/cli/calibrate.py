@@ -29,7 +29,10 @@ def _cmd_petab(args: argparse.Namespace) -> int:
     from crosstalk.model.observables import observables_for
     from crosstalk.spec.scenario import load_scenario
 
-    scenarios = {condition_id(Path(p).stem): load_scenario(p) for p in args.scenarios}
+    ids = [condition_id(Path(p).stem) for p in args.scenarios]
+    if len(set(ids)) != len(ids):
+        raise InputError("SCENARIO", args.scenarios, "scenarios whose file stems give distinct condition ids")
+    scenarios = {cid: load_scenario(p) for cid, p in zip(ids, args.scenarios)}
     first = next(iter(scenarios.values()))
     table = read_measurements(args.measurements, conditions=list(scenarios),
                               observables=[o.name for o in observables_for(first.model)])
@@ -49,10 +52,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     from crosstalk.report.fit import write_fit_report
 
     result = fit_problem(args.problem, starts=args.starts, seed=args.seed, profiles=not args.no_profiles,
-                         outdir=args.out, force=args.force)
+                         profile_step=args.profile_step, outdir=args.out, force=args.force)
     report = write_fit_report(result, args.out)
     for r in result.estimates.to_dict("records"):
-        interval = "" if r["lower95"] != r["lower95"] else f" (95 % {r['lower95']:.4g} to {r['upper95']:.4g})"
+        low = f"open (<= {r['lower95']:.4g})" if r["lower_open"] else f"{r['lower95']:.4g}"
+        high = f"open (>= {r['upper95']:.4g})" if r["upper_open"] else f"{r['upper95']:.4g}"
+        interval = "" if r["lower95"] != r["lower95"] else f" (95 % {low} to {high})"
         print(f"  {r['parameter']} = {r['estimate']:.4g}{interval} {r['identifiability']}")
     print(f"fit of {args.problem}: best -log L {result.provenance['best_fval']:.6g} in "
           f"{result.provenance['wall_time_s']} s -> {Path(args.out) / 'estimates.csv'}, {report}")
@@ -80,6 +85,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     s.add_argument("--starts", type=int, default=20, help="local optimisations from a Latin hypercube (default 20)")
     s.add_argument("--seed", type=int, default=1, help="seed of the start points (default 1)")
     s.add_argument("--no-profiles", action="store_true", help="skip the profile likelihoods (no intervals)")
+    s.add_argument("--profile-step", type=float, default=None,
+                   help="fixed profile step in log10 units, up to 0.2 (default: adaptive; a flat profile of a "
+                        "non-identifiable parameter can take hundreds of adaptive steps)")
     s.add_argument("--out", required=True, help="run directory: estimates.csv, starts.csv, profiles.csv, report")
     s.add_argument("--force", action="store_true", help="replace what the run directory holds")
     s.set_defaults(func=_cmd_fit)
