@@ -169,3 +169,16 @@ def test_identifiability_is_read_from_the_profile():
     assert classify(x, np.full_like(x, 0.999), 0.0) == "structurally_non_identifiable"
     valley = np.where(np.abs(x) < 0.4, 1.0, np.exp(-0.5 * ((np.abs(x) - 0.4) / 0.1) ** 2))  # flat over 0.8 decades
     assert classify(x, valley, 0.0) == "structurally_non_identifiable"
+
+
+@pytest.mark.slow  # a fit in a fresh interpreter
+def test_a_fit_works_in_a_process_that_imported_libsedml(tmp_path):
+    """Once python-libsedml is imported (tellurium does; so does a SED-ML export), libSBML hands out libSEDML's
+    classes and petab's parameter mapping fails; the fit then runs in a fresh interpreter and is read back."""
+    import libsedml  # noqa: F401  (the import is the point)
+
+    path = write_problem(build_problem(SCENARIOS, _data(), ["k_il6_clearance"]), tmp_path / "p")
+    result = fit_problem(path, starts=1, seed=1, profiles=False, outdir=tmp_path / "fit")
+    assert result.estimates.loc[0, "parameter"] == "k_il6_clearance"
+    assert 0.4 < result.estimates.loc[0, "estimate"] < 0.7  # the data's 0.55
+    assert (tmp_path / "fit" / "report.html").exists()  # written by the fresh `crosstalk fit`

@@ -21,6 +21,9 @@ import contextlib
 import hashlib
 import math
 import os
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -190,6 +193,9 @@ def fit_problem(path: str | Path, *, starts: int = 20, seed: int = 1, profiles: 
     check_integer("starts", starts, low=1, high=100_000)
     if profile_step is not None:
         check_number("profile_step", profile_step, low=0.0, high=0.2, low_open=True)
+    if "libsedml" in sys.modules:
+        return _fit_elsewhere(path, starts=starts, seed=seed, profiles=profiles, profile_step=profile_step,
+                              outdir=outdir, force=force)
     check_integer("seed", seed, low=0, high=2**32 - 1)
     t0 = time.perf_counter()
     spec_hash = hashlib.sha256(f"{problem_hash(path)}|{starts}|{seed}|{profiles}|{profile_step}".encode()).hexdigest()
@@ -229,6 +235,24 @@ def fit_problem(path: str | Path, *, starts: int = 20, seed: int = 1, profiles: 
     if run is not None:
         write_fit(out, run.path)
     return out
+
+
+def _fit_elsewhere(path: str | Path, *, starts: int, seed: int, profiles: bool, profile_step: float | None,
+                   outdir: str | Path | None, force: bool) -> FitResult:
+    """The fit in a fresh interpreter (``crosstalk fit``), read back from its run directory. Once python-libsedml is
+    imported (tellurium, crosstalk.export's SED-ML), libSBML hands out libSEDML's classes for some objects and
+    petab's parameter mapping fails ('ASTNode' object has no attribute 'getMath'); a process without it fits."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(outdir) if outdir is not None else Path(tmp) / "fit"
+        command = [sys.executable, "-m", "crosstalk", "fit", str(path), "--starts", str(starts), "--seed", str(seed),
+                   "--out", str(target), *(["--no-profiles"] if not profiles else []),
+                   *(["--profile-step", repr(profile_step)] if profile_step is not None else []),
+                   *(["--force"] if force else [])]
+        done = subprocess.run(command, capture_output=True, encoding="utf-8")
+        if done.returncode != 0:
+            raise InputError("problem", str(path), "a problem a fresh `crosstalk fit` can fit; it said: "
+                             + (done.stderr.strip().splitlines() or ["nothing"])[-1])
+        return read_fit(target)
 
 
 @contextlib.contextmanager
