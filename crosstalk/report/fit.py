@@ -9,6 +9,7 @@ import html
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from crosstalk.calibrate.fit import THRESHOLD_RATIO, FitResult, read_fit
@@ -39,16 +40,22 @@ def _waterfall(result: FitResult) -> Figure:
     return fig
 
 
+def _grid(n: int, *, height: float) -> tuple[Figure, list[Axes]]:
+    """``n`` panels, three to a row; the unused ones of the last row hidden."""
+    ncols = min(3, n)
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(3.8 * ncols, height * nrows), layout="constrained")
+    axes = list(fig.subplots(nrows, ncols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
 def _fits(result: FitResult) -> Figure:
     data = result.fitted.copy()
     data["observable"] = data["observableId"].str.removeprefix("obs_")
     panels = list(dict.fromkeys(zip(data["observable"], data["simulationConditionId"])))
-    ncols = min(3, len(panels))
-    nrows = -(-len(panels) // ncols)
-    fig = Figure(figsize=(3.8 * ncols, 2.9 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes[len(panels):]:
-        ax.set_visible(False)
+    fig, axes = _grid(len(panels), height=2.9)
     for ax, (obs, cid) in zip(axes, panels):
         d = data[(data["observable"] == obs) & (data["simulationConditionId"] == cid)].sort_values("time")
         sd = d["noiseParameters"].to_numpy(dtype=float) if "noiseParameters" in d else None
@@ -67,12 +74,7 @@ def _profiles(result: FitResult) -> Figure | None:
     names = list(dict.fromkeys(result.profiles["parameter"])) if len(result.profiles) else []
     if not names:
         return None
-    ncols = min(3, len(names))
-    nrows = -(-len(names) // ncols)
-    fig = Figure(figsize=(3.8 * ncols, 2.8 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes[len(names):]:
-        ax.set_visible(False)
+    fig, axes = _grid(len(names), height=2.8)
     estimates = result.estimates.set_index("parameter")
     for ax, name in zip(axes, names):
         p = result.profiles[result.profiles["parameter"] == name]
