@@ -94,9 +94,20 @@ class FitResult:
 def load_problem(path: str | Path) -> petab.Problem:
     """A PEtab problem from its YAML file, as pyPESTO's RoadRunner route takes it (time-point-specific noise
     flattened into observables)."""
+    problem = _read_problem(path)
+    _flatten(problem)
+    return problem
+
+
+def _problem_file(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
         raise InputError("problem", str(path), "a PEtab problem.yaml (crosstalk petab writes one)")
+    return path
+
+
+def _read_problem(path: str | Path) -> petab.Problem:
+    path = _problem_file(path)
     try:
         problem = petab.Problem.from_yaml(str(path))
     except (OSError, ValueError, KeyError) as err:
@@ -105,9 +116,12 @@ def load_problem(path: str | Path) -> petab.Problem:
         raise InputError("problem", str(path), "a problem petablint accepts (run petablint on it for the errors)")
     if "objectivePriorType" in problem.parameter_df and problem.parameter_df["objectivePriorType"].notna().any():
         raise InputError("problem", str(path), "a problem without objective priors (not supported yet)")
+    return problem
+
+
+def _flatten(problem: petab.Problem) -> None:
     petab.flatten_timepoint_specific_output_overrides(problem)
     _safe_observable_ids(problem)
-    return problem
 
 
 def _safe_observable_ids(problem: petab.Problem) -> None:
@@ -190,13 +204,14 @@ def fit_problem(path: str | Path, *, starts: int = 20, seed: int = 1, profiles: 
     InputError
         An unreadable problem, a bad ``starts`` or ``seed``, or an ``outdir`` holding something else.
     """
+    path = _problem_file(path)
     check_integer("starts", starts, low=1, high=100_000)
+    check_integer("seed", seed, low=0, high=2**32 - 1)
     if profile_step is not None:
         check_number("profile_step", profile_step, low=0.0, high=0.2, low_open=True)
     if "libsedml" in sys.modules:
         return _fit_elsewhere(path, starts=starts, seed=seed, profiles=profiles, profile_step=profile_step,
                               outdir=outdir, force=force)
-    check_integer("seed", seed, low=0, high=2**32 - 1)
     t0 = time.perf_counter()
     spec_hash = hashlib.sha256(f"{problem_hash(path)}|{starts}|{seed}|{profiles}|{profile_step}".encode()).hexdigest()
     run = None
@@ -211,7 +226,9 @@ def fit_problem(path: str | Path, *, starts: int = 20, seed: int = 1, profiles: 
         run = open_run(outdir, kind=KIND, spec_hash=spec_hash, force=force,
                        manifest={"problem": str(Path(path).resolve()), "starts": starts, "seed": seed,
                                  "profiles": profiles, "versions": versions()}, chunks=False, resumable=False)
-    problem = load_problem(path)
+    problem = _read_problem(path)
+    measurements = problem.measurement_df.copy()  # the problem's own table, before flattening renames its rows
+    _flatten(problem)
     pproblem = objective_problem(problem)
     optimizer = pypesto.optimize.ScipyOptimizer(method="L-BFGS-B", options={"maxiter": 500})
     np.random.seed(seed)  # pyPESTO's start points draw from numpy's global generator
@@ -219,12 +236,14 @@ def fit_problem(path: str | Path, *, starts: int = 20, seed: int = 1, profiles: 
     with _solver_log_hidden():
         result = pypesto.optimize.minimize(pproblem, optimizer=optimizer, n_starts=starts, progress_bar=False)
         if profiles:
-            step = {} if profile_step is None else {"next_guess_method": "fixed_step"}
-            options = pypesto.profile.ProfileOptions(whole_path=False, **({} if profile_step is None else
-                                                                           {"default_step_size": profile_step}))
+            if profile_step is None:
+                options, guess = pypesto.profile.ProfileOptions(whole_path=False), "adaptive_step_order_1"
+            else:
+                options = pypesto.profile.ProfileOptions(whole_path=False, default_step_size=profile_step)
+                guess = "fixed_step"
             pypesto.profile.parameter_profile(pproblem, result, optimizer, progress_bar=False,
-                                              profile_options=options, **step)
-        fitted = _fitted(path, problem, pproblem, result)
+                                              profile_options=options, next_guess_method=guess)
+        fitted = _fitted(measurements, problem, pproblem, result)
     out = FitResult(_estimates(pproblem, result, profiles), _starts(pproblem, result),
                     _profiles(pproblem, result) if profiles else pd.DataFrame(columns=["parameter", "value", "ratio"]),
                     fitted,
@@ -362,7 +381,7 @@ def classify(xs: np.ndarray, ratios: np.ndarray, optimum: float, *, log_scale: b
     return "identifiable" if closed_low and closed_high else "practically_non_identifiable"
 
 
-def _fitted(path: str | Path, problem: petab.Problem, pproblem: pypesto.Problem,
+def _fitted(measurements: pd.DataFrame, problem: petab.Problem, pproblem: pypesto.Problem,
             result: pypesto.Result) -> pd.DataFrame:
     """The problem's own measurement table (its observable ids, before flattening) with the best fit's
     simulation at each measured time."""
@@ -375,7 +394,7 @@ def _fitted(path: str | Path, problem: petab.Problem, pproblem: pypesto.Problem,
         data = np.asarray(sim)
         at = int(np.argmin(np.abs(data[:, 0] - float(row["time"]))))
         found[index] = float(data[at, list(sim.colnames).index(row["observableId"])])
-    out = petab.Problem.from_yaml(str(path)).measurement_df.copy()  # its own observable ids, its own order
+    out = measurements.copy()
     out["simulation"] = [found[i] for i in out.index]
     return out.reset_index(drop=True)
 

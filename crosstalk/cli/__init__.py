@@ -73,18 +73,11 @@ def _builtin_scenarios() -> list[Path]:
 
 
 def _simulated(scenario_path: str) -> tuple[Result, list[str]]:
-    """Load and simulate a scenario; the warnings raised meanwhile are printed as usual and returned, so the
-    report shows them too."""
+    """Load and simulate a scenario; its warnings are printed as usual and returned, so the report shows them."""
     from crosstalk.sim.simulator import simulate
-    from crosstalk.spec.scenario import load_scenario
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        scenario = load_scenario(scenario_path)
-        result = simulate(scenario)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    (scenario,), messages = _loaded([scenario_path])
+    return simulate(scenario), messages
 
 
 def _write_run(result: Result, out: Path, messages: list[str], *, force: bool, plot: bool = True) -> Path:
@@ -141,17 +134,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _loaded(paths: list[str]) -> tuple[list[Scenario], list[str]]:
-    """Load and plan scenarios; the warnings raised (e.g. an endpoint read too early) are returned for the report,
-    not printed: running the scenarios raises them again, in whichever process runs them."""
+    """Load and plan scenarios, returning the warnings raised for the report. Those of loading (e.g. a cumulative
+    dose over the label) are printed here; those of planning (e.g. an endpoint read too early) are printed when
+    the scenarios run, in whichever process runs them."""
     from crosstalk.plan.planner import plan
     from crosstalk.spec.scenario import load_scenario
 
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as loading:
         warnings.simplefilter("always")
         scenarios = [load_scenario(p) for p in paths]
+    for w in loading:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    with warnings.catch_warnings(record=True) as planning:
+        warnings.simplefilter("always")
         for s in scenarios:
             plan(s)
-    return scenarios, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    return scenarios, [str(w.message) for w in (*loading, *planning) if issubclass(w.category, UserWarning)]
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

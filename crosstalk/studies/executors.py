@@ -88,7 +88,7 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _ignore_sigint() -> None:
+def _init_worker() -> None:
     """Worker initializer: Ctrl-C (SIGINT to the whole process group) is handled by the parent alone, which then
     stops the workers; a worker never dies half-way through a result the parent is writing. A warning a worker
     raises is one line on stderr (kind and message), not a line of the package's source."""
@@ -123,7 +123,7 @@ def local_executor(workers: int | None = None) -> Iterator[Executor]:
     if n == 1:
         yield InProcessExecutor()
         return
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"), initializer=_init_worker)
     interrupted = False
     try:
         yield pool
