@@ -50,3 +50,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_throughput.py
 	$(PY) benchmarks/bench_fast_ceiling.py
 	$(PY) benchmarks/bench_pce.py
+	$(PY) benchmarks/bench_uncertainty.py

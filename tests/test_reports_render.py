@@ -74,6 +74,12 @@ def _compare(out: Path) -> Path:
     return out / "cmp" / "report.html"
 
 
+def _uncertainty(out: Path) -> Path:
+    assert main(["compare", "single_bout", "resistance_bout", "--uncertainty", "24", "--out", str(out / "unc"),
+                 "--quiet", "--workers", "1"]) == 0
+    return out / "unc" / "report.html"
+
+
 def _cohort(out: Path) -> Path:
     cohort = load_scenario(REPO / "scenarios" / "cohort_aerobic_during_ac.toml")
     result = run_cohort(cohort, 3, seed=3, outdir=out / "cohort", workers=1, progress=False)
@@ -125,7 +131,8 @@ def _fit(out: Path) -> Path:
 
 
 REPORTS: dict[str, Callable[[Path], Path]] = {
-    "simulate": _simulate, "compare": _compare, "cohort": _cohort, "compare-cohort": _cohort_comparison,
+    "simulate": _simulate, "compare": _compare, "compare-uncertainty": _uncertainty, "cohort": _cohort,
+    "compare-cohort": _cohort_comparison,
     "sensitivity": _sensitivity, "optimise": _optimise, "validation": _validation, "fit": _fit,
 }
 

@@ -16,11 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crosstalk.cli import authoring, calibrate
+from crosstalk.cli import authoring, calibrate, uncertainty
 from crosstalk.errors import CrosstalkError, InputError, show_warning_line
 from crosstalk.version import __version__
 
 if TYPE_CHECKING:
+    from crosstalk.calibrate.uncertainty import UncertaintyResult
     from crosstalk.sim.result import Result
     from crosstalk.spec.scenario import Scenario
     from crosstalk.studies.sensitivity import SensitivityResult
@@ -34,6 +35,7 @@ EXAMPLES = """examples:
   crosstalk list                                        built-in scenarios, their files and questions
   crosstalk simulate aerobic_during_ac --out out/aer    one scenario: report.html, timeseries.csv, endpoints.json
   crosstalk compare ac_sedentary aerobic_during_ac --out out/cmp
+  crosstalk compare ac_sedentary aerobic_during_ac --uncertainty 100 --out out/cmp-u   with 95 % intervals
   crosstalk compare cohort_ac_sedentary cohort_aerobic_during_ac --cohort 64 --seed 1 --out out/risk
   crosstalk sensitivity analysis/regimes_during_ac.toml --out out/sens
   crosstalk optimise analysis/prescriptions_during_ac.toml --out out/opt
@@ -55,6 +57,7 @@ FLAGS: dict[str, str] = {
     "workers": "--workers",
     "scheduler": "--scheduler",
     "dask_local": "--dask-local",
+    "uncertainty": "--uncertainty",
 }
 
 
@@ -80,14 +83,18 @@ def _simulated(scenario_path: str) -> tuple[Result, list[str]]:
     return simulate(scenario), messages
 
 
-def _write_run(result: Result, out: Path, messages: list[str], *, force: bool, plot: bool = True) -> Path:
+def _write_run(result: Result, out: Path, messages: list[str], *, force: bool, plot: bool = True,
+               ensemble: UncertaintyResult | None = None) -> Path:
+    from crosstalk.calibrate.uncertainty import write_uncertainty
     from crosstalk.report.plots import summary_figure
     from crosstalk.report.simulation import write_simulation_report
 
     target = result.write(out, force=force)
+    if ensemble is not None:
+        write_uncertainty(target, ensemble)
     if plot:
         summary_figure(result, target / "summary.png")
-        write_simulation_report(result, target, warnings=messages)
+        write_simulation_report(result, target, warnings=messages, ensemble=ensemble)
     return target
 
 
@@ -95,11 +102,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result, messages = _simulated(args.scenario)
     scenario = result.scenario
-    out = _write_run(result, Path(args.out), messages, force=args.force, plot=not args.no_plot)
+    ensemble = None if args.uncertainty is None else uncertainty.run(
+        [result], args.uncertainty, seed=args.seed, workers=args.workers, progress=not args.quiet)
+    out = _write_run(result, Path(args.out), messages, force=args.force, plot=not args.no_plot, ensemble=ensemble)
     print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}"
           + ("" if args.no_plot else f" (report: {out / 'report.html'})"))
     for k, v in result.endpoints.items():
         print(f"  {k} = {v:.4g}" if isinstance(v, float) else f"  {k} = {v}")
+    if ensemble is not None:
+        uncertainty.print_summary(ensemble)
     return 0
 
 
@@ -159,6 +170,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     scenarios, messages = _loaded(args.scenarios)
     out = _fresh_dir(args.out, args.force)
+    if args.cohort is not None and args.uncertainty is not None:
+        raise InputError("--uncertainty", args.uncertainty, "no value with --cohort (a cohort's intervals are over "
+                                                            "patients; run them without --cohort)")
     if args.cohort is not None:
         cc = run_cohort_comparison(scenarios, args.cohort, seed=args.seed, n_boot=args.n_boot, outdir=out,
                                    workers=args.workers, progress=not args.quiet)
@@ -180,9 +194,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for f in comparison.failures.itertuples(index=False):
             print(f"crosstalk: {f.scenario} failed: {f.error}", file=sys.stderr)
         return 1
+    ensemble = None if args.uncertainty is None else uncertainty.run(
+        comparison.results, args.uncertainty, seed=args.seed, workers=args.workers, progress=not args.quiet)
     write_comparison(comparison.results, out)
-    write_comparison_report(comparison, out, warnings=messages)
-    print(f"compared {len(comparison.results)} scenarios -> {out}/report.html, compare.png, endpoints.csv")
+    if ensemble is not None:
+        from crosstalk.calibrate.uncertainty import write_uncertainty
+
+        write_uncertainty(out, ensemble)
+    write_comparison_report(comparison, out, warnings=messages, ensemble=ensemble)
+    print(f"compared {len(comparison.results)} scenarios -> {out}/report.html, compare.png, endpoints.csv"
+          + (", endpoints_uncertainty.csv, differences_uncertainty.csv" if ensemble is not None else ""))
+    if ensemble is not None:
+        uncertainty.print_summary(ensemble)
     return 0
 
 
@@ -444,6 +467,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output directory")
     s.add_argument("--force", action="store_true", help="overwrite an existing output directory")
     s.add_argument("--no-plot", action="store_true", help="skip summary.png")
+    uncertainty.add_options(s, seed=True)
+    s.add_argument("--workers", type=_positive_int, default=None,
+                   help="worker processes of the ensemble (default: all cores)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_simulate)
 
     s = sub.add_parser("list", help="list the built-in scenarios")
@@ -462,8 +489,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--cohort", type=_positive_int, default=None, metavar="N",
                    help="run each scenario as a cohort of N virtual patients (the same patients with the same "
                         "--seed) and report absolute risk differences with NNT and bootstrap intervals")
-    s.add_argument("--seed", type=int, default=1, help="seed of the cohorts and the bootstrap (default 1)")
+    s.add_argument("--seed", type=int, default=1,
+                   help="seed of the cohorts and the bootstrap, or of the ensemble (default 1)")
     s.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    uncertainty.add_options(s, seed=False)
     _add_run_options(s, force_help="overwrite an existing output directory")
     s.set_defaults(func=_cmd_compare)
 

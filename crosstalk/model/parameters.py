@@ -6,6 +6,7 @@ Reading a table needs no simulator or SBML library, so scenario validation can c
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tomllib
 from collections.abc import Collection, Mapping
@@ -18,8 +19,9 @@ from crosstalk.errors import ModelBuildError
 from crosstalk.inputs import check_choice
 from crosstalk.model.registry import model_dir, model_info, models_root, module_names, sbml_dir
 
-__all__ = ["DEFAULT_SPECIES", "SPECIES", "Parameter", "clear_cache", "flat_id", "model_hash", "model_path",
-           "model_sbml", "parameter_ids", "parameter_set", "parameter_table", "species_overrides"]
+__all__ = ["DEFAULT_SPECIES", "SPECIES", "UNCERTAINTY_DISTRIBUTIONS", "Parameter", "Uncertainty", "clear_cache",
+           "flat_id", "model_hash", "model_path", "model_sbml", "parameter_ids", "parameter_set", "parameter_table",
+           "species_overrides"]
 
 #: Parameter sets every table may carry. The model's own values (the SBML defaults) are the human set; a row gives
 #: another species' value in a sub-table named after it (``mouse = { value = ..., source = "..." }``) together with
@@ -29,6 +31,54 @@ DEFAULT_SPECIES = "human"
 
 _SOURCE_RE = re.compile(
     r"(doi:|PMID:|PMC\d|10\.\d{4,}|UniProt|ChEBI|DrugBank|BIOMD\d+|CODATA|ICRP|label: \S|assumed: \S|fit: \S)", re.I)
+
+
+#: Distributions a parameter's uncertainty may take. ``low``/``high`` mean what they mean in a cohort range
+#: (:class:`crosstalk.spec.ranges.ParameterRange`): bounds for ``uniform``/``loguniform``/``triangular`` (the
+#: row's value the mode of a triangular one), median and sd of ln for ``lognormal``. No ``normal``: every
+#: biological quantity here is non-negative.
+UNCERTAINTY_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "lognormal", "triangular")
+_BASIS_RE = re.compile(r"^(cited|assumed|fit): \S")
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """How uncertain a parameter's value is: a distribution and why, or why it has none.
+
+    Attributes
+    ----------
+    distribution : str or None
+        One of :data:`UNCERTAINTY_DISTRIBUTIONS`; None for a quantity that is not uncertain (``none`` says why).
+    low, high : float
+        The distribution's parameters in the row's unit (see :data:`UNCERTAINTY_DISTRIBUTIONS`).
+    basis : str
+        ``cited: <the source's reported range or dispersion>``, ``assumed: <why this range>`` or
+        ``fit: <calibration problem and interval>``; for a quantity without uncertainty, why (a definition, a
+        switch, a scenario input).
+
+    Examples
+    --------
+    >>> Uncertainty("loguniform", 0.5, 2.0, "assumed: rate constants of this kind span ~4-fold").central_interval()
+    (0.5, 2.0)
+    """
+
+    distribution: str | None
+    low: float
+    high: float
+    basis: str
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the value carries a distribution (False for definitions, switches and inputs)."""
+        return self.distribution is not None
+
+    def central_interval(self, mass: float = 0.95) -> tuple[float, float]:
+        """The interval holding the central ``mass`` of the distribution (the whole support of a bounded one)."""
+        if self.distribution == "lognormal":
+            from statistics import NormalDist
+            z = NormalDist().inv_cdf((1.0 + mass) / 2.0)
+            return self.low * math.exp(-z * self.high), self.low * math.exp(z * self.high)
+        return self.low, self.high
 
 
 @dataclass(frozen=True)
@@ -52,6 +102,13 @@ class Parameter:
         SBO term (default 2, quantitative systems description parameter).
     fit : str | None
         The calibration target a fit script sets this value from, if any.
+    other_species : tuple of (species, value, source)
+        The row's value in other species' parameter sets.
+    translation : str or None
+        How the effect carries over between species (required with another species' value).
+    uncertainty : Uncertainty or None
+        How uncertain the (human) value is (see :class:`Uncertainty`); another species' range is the same
+        relative spread around its own value.
     """
 
     id: str
@@ -63,6 +120,7 @@ class Parameter:
     fit: str | None = None
     other_species: tuple[tuple[str, float, str], ...] = ()
     translation: str | None = None
+    uncertainty: Uncertainty | None = None
 
     def value_for(self, species: str) -> float:
         """The value in ``species``' parameter set (the table's own value where the row names no other)."""
@@ -89,7 +147,8 @@ def _row(module: str, row: Mapping[str, Any], units: set[str]) -> Parameter:
             raise ModelBuildError(f"{module} parameter table: {pid}.{species} source {alt['source']!r} is neither a "
                                   "citation nor 'assumed: reason'")
         others.append((species, float(alt["value"]), str(alt["source"])))
-    unknown = set(row) - {"id", "value", "unit", "description", "source", "sbo", "fit", "translation", *SPECIES[1:]}
+    unknown = set(row) - {"id", "value", "unit", "description", "source", "sbo", "fit", "translation", "uncertainty",
+                          *SPECIES[1:]}
     if unknown:
         raise ModelBuildError(f"{module} parameter table: {pid} has unknown keys {sorted(unknown)}")
     if others and not row.get("translation"):
@@ -97,7 +156,8 @@ def _row(module: str, row: Mapping[str, Any], units: set[str]) -> Parameter:
                               "(how the effect carries over between species)")
     p = Parameter(id=pid, value=float(row["value"]), unit=str(row["unit"]), description=str(row["description"]),
                   source=str(row["source"]), sbo=int(row.get("sbo", 2)), fit=row.get("fit"),
-                  other_species=tuple(others), translation=row.get("translation"))
+                  other_species=tuple(others), translation=row.get("translation"),
+                  uncertainty=_uncertainty(module, pid, float(row["value"]), row.get("uncertainty")))
     if p.unit not in units:
         raise ModelBuildError(f"{module} parameter table: {p.id} has unit {p.unit!r}, not defined in units.ant")
     if not _SOURCE_RE.search(p.source):
@@ -105,6 +165,36 @@ def _row(module: str, row: Mapping[str, Any], units: set[str]) -> Parameter:
             f"{module} parameter table: {p.id} source {p.source!r} is neither a citation nor 'assumed: reason'"
         )
     return p
+
+
+def _uncertainty(module: str, pid: str, value: float, raw: Any) -> Uncertainty | None:
+    """A row's ``uncertainty``: ``{ distribution, low, high, basis }`` or ``{ none = "<why>" }``, checked."""
+    if raw is None:
+        return None
+    where = f"{module} parameter table: {pid}.uncertainty"
+    if isinstance(raw, dict) and set(raw) == {"none"} and str(raw["none"]).strip():
+        return Uncertainty(None, value, value, str(raw["none"]))
+    if not isinstance(raw, dict) or set(raw) != {"distribution", "low", "high", "basis"}:
+        raise ModelBuildError(f"{where} must be {{ distribution, low, high, basis }} or {{ none = \"<why>\" }}")
+    dist, basis = raw["distribution"], str(raw["basis"])
+    if dist not in UNCERTAINTY_DISTRIBUTIONS:
+        raise ModelBuildError(f"{where}.distribution is {dist!r}; allowed: {', '.join(UNCERTAINTY_DISTRIBUTIONS)}")
+    if not _BASIS_RE.match(basis):
+        raise ModelBuildError(f"{where}.basis {basis!r} must start with 'cited: ', 'assumed: ' or 'fit: '")
+    try:
+        low, high = float(raw["low"]), float(raw["high"])
+    except (TypeError, ValueError):
+        raise ModelBuildError(f"{where}: low and high must be numbers") from None
+    u = Uncertainty(dist, low, high, basis)
+    if dist == "lognormal":
+        ok = low > 0 and high > 0
+    else:
+        ok = high > low and (low > 0 if dist == "loguniform" else low >= 0 or value < 0)
+    lo, hi = u.central_interval()
+    if not ok or not lo <= value <= hi or not all(map(math.isfinite, (low, high))):
+        raise ModelBuildError(f"{where} ({dist}, low {low:g}, high {high:g}) must be a valid {dist} distribution "
+                              f"whose central 95 % holds the value {value:g}")
+    return u
 
 
 def _defined_units() -> set[str]:

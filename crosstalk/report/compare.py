@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from crosstalk.calibrate.uncertainty import UncertaintyResult
 from crosstalk.files import write_atomic, write_text_atomic
 from crosstalk.model.observables import ENDPOINTS, OBSERVABLES
 from crosstalk.report.html import figure_tag, page, provenance_html, schedule_html, table_html, warnings_html
 from crosstalk.report.layout import scale_axis
 from crosstalk.report.numbers import denoise, format_difference, format_nnt, format_number, pretty_unit
+from crosstalk.report.plots import Band
 from crosstalk.report.tables import (
     cohort_cells,
     endpoint_cells,
@@ -29,6 +31,7 @@ from crosstalk.report.tables import (
     write_endpoint_table,
     write_risk_table,
 )
+from crosstalk.report.uncertainty import bands_of, uncertainty_html
 from crosstalk.sim.result import Result
 from crosstalk.studies.compare import CohortComparison, Comparison
 
@@ -43,10 +46,12 @@ COMPARE_OBSERVABLES: tuple[str, ...] = ("tumour_volume_mm3", "lvef_percent", "nk
 LINE_COLOURS: tuple[str, ...] = ("0.45", "tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
 
-def compare_figure(results: Sequence[Result]) -> Figure | None:
+def compare_figure(results: Sequence[Result], *, bands: Mapping[str, Mapping[str, Band]] | None = None
+                   ) -> Figure | None:
     """The observables of :data:`COMPARE_OBSERVABLES` that every result has, one panel each, one line per
     scenario against time (the first scenario, the reference, in grey dashes), with each scenario's exercise
-    sessions in a strip on top; None when the results share none of them."""
+    sessions in a strip on top; None when the results share none of them. ``bands`` (scenario name ->
+    observable -> (time_h, lower, upper)) are drawn behind each scenario's line in its colour."""
     meta = {o.name: o for o in OBSERVABLES}
     panels = [c for c in COMPARE_OBSERVABLES if results and all(c in r.timeseries for r in results)]
     if not panels:
@@ -73,6 +78,10 @@ def compare_figure(results: Sequence[Result]) -> Figure | None:
         values = []
         for k, (r, colour) in enumerate(zip(results, colours)):
             ts = r.timeseries
+            band = (bands or {}).get(r.scenario.name, {}).get(name)
+            if band is not None:
+                ax.fill_between(band[0] / unit, band[1], band[2], color=colour, alpha=0.15, lw=0)
+                values += [band[1], band[2]]
             ax.plot(ts["time_h"] / unit, ts[name], lw=1.0 if k == 0 else 1.3, color=colour,
                     ls="--" if k == 0 else "-", label=r.scenario.name)
             values.append(ts[name].to_numpy())
@@ -136,10 +145,13 @@ def write_paired_figure(paired: pd.DataFrame, outdir: str | Path) -> Path | None
     return write_atomic(Path(outdir) / "paired_differences.png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 
-def comparison_report_html(comparison: Comparison, *, warnings: Sequence[str] = ()) -> str:
+def comparison_report_html(comparison: Comparison, *, warnings: Sequence[str] = (),
+                           ensemble: UncertaintyResult | None = None) -> str:
     """The report page of scenarios compared side by side (``crosstalk compare``): each scenario's schedule, the
-    overlaid time courses, the endpoint table with units and differences from the first, provenance."""
+    overlaid time courses, the endpoint table with units and differences from the first, provenance; with an
+    ``ensemble`` (``--uncertainty``), 95 % bands, the interval of each difference and the deciding parameters."""
     results = comparison.results
+    bands = None if ensemble is None else {r.scenario.name: bands_of(ensemble, r.scenario.name) for r in results}
     first = results[0].scenario.name
     header, rows = endpoint_cells(comparison.endpoints)
     parts = [f"<p>{len(results)} scenarios; differences are from the first, <b>{html.escape(first)}</b>, one "
@@ -149,10 +161,13 @@ def comparison_report_html(comparison: Comparison, *, warnings: Sequence[str] = 
         parts += [f"<h3>{html.escape(r.scenario.name)}</h3>",
                   f"<p class='small'>{html.escape(r.scenario.description)}</p>" if r.scenario.description else "",
                   schedule_html(r.scenario)]
-    fig = compare_figure(results)
+    fig = compare_figure(results, bands=bands)
     if fig is not None:
-        parts += ["<h2>Time courses</h2>", figure_tag(fig, "time courses of the compared scenarios")]
+        parts += ["<h2>Time courses</h2>",
+                  "<p class='small'>Shaded: 95 % of the parameter sets at each time.</p>" if bands else "",
+                  figure_tag(fig, "time courses of the compared scenarios")]
     parts += ["<h2>Endpoints</h2>", table_html(header, rows),
+              uncertainty_html(ensemble) if ensemble is not None else "",
               "<p class='small'>Meanings: " + "; ".join(f"<b>{k}</b>: {html.escape(v[1])}" for k, v in
                                                            ENDPOINTS.items() if k in comparison.endpoints.index)
               + ".</p>",
@@ -163,14 +178,15 @@ def comparison_report_html(comparison: Comparison, *, warnings: Sequence[str] = 
                 "\n".join(p for p in parts if p))
 
 
-def write_comparison_report(comparison: Comparison, outdir: str | Path, *, warnings: Sequence[str] = ()) -> list[Path]:
+def write_comparison_report(comparison: Comparison, outdir: str | Path, *, warnings: Sequence[str] = (),
+                            ensemble: UncertaintyResult | None = None) -> list[Path]:
     """Write what a comparison's reader reads beside its data: ``endpoints.md``, ``compare.png`` (when the results
     share an observable to draw) and ``report.html``; returns the paths written."""
     written = [write_endpoint_table(comparison.endpoints, outdir)]
     figure = write_compare_figure(comparison.results, outdir)
     written += [figure] if figure is not None else []
     written.append(write_text_atomic(Path(outdir) / "report.html",
-                                     comparison_report_html(comparison, warnings=warnings)))
+                                     comparison_report_html(comparison, warnings=warnings, ensemble=ensemble)))
     return written
 
 

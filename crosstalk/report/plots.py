@@ -6,9 +6,11 @@ changes no matplotlib backend or global state (a Jupyter user keeps their own).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from crosstalk.files import write_atomic
@@ -16,7 +18,10 @@ from crosstalk.model.observables import OBSERVABLES
 from crosstalk.report.layout import draw_schedule, pretty_unit, scale_axis
 from crosstalk.sim.result import Result
 
-__all__ = ["MAX_PANELS", "SUMMARY_PANELS", "result_figure", "summary_figure"]
+__all__ = ["MAX_PANELS", "SUMMARY_PANELS", "Band", "result_figure", "summary_figure"]
+
+#: (time in hours, lower, upper) of an observable's pointwise prediction band.
+Band = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
 
 #: Panels of the summary figure, in order of priority: the tumour and the heart, the drug, then what exercise does
 #: (blood and tumour NK cells, IL-6, epinephrine); observables a result lacks or leaves flat are skipped.
@@ -42,7 +47,7 @@ MAX_PANELS = 8
 
 
 def result_figure(result: Result, *, reference: Result | None = None, panels: Sequence[str] | None = None,
-                  max_panels: int = MAX_PANELS) -> Figure:
+                  max_panels: int = MAX_PANELS, bands: Mapping[str, Band] | None = None) -> Figure:
     """Time courses of ``result`` with its schedule strip (sessions and doses) on top.
 
     Parameters
@@ -56,6 +61,9 @@ def result_figure(result: Result, *, reference: Result | None = None, panels: Se
         Observables to draw (default: :data:`SUMMARY_PANELS` that the result has and that vary).
     max_panels : int
         At most this many panels.
+    bands : mapping of str to (time_h, lower, upper), optional
+        Prediction bands drawn behind the lines (e.g. the 95 % band over the parameter uncertainty, from
+        :func:`crosstalk.report.uncertainty.bands_of`).
 
     Returns
     -------
@@ -86,21 +94,27 @@ def result_figure(result: Result, *, reference: Result | None = None, panels: Se
             ax.plot(ref["time_h"].to_numpy() / unit, ref[name].to_numpy(), lw=1.0, color="0.55", ls="--",
                     label=reference.scenario.name)
         y = ts[name].to_numpy()
+        shown = [y]
+        if bands and name in bands:
+            t, lo, hi = bands[name]
+            ax.fill_between(t / unit, lo, hi, color="tab:blue", alpha=0.18, lw=0, label="95 % band")
+            shown += [lo, hi]
         ax.plot(hours / unit, y, lw=1.2, color="tab:blue", label=result.scenario.name)
         ax.set_title(f"{o.short_label} [{pretty_unit(o.unit)}]", fontsize=9, loc="left")
-        scale_axis(ax, y, log=o.log_scale)
+        scale_axis(ax, np.concatenate(shown), log=o.log_scale)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     for ax in axes[-ncols:]:
         ax.set_xlabel("time [days]" if use_days else "time [h]", fontsize=9)
-    if reference is not None and axes:
+    if (reference is not None or bands) and axes:
         handles, labels = axes[0].get_legend_handles_labels()
         strip.legend(handles, labels, loc="upper right", fontsize=8, frameon=False, ncols=2,
                      bbox_to_anchor=(1.0, 1.35))
     return fig
 
 
-def summary_figure(result: Result, path: str | Path, *, reference: Result | None = None) -> Path:
+def summary_figure(result: Result, path: str | Path, *, reference: Result | None = None,
+                   bands: Mapping[str, Band] | None = None) -> Path:
     """Write :func:`result_figure` of ``result`` as a PNG to ``path`` (atomically); returns the path."""
-    fig = result_figure(result, reference=reference)
+    fig = result_figure(result, reference=reference, bands=bands)
     return write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=110, format="png"))

@@ -32,10 +32,10 @@ TVDT_VOLUMES_CM3: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 15.0, 50.0)
 
 
 def doubling_time_days(sim: Simulator, cells: float, *, parameters: Mapping[str, float] | None = None,
-                       species: str = "human", step_hours: float = 24.0) -> float:
+                       species: str = "human", step_hours: float = 24.0, duration_days: float = 2000.0) -> float:
     """Untreated time (days, to ``step_hours``) for a tumour of ``cells`` to double its volume, no exercise, no
-    drugs."""
-    sc = Scenario("tvdt", model=sim.model, species=species, duration_days=2000.0, output_step_hours=step_hours,
+    drugs (NaN if it does not within ``duration_days``)."""
+    sc = Scenario("tvdt", model=sim.model, species=species, duration_days=duration_days, output_step_hours=step_hours,
                   patient=Patient(tumour_cells=cells), parameters=parameters or {})
     return float(sim.run(sc).endpoints["time_to_tumour_doubling_days"])
 

@@ -1,0 +1,178 @@
+"""Calibration anchors: each member of an uncertainty ensemble re-calibrated to the data its fitted values came from.
+
+The anchors are data (``anchors.toml``: which fitted parameter, which calibration check and criterion, the datum's
+plausible range and why). :func:`anchor_conditioning` turns them into a
+:class:`~crosstalk.calibrate.ensemble.Conditioning` for :func:`crosstalk.calibrate.uncertainty.run_uncertainty`:
+the datum's value is drawn with the member's parameters (as ``target:<target>.<criterion>``), and
+:func:`recalibrate` re-solves each anchor's parameter so its check reads that value. Only calibration checks are
+anchors; the held-out predictions (trials of exercise during chemotherapy, dexrazoxane trials) never are.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from scipy.optimize import brentq
+
+from crosstalk.calibrate.ensemble import Conditioning
+from crosstalk.errors import CrosstalkError, ModelBuildError
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.sim.simulator import Simulator, simulator_for
+from crosstalk.spec.ranges import ParameterRange
+from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course
+from crosstalk.validation.check import CHECKS, run_check
+from crosstalk.validation.checks_tumour import doubling_time_days
+
+__all__ = ["PREFIX", "READINGS", "Anchor", "anchor_conditioning", "anchors", "reading", "recalibrate", "solve"]
+
+#: Drawn datum values are named ``target:<target>.<criterion>`` (never a parameter id).
+PREFIX = "target:"
+#: The widest search, as a factor either side of the member's starting value.
+MAX_FACTOR = 1000.0
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One fitted parameter and the calibration datum it is re-solved to (a row of ``anchors.toml``)."""
+
+    parameter: str
+    target: str
+    criterion: str
+    range: ParameterRange
+    why: str
+
+    @property
+    def name(self) -> str:
+        """The drawn datum's name in an ensemble."""
+        return f"{PREFIX}{self.target}.{self.criterion}"
+
+
+@cache
+def anchors() -> tuple[Anchor, ...]:
+    """The anchors, in the order they are solved.
+
+    Raises
+    ------
+    ModelBuildError
+        If a row names an unknown check or criterion, or a parameter no table has.
+    """
+    raw = tomllib.loads((resources.files("crosstalk.validation") / "anchors.toml").read_text(encoding="utf-8"))
+    out = []
+    for row in raw.get("anchor", []):
+        where = f"validation/anchors.toml: anchor {row.get('parameter', '?')}"
+        if set(row) != {"parameter", "target", "criterion", "distribution", "low", "high", "why"}:
+            raise ModelBuildError(f"{where} needs parameter, target, criterion, distribution, low, high and why")
+        check = CHECKS.get(row["target"])
+        if check is None or row["parameter"] not in parameter_ids(check.model):
+            raise ModelBuildError(f"{where}: no check {row['target']!r} on a model with that parameter")
+        out.append(Anchor(row["parameter"], row["target"], row["criterion"],
+                          ParameterRange(f"{PREFIX}{row['target']}.{row['criterion']}", row["low"], row["high"],
+                                         distribution=row["distribution"]), row["why"]))
+    return tuple(out)
+
+
+def anchor_conditioning(model: str, species: str) -> Conditioning | None:
+    """The anchors whose parameter ``model`` has, as a conditioning of its ensembles; None if it has none, or for
+    another species than the human the data were measured in (an animal scenario keeps its fitted values' ranges)."""
+    ids = parameter_ids(model)
+    mine = [a for a in anchors() if a.parameter in ids]
+    if not mine or species != "human":
+        return None
+    return Conditioning(ranges=tuple(a.range for a in mine), bases={a.name: f"cited: {a.why}" for a in mine},
+                        solves={a.name: a.parameter for a in mine}, condition=recalibrate)
+
+
+def _ctrcd_incidence(sim: Simulator, parameters: Mapping[str, float]) -> float:
+    """The ``ctrcd_incidence`` check's fitted criterion alone (its exact population integral), without the 4000
+    sampled patients and onset times it also reads."""
+    population = CardiacPopulation.load()
+    courses = population.courses(sim, cardinale_course(model=sim.model, parameters=parameters))
+    return float(population.incidence(courses, "ctrcd_cardinale"))
+
+
+def _tvdt_at_2_cm3(sim: Simulator, parameters: Mapping[str, float]) -> float:
+    """The ``human_breast_tumour_growth`` check's fitted criterion alone (one tumour size, not six), over 800 days
+    (four times the datum's upper bound; the check's 2000 days drive extreme sets into a Gompertz plateau the
+    solver can fail in)."""
+    per_cm3 = 1e3 / parameter_ids(sim.model)["tumour_cell_volume_mm3"].value
+    return doubling_time_days(sim, 2.0 * per_cm3, parameters=parameters, duration_days=800.0)
+
+
+#: Readings of a criterion cheaper than running its whole check (each equals the check's value: tested), by
+#: (target, criterion); the others run the check.
+READINGS: Mapping[tuple[str, str], Callable[[Simulator, Mapping[str, float]], float]] = {
+    ("ctrcd_incidence", "incidence"): _ctrcd_incidence,
+    ("human_breast_tumour_growth", "tvdt_days_at_2_cm3"): _tvdt_at_2_cm3,
+}
+
+
+def reading(anchor: Anchor, values: Mapping[str, float], x: float) -> float:
+    """The anchor's criterion with ``values`` (those its check's model has) and the anchor's parameter at ``x``."""
+    model = CHECKS[anchor.target].model
+    ids = parameter_ids(model)
+    parameters = {**{k: v for k, v in values.items() if k in ids}, anchor.parameter: x}
+    sim = simulator_for(model)
+    fast = READINGS.get((anchor.target, anchor.criterion))
+    if fast is not None:
+        return fast(sim, parameters)
+    return float(run_check(anchor.target, sim, parameters=parameters).criteria[anchor.criterion][0])
+
+
+def solve(anchor: Anchor, values: Mapping[str, float], wanted: float) -> float:
+    """The value of ``anchor.parameter`` at which its check's criterion reads ``wanted``, the other parameters at
+    ``values`` (root of a bracket grown geometrically around the table value, then Brent's method in log space).
+
+    Raises
+    ------
+    CrosstalkError
+        If no value within :data:`MAX_FACTOR` of the table's reaches it.
+    """
+    start = math.log(values.get(anchor.parameter, parameter_ids(CHECKS[anchor.target].model)[anchor.parameter].value))
+
+    def gap(log_x: float) -> float:
+        return reading(anchor, values, math.exp(log_x)) - wanted
+
+    f0 = gap(start)
+    if f0 == 0:
+        return math.exp(start)
+    # walk downhill in |gap| (the criteria are monotonic in their parameter), doubling the step, to a sign change
+    step = math.log(1.5)
+    direction = 1.0
+    f1 = gap(start + step)
+    if math.isfinite(f1) and abs(f1) > abs(f0) and f1 * f0 > 0:
+        direction = -1.0
+    near, f_near = start, f0
+    while step <= math.log(MAX_FACTOR):
+        far = start + direction * step
+        f_far = f1 if (direction > 0 and step == math.log(1.5)) else gap(far)
+        if math.isfinite(f_far) and f_far * f_near <= 0:
+            return math.exp(brentq(gap, min(near, far), max(near, far), xtol=1e-3))
+        if math.isfinite(f_far):
+            near, f_near = far, f_far
+        step *= 2.0
+    raise CrosstalkError(f"{anchor.parameter}: no value within {MAX_FACTOR:g}-fold of {math.exp(start):.4g} gives "
+                         f"{anchor.target}.{anchor.criterion} = {wanted:.4g} with this member's other values")
+
+
+def recalibrate(values: dict[str, float]) -> dict[str, float]:
+    """A member's parameter values with every anchor it names re-solved to its drawn datum (the ``target:`` keys
+    are consumed). Module level: it runs in the study's workers.
+
+    Raises
+    ------
+    CrosstalkError
+        If an anchor cannot be met (the member is then recorded as failed).
+    """
+    out = {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+    with warnings.catch_warnings():  # the calibration protocols' own reading-time notes are not the user's scenario's
+        warnings.simplefilter("ignore")
+        for anchor in anchors():
+            if anchor.name in values:
+                out[anchor.parameter] = solve(anchor, out, values[anchor.name])
+    return out
