@@ -32,6 +32,12 @@ def _cmd_parameters(args: argparse.Namespace) -> int:
         print(f"{p.id}  [{p.unit}]  {values}  ({basis})")
         print(textwrap.fill(p.description, width=110, initial_indent="    ", subsequent_indent="    "))
         print(textwrap.fill(f"source: {p.source}", width=110, initial_indent="    ", subsequent_indent="      "))
+        u = p.uncertainty
+        if u is not None:
+            spread = (f"{u.distribution} {u.central_interval()[0]:.4g} to {u.central_interval()[1]:.4g} (95 %); "
+                      if u.uncertain else "none: ")
+            print(textwrap.fill(f"uncertainty: {spread}{u.basis}", width=110, initial_indent="    ",
+                                subsequent_indent="      "))
         shown += 1
     if not shown:
         raise InputError("--search", args.search, f"a word found in an id, description or source of the "

@@ -106,9 +106,9 @@ def _deciding_html(result: UncertaintyResult) -> str:
             continue
         if not trusted:  # a ranking of what the expansion cannot explain is noise: say so once
             rows.append((r["output"], "", "not ranked", "", "", f"{r['q2']:.2f}",
-                         "the screened parameters do not explain this answer's spread: too few sets for the "
-                         "number of uncertain parameters, or many parameters share it (or it is zero in most "
-                         "sets)"))
+                         "the screened parameters explain little of this answer's spread"))
+            continue
+        if r["rank"] > 1 and r["total_order"] < 0.01:  # below the expansion's resolution
             continue
         rows.append((r["output"] if r["rank"] == 1 else "", r["rank"], r["parameter"], f"{r['total_order']:.2f}",
                      f"{r['first_order']:.2f}", f"{r['q2']:.2f}" if r["rank"] == 1 else "", r["basis"]))
@@ -116,6 +116,8 @@ def _deciding_html(result: UncertaintyResult) -> str:
             "<p class='small'>Total-order Sobol indices (the share of the answer's variance a parameter's "
             "uncertainty accounts for, alone and with others) from a sparse polynomial chaos expansion fitted on "
             "the ensemble itself, after a rank screen to at most 12 candidates. Q2 is the expansion's "
-            f"cross-validated accuracy: below {Q2_TRUST:g} no ranking is shown.</p>"
+            f"cross-validated accuracy: below {Q2_TRUST:g} no ranking is shown (too few sets for the number of "
+            "uncertain quantities, an answer many quantities share, or one that is zero in most sets), and "
+            "quantities with an index below 0.01 are left out.</p>"
             + table_html(["answer", "rank", "parameter", "total", "first order", "Q2", "basis of its range"], rows)
-            + f"<p class='small'>{html.escape(str(len(result.ensemble.ranges)))} parameters were varied.</p>")
+            + f"<p class='small'>{len(result.ensemble.ranges)} uncertain quantities were drawn.</p>")
