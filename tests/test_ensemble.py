@@ -24,7 +24,7 @@ from crosstalk.calibrate.ensemble import (
 )
 from crosstalk.calibrate.uncertainty import deciding_parameters
 from crosstalk.cli import main
-from crosstalk.errors import InputError, ModelBuildError
+from crosstalk.errors import CrosstalkError, InputError, ModelBuildError
 from crosstalk.model.parameters import _uncertainty, parameter_table
 from crosstalk.model.registry import model_info, module_names
 from crosstalk.spec.ranges import ParameterRange
@@ -96,6 +96,10 @@ def test_another_species_range_is_the_same_relative_spread_around_its_own_value(
     for k in moved:
         ratio = table[k].value_for("mouse") / table[k].value
         assert mouse[k].low == pytest.approx(human[k].low * ratio)
+        if mouse[k].distribution == "lognormal":
+            assert mouse[k].high == human[k].high  # the sd of ln is a relative spread already
+        else:
+            assert mouse[k].high == pytest.approx(human[k].high * ratio)
 
 
 def test_an_ensemble_over_scenarios_of_different_models_is_refused():
@@ -220,3 +224,36 @@ def test_the_population_heart_of_an_ensemble_member_is_the_calibrated_incidence(
     assert heart_outputs(load_scenario("aerobic_during_ac")) is not None
     incidence = heart_incidences(cardinale_course(model="anthracycline"))["ctrcd_incidence"]
     assert incidence == pytest.approx(run_check("ctrcd_incidence").criteria["incidence"][0], rel=1e-9)
+
+
+def _refuse_member_3(values: dict[str, float]) -> dict[str, float]:
+    if values["target:probe"] > 0.75:
+        raise CrosstalkError("cannot reach the probe datum")
+    return {k: v for k, v in values.items() if k != "target:probe"}
+
+
+def test_a_set_that_cannot_be_calibrated_is_left_out_of_every_scenario_and_counted_apart():
+    from crosstalk.calibrate.ensemble import Conditioning
+    from crosstalk.calibrate.uncertainty import run_uncertainty
+    from crosstalk.sim.simulator import simulate
+
+    probe = ParameterRange("target:probe", 0.0, 1.0)
+    conditioning = Conditioning(ranges=(probe,), bases={"target:probe": "datum: test"},
+                                solves={"target:probe": "il6_release_pg_per_ml_h"}, condition=_refuse_member_3)
+    results = [simulate(load_scenario(n)) for n in ("single_bout", "resistance_bout")]
+    u = run_uncertainty(results, 8, seed=4, conditioning=conditioning, workers=1, progress=False)
+    assert "il6_release_pg_per_ml_h" not in u.ensemble.names and u.solved == ("il6_release_pg_per_ml_h",)
+    refused = set(np.flatnonzero(u.ensemble.values()["target:probe"].to_numpy() > 0.75))
+    assert u.uncalibrated == len(refused) == 2 and u.failed == 0  # a Latin hypercube: 2 of 8 above 0.75
+    for run in u.runs.values():
+        assert set(run.failures["member"]) == refused and set(run.failures["stage"]) == {"calibration"}
+    assert u.differences is not None and (u.differences["n"] == 6).all()
+
+
+def test_heart_incidences_follow_the_course_for_a_year_after_the_last_dose():
+    from crosstalk.validation.population_heart import followed
+
+    sedentary = load_scenario("ac_sedentary")
+    assert followed(sedentary).duration_days == pytest.approx(63.0 + 365.0)
+    long = replace(sedentary, duration_days=500.0)
+    assert followed(long) is long

@@ -114,7 +114,8 @@ def uncertain_ranges(scenario: Scenario, *, also: Sequence[Scenario] = ()
         scale = own / p.value if p.value else 1.0
         high = u.high if u.distribution == "lognormal" else u.high * scale
         ranges.append(ParameterRange(p.id, u.low * scale, high, distribution=str(u.distribution)))
-        bases[p.id] = u.basis
+        bases[p.id] = u.basis if scale == 1.0 else (f"{u.basis} [the human range, scaled to the "
+                                                      f"{scenario.species} value]")
     return tuple(ranges), bases
 
 
@@ -236,7 +237,7 @@ class EnsembleRun:
 
 
 def _member(item: tuple[Scenario, tuple[str, ...], ExtraOutputs | None]
-            ) -> tuple[dict[str, Any], FloatArray, FloatArray]:
+            ) -> tuple[dict[str, Any], FloatArray, dict[str, npt.NDArray[np.float32]]]:
     """Endpoints (and extra outputs) and the chosen series of one member (module level: it travels to workers)."""
     scenario, columns, extra = item
     with warnings.catch_warnings():  # the point run showed the planning warnings; one per member would bury them
@@ -245,7 +246,7 @@ def _member(item: tuple[Scenario, tuple[str, ...], ExtraOutputs | None]
         found = {} if extra is None else dict(extra.compute(scenario))
     ts = result.timeseries
     return ({**result.endpoints, **found}, ts["time_h"].to_numpy(dtype=np.float64),
-            np.asarray([ts[c].to_numpy(dtype=np.float64) for c in columns if c in ts.columns], dtype=np.float32))
+            {c: ts[c].to_numpy(dtype=np.float32) for c in columns if c in ts.columns})
 
 
 def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str] = (),
@@ -281,7 +282,7 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
         results[i] = RunFailure(i, r.scenario, r.error) if isinstance(r, RunFailure) else r
     ok = [r for r in results if not isinstance(r, RunFailure)]
     time_h = ok[0][1] if ok else np.zeros(0)
-    kept = [c for c in columns if ok and c in simulator_for(scenario.model).observable_names]
+    kept = [c for c in columns if ok and c in ok[0][2]]
     series_out = {c: np.full((len(results), len(time_h)), np.nan, dtype=np.float32) for c in kept}
     rows: list[dict[str, Any]] = []
     for i, r in enumerate(results):
@@ -289,8 +290,8 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
             rows.append({})
             continue
         rows.append(dict(r[0]))
-        for k, c in enumerate(kept):
-            series_out[c][i] = r[2][k]
+        for c in kept:
+            series_out[c][i] = r[2][c]
     members = pd.DataFrame(rows)
     members.insert(0, "member", np.arange(len(results)))
     members["failed"] = [isinstance(r, RunFailure) for r in results]

@@ -47,12 +47,27 @@ from crosstalk.studies.executors import RunFailure, local_executor
 from crosstalk.studies.paired import BETTER
 from crosstalk.studies.pce import pce_indices
 
-__all__ = ["DECIDING_COLUMNS", "MIN_DECIDING", "UncertaintyResult", "answer_outputs", "deciding_parameters",
-           "run_uncertainty", "screen", "write_uncertainty"]
+__all__ = ["DECIDING_COLUMNS", "MIN_DECIDING", "MIN_INDEX", "Q2_TRUST", "UncertaintyResult", "answer_outputs",
+           "deciding_parameters", "ranked", "run_uncertainty", "screen", "write_uncertainty"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Fewest members for which the deciding parameters are ranked.
 MIN_DECIDING = 20
+
+#: Below this cross-validated Q2 an expansion's ranking is not shown (:func:`ranked`).
+Q2_TRUST = 0.5
+#: Total-order indices below this are under the expansion's resolution and not shown (:func:`ranked`).
+MIN_INDEX = 0.01
+
+
+def ranked(deciding: pd.DataFrame, output: str) -> list[str] | None:
+    """The deciding quantities of ``output`` worth showing, in order (None: its expansion is not to be trusted, Q2
+    below :data:`Q2_TRUST`; the first is always kept, the others from a total-order index of :data:`MIN_INDEX`)."""
+    rows = deciding[deciding["output"] == output].sort_values("rank")
+    if rows.empty or not float(rows["q2"].iloc[0]) >= Q2_TRUST:
+        return None
+    return [str(r["parameter"]) for r in rows.to_dict("records") if r["rank"] == 1 or r["total_order"] >= MIN_INDEX]
+
 
 #: Columns of :func:`deciding_parameters`.
 DECIDING_COLUMNS = ("output", "rank", "parameter", "first_order", "total_order", "q2", "basis")

@@ -39,6 +39,7 @@ def run(results: Sequence[Result], n: int, *, seed: int, workers: int | None, pr
 
 def print_summary(result: UncertaintyResult) -> None:
     """The answers with their intervals and deciding parameters, on stdout."""
+    from crosstalk.calibrate.uncertainty import ranked
     from crosstalk.report.numbers import format_number, pretty_unit
     from crosstalk.report.uncertainty import clean
     from crosstalk.studies.paired import BETTER
@@ -55,7 +56,8 @@ def print_summary(result: UncertaintyResult) -> None:
         if r["endpoint"] not in answers:
             continue
         label = f"{r['endpoint']} ({r['scenario']} - {r['reference']})" if paired else r["endpoint"]
-        top = result.deciding[result.deciding["output"] == label]["parameter"].tolist()
+        top = ranked(result.deciding, label)
+        some = (result.deciding["output"] == label).any()
         print(f"  {label}: {format_number(r['point'])} {pretty_unit(r['unit'])} (95 % "
               f"{format_number(r['lower95'])} to {format_number(r['upper95'])})"
-              + (f"; decided by {', '.join(top)}" if top else ""))
+              + (f"; decided by {', '.join(top)}" if top else "; not ranked (Q2 < 0.5)" if some else ""))

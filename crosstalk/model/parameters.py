@@ -34,10 +34,9 @@ _SOURCE_RE = re.compile(
 
 
 #: Distributions a parameter's uncertainty may take. ``low``/``high`` mean what they mean in a cohort range
-#: (:class:`crosstalk.spec.ranges.ParameterRange`): bounds for ``uniform``/``loguniform``/``triangular`` (the
-#: row's value the mode of a triangular one), median and sd of ln for ``lognormal``. No ``normal``: every
-#: biological quantity here is non-negative.
-UNCERTAINTY_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "lognormal", "triangular")
+#: (:class:`crosstalk.spec.ranges.ParameterRange`): bounds for ``uniform``/``loguniform``, median and sd of ln for
+#: ``lognormal``. No ``normal``: every biological quantity here is non-negative.
+UNCERTAINTY_DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "lognormal")
 _BASIS_RE = re.compile(r"^(cited|assumed|fit): \S")
 
 

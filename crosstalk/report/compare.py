@@ -164,7 +164,9 @@ def comparison_report_html(comparison: Comparison, *, warnings: Sequence[str] = 
     fig = compare_figure(results, bands=bands)
     if fig is not None:
         parts += ["<h2>Time courses</h2>",
-                  "<p class='small'>Shaded: 95 % of the parameter sets at each time.</p>" if bands else "",
+                  ("<p class='small'>Shaded: 95 % of the parameter sets at each time (over parameter sets, not "
+                   "patients; overlapping bands do not mean no difference: each set's own difference is in the "
+                   "table below).</p>" if bands else ""),
                   figure_tag(fig, "time courses of the compared scenarios")]
     parts += ["<h2>Endpoints</h2>", table_html(header, rows),
               uncertainty_html(ensemble) if ensemble is not None else "",

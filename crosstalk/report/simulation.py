@@ -49,8 +49,9 @@ def simulation_report_html(result: Result, *, warnings: Sequence[str] = (), refe
              "<h2>Time courses</h2>",
              "<p class='small'>Samples are dense inside every exercise session and infusion and for 6 h after, so "
              "each drawn peak is the one the endpoints report. Orange marks: sessions; other marks: doses."
-             + (" The shaded band holds 95 % of the parameter sets at each time (the band of a peak need not "
-                "hold the peak's interval: sets peak at different times)." if bands else "") + "</p>",
+             + (" The shaded band holds 95 % of the parameter sets at each time (over parameter sets, not "
+                "patients; the band of a peak need not hold the peak's interval: sets peak at different times)."
+                if bands else "") + "</p>",
              figure_tag(result_figure(result, reference=reference, bands=bands), f"time courses of {scenario.name}"),
              "<h2>Endpoints</h2>",
              "<p class='small'>Folds and nadirs are relative to the value at the start (before any treatment). "

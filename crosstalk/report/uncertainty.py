@@ -9,15 +9,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crosstalk.calibrate.uncertainty import UncertaintyResult
+from crosstalk.calibrate.uncertainty import MIN_INDEX, Q2_TRUST, UncertaintyResult, ranked
 from crosstalk.report.html import table_html
 from crosstalk.report.numbers import denoise, format_number, pretty_unit
 from crosstalk.report.plots import Band
 from crosstalk.studies.paired import BETTER
 
 __all__ = ["bands_of", "clean", "uncertainty_html"]
-#: Below this cross-validated Q2 the ranking of deciding parameters is flagged as not to be trusted.
-Q2_TRUST = 0.5
 
 
 def bands_of(result: UncertaintyResult, scenario: str) -> dict[str, Band]:
@@ -99,25 +97,25 @@ def _deciding_html(result: UncertaintyResult) -> str:
     if d.empty:
         return ("<h3>Which uncertainties decide the answer</h3><p class='small'>Not estimated: run at least "
                 "20 parameter sets (a few hundred for a trustworthy ranking).</p>")
-    rows = []
-    for r in d.to_dict("records"):
-        trusted = r["q2"] >= Q2_TRUST
-        if not trusted and r["rank"] > 1:
-            continue
-        if not trusted:  # a ranking of what the expansion cannot explain is noise: say so once
-            rows.append((r["output"], "", "not ranked", "", "", f"{r['q2']:.2f}",
+    rows: list[tuple[object, ...]] = []
+    for output in dict.fromkeys(d["output"]):
+        mine = d[d["output"] == output].set_index("parameter")
+        shown = ranked(d, output)
+        if shown is None:
+            rows.append((output, "", "not ranked", "", "", f"{float(mine['q2'].iloc[0]):.2f}",
                          "the screened parameters explain little of this answer's spread"))
             continue
-        if r["rank"] > 1 and r["total_order"] < 0.01:  # below the expansion's resolution
-            continue
-        rows.append((r["output"] if r["rank"] == 1 else "", r["rank"], r["parameter"], f"{r['total_order']:.2f}",
-                     f"{r['first_order']:.2f}", f"{r['q2']:.2f}" if r["rank"] == 1 else "", r["basis"]))
+        for k, pid in enumerate(shown):
+            r = mine.loc[pid]
+            rows.append((output if k == 0 else "", int(r["rank"]), pid, f"{r['total_order']:.2f}",
+                         f"{r['first_order']:.2f}", f"{r['q2']:.2f}" if k == 0 else "", r["basis"]))
     return ("<h3>Which uncertainties decide the answer</h3>"
             "<p class='small'>Total-order Sobol indices (the share of the answer's variance a parameter's "
             "uncertainty accounts for, alone and with others) from a sparse polynomial chaos expansion fitted on "
             "the ensemble itself, after a rank screen to at most 12 candidates. Q2 is the expansion's "
             f"cross-validated accuracy: below {Q2_TRUST:g} no ranking is shown (too few sets for the number of "
             "uncertain quantities, an answer many quantities share, or one that is zero in most sets), and "
-            "quantities with an index below 0.01 are left out.</p>"
+            f"quantities with an index below {MIN_INDEX:g} are left out. Sets that could not be re-calibrated are "
+            "left out, so the inputs are no longer quite independent: read the indices as approximate.</p>"
             + table_html(["answer", "rank", "parameter", "total", "first order", "Q2", "basis of its range"], rows)
             + f"<p class='small'>{len(result.ensemble.ranges)} uncertain quantities were drawn.</p>")

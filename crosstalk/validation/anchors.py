@@ -84,7 +84,7 @@ def anchor_conditioning(model: str, species: str) -> Conditioning | None:
     mine = [a for a in anchors() if a.parameter in ids]
     if not mine or species != "human":
         return None
-    return Conditioning(ranges=tuple(a.range for a in mine), bases={a.name: f"cited: {a.why}" for a in mine},
+    return Conditioning(ranges=tuple(a.range for a in mine), bases={a.name: f"datum: {a.why}" for a in mine},
                         solves={a.name: a.parameter for a in mine}, condition=recalibrate)
 
 
@@ -134,28 +134,37 @@ def solve(anchor: Anchor, values: Mapping[str, float], wanted: float) -> float:
         If no value within :data:`MAX_FACTOR` of the table's reaches it.
     """
     start = math.log(values.get(anchor.parameter, parameter_ids(CHECKS[anchor.target].model)[anchor.parameter].value))
+    widest = math.log(MAX_FACTOR)
 
     def gap(log_x: float) -> float:
-        return reading(anchor, values, math.exp(log_x)) - wanted
+        try:
+            return reading(anchor, values, math.exp(log_x)) - wanted
+        except CrosstalkError:  # a simulation failing at a trial value is not a failed member: look elsewhere
+            return math.nan
 
     f0 = gap(start)
     if f0 == 0:
         return math.exp(start)
-    # walk downhill in |gap| (the criteria are monotonic in their parameter), doubling the step, to a sign change
+    # both sides at once, each step twice the last in log space up to the widest, to the first sign change next to
+    # a finite reading (the criteria are monotonic in their parameter, so one side has it)
+    last = {1.0: (start, f0), -1.0: (start, f0)}
     step = math.log(1.5)
-    direction = 1.0
-    f1 = gap(start + step)
-    if math.isfinite(f1) and abs(f1) > abs(f0) and f1 * f0 > 0:
-        direction = -1.0
-    near, f_near = start, f0
-    while step <= math.log(MAX_FACTOR):
-        far = start + direction * step
-        f_far = f1 if (direction > 0 and step == math.log(1.5)) else gap(far)
-        if math.isfinite(f_far) and f_far * f_near <= 0:
-            return math.exp(brentq(gap, min(near, far), max(near, far), xtol=1e-3))
-        if math.isfinite(f_far):
-            near, f_near = far, f_far
-        step *= 2.0
+    while last:
+        for side in list(last):
+            near, f_near = last[side]
+            far = start + side * step
+            f_far = gap(far)
+            if not math.isfinite(f_far):
+                continue
+            if math.isfinite(f_near) and f_far * f_near <= 0:
+                return math.exp(brentq(gap, min(near, far), max(near, far), xtol=1e-3))
+            if math.isfinite(f_near) and abs(f_far) > abs(f_near):
+                del last[side]  # moving away from the datum on this side
+            else:
+                last[side] = (far, f_far)
+        if step >= widest:
+            break
+        step = min(2.0 * step, widest)
     raise CrosstalkError(f"{anchor.parameter}: no value within {MAX_FACTOR:g}-fold of {math.exp(start):.4g} gives "
                          f"{anchor.target}.{anchor.criterion} = {wanted:.4g} with this member's other values")
 
