@@ -28,8 +28,10 @@ from crosstalk.validation.anchors import anchor_conditioning
 from crosstalk.validation.check import CHECKS, run_check
 
 REPO = Path(__file__).resolve().parent.parent
-#: The calibration checks: the targets fitted rows were fitted to, minus the population fit that takes 8 s a run.
-TARGETS = sorted({p.fit for p in parameter_table("crosstalk") if p.fit} - {"neoadjuvant_ac_response"})
+#: The calibration checks: the targets fitted rows were fitted to, minus the population fit that takes 8 s a run
+#: and the mouse experiment (the sets' values are the human set's, not the mouse's).
+TARGETS = sorted({p.fit for p in parameter_table("crosstalk") if p.fit}
+                 - {"neoadjuvant_ac_response", "exercise_tumour_growth"})
 
 
 def passes(values: dict[str, float]) -> dict[str, bool]:

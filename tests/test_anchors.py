@@ -89,3 +89,13 @@ def test_a_failing_trial_value_is_stepped_over_not_fatal(monkeypatch):
     assert solve(il6, {}, 40.0) == pytest.approx(4.0 * x0, rel=2e-3)  # past the failing stretch
     with pytest.raises(CrosstalkError, match="no value within 1000-fold"):
         solve(il6, {}, 1e6)
+
+
+def test_a_conditioned_ensemble_does_not_run_on_its_raw_draws():
+    from crosstalk.calibrate.ensemble import run_ensemble
+    from crosstalk.errors import InputError
+
+    s = load_scenario("aerobic_during_ac")
+    e = draw_ensemble(s, 4, seed=1, conditioning=anchor_conditioning("crosstalk", "human"))
+    with pytest.raises(InputError, match="conditioned values"):
+        run_ensemble(s, e, workers=1, progress=False)

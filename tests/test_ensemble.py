@@ -257,3 +257,17 @@ def test_heart_incidences_follow_the_course_for_a_year_after_the_last_dose():
     assert followed(sedentary).duration_days == pytest.approx(63.0 + 365.0)
     long = replace(sedentary, duration_days=500.0)
     assert followed(long) is long
+
+
+def test_a_scenario_key_asks_for_the_ensemble_without_the_flag(tmp_path):
+    from crosstalk.spec.scenario import Scenario
+
+    text = "uncertainty = 6\n" + load_scenario("single_bout").to_toml()  # a top-level key: before the tables
+    path = tmp_path / "bout.toml"
+    path.write_text(text)
+    scenario = Scenario.from_toml(text)
+    assert scenario.uncertainty == 6 and Scenario.from_dict(scenario.to_dict()) == scenario
+    assert main(["simulate", str(path), "--out", str(tmp_path / "run"), "--quiet", "--workers", "1"]) == 0
+    assert len(pd.read_csv(tmp_path / "run" / "ensemble_parameters.csv")) == 6
+    with pytest.raises(InputError, match=r"^uncertainty: got 1; allowed: an integer"):
+        Scenario.from_toml("uncertainty = 1\n" + load_scenario("single_bout").to_toml())

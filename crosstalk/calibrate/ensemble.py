@@ -1,4 +1,4 @@
-"""The parameter uncertainty behind every answer: an ensemble of parameter sets, its intervals and what decides them.
+"""The parameter uncertainty behind every answer: an ensemble of parameter sets, run and summarised as intervals.
 
 Every row of the parameter tables says how well its value is known (:class:`crosstalk.model.parameters.Uncertainty`:
 a distribution with its basis, or why it has none). An :class:`Ensemble` is a seeded Latin hypercube over the
@@ -31,7 +31,7 @@ import pydoe
 from crosstalk.errors import InputError
 from crosstalk.inputs import check_integer, check_number
 from crosstalk.model.observables import ENDPOINTS
-from crosstalk.model.parameters import parameter_table
+from crosstalk.model.parameters import parameter_ids, parameter_table
 from crosstalk.model.registry import model_info
 from crosstalk.sim.simulator import simulator_for
 from crosstalk.spec.ranges import ParameterRange
@@ -272,13 +272,19 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
         As for :func:`crosstalk.studies.executors.run_many`.
     """
     if values is None:
+        known = parameter_ids(scenario.model)
+        drawn = [name for name in ensemble.names if name not in known]
+        if drawn:
+            raise InputError("values", f"none, with {drawn[0]} drawn", "each member's conditioned values "
+                             "(condition_members) for an ensemble drawn with a conditioning")
         values = _records(ensemble.values())
     columns = tuple(series)
-    ready = [i for i, v in enumerate(values) if not isinstance(v, RunFailure)]
-    items = [(apply_values(scenario, values[i]), columns, extra) for i in ready]  # type: ignore[arg-type]
+    ready = {i for i, v in enumerate(values) if not isinstance(v, RunFailure)}
+    order = sorted(ready)
+    items = [(apply_values(scenario, values[i]), columns, extra) for i in order]  # type: ignore[arg-type]
     done = run_many(items, _member, executor=executor, workers=workers, progress=progress, desc="ensemble")
     results: list[Any] = list(values)
-    for i, r in zip(ready, done):
+    for i, r in zip(order, done):
         results[i] = RunFailure(i, r.scenario, r.error) if isinstance(r, RunFailure) else r
     ok = [r for r in results if not isinstance(r, RunFailure)]
     time_h = ok[0][1] if ok else np.zeros(0)

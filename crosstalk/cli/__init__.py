@@ -102,8 +102,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result, messages = _simulated(args.scenario)
     scenario = result.scenario
-    ensemble = None if args.uncertainty is None else uncertainty.run(
-        [result], args.uncertainty, seed=args.seed, workers=args.workers, progress=not args.quiet)
+    n = args.uncertainty if args.uncertainty is not None else scenario.uncertainty
+    ensemble = None if n is None else uncertainty.run(
+        [result], n, seed=args.seed, workers=args.workers, progress=not args.quiet)
     out = _write_run(result, Path(args.out), messages, force=args.force, plot=not args.no_plot, ensemble=ensemble)
     print(f"{scenario.name}: simulated {scenario.duration_days:g} days in {time.perf_counter() - t0:.2f} s -> {out}"
           + ("" if args.no_plot else f" (report: {out / 'report.html'})"))
@@ -194,8 +195,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for f in comparison.failures.itertuples(index=False):
             print(f"crosstalk: {f.scenario} failed: {f.error}", file=sys.stderr)
         return 1
-    ensemble = None if args.uncertainty is None else uncertainty.run(
-        comparison.results, args.uncertainty, seed=args.seed, workers=args.workers, progress=not args.quiet)
+    n = args.uncertainty if args.uncertainty is not None else scenarios[0].uncertainty
+    ensemble = None if n is None else uncertainty.run(
+        comparison.results, n, seed=args.seed, workers=args.workers, progress=not args.quiet)
     write_comparison(comparison.results, out)
     if ensemble is not None:
         from crosstalk.calibrate.uncertainty import write_uncertainty

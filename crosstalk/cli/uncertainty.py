@@ -16,7 +16,8 @@ def add_options(s: argparse.ArgumentParser, *, seed: bool) -> None:
     """``--uncertainty N`` (and ``--seed`` where the command has none)."""
     s.add_argument("--uncertainty", type=int, default=None, metavar="N",
                    help="also run an ensemble of N parameter sets drawn from the parameter tables' uncertainty: "
-                        "95 %% intervals, prediction bands and the parameters that decide each answer")
+                        "95 %% intervals, prediction bands and the parameters that decide each answer (default: "
+                        "the scenario's own uncertainty = N, if any; with compare, the first scenario's)")
     if seed:
         s.add_argument("--seed", type=int, default=1, help="seed of the ensemble (default 1)")
 

@@ -31,7 +31,15 @@ from typing import Any
 import tomli_w
 
 from crosstalk.errors import InputError
-from crosstalk.inputs import FrozenMapping, check_choice, check_keys, check_number, check_text, did_you_mean
+from crosstalk.inputs import (
+    FrozenMapping,
+    check_choice,
+    check_integer,
+    check_keys,
+    check_number,
+    check_text,
+    did_you_mean,
+)
 from crosstalk.model.parameters import DEFAULT_SPECIES, SPECIES, parameter_ids, species_overrides
 from crosstalk.model.registry import all_blockades, all_drugs, model_info, model_names
 from crosstalk.spec.blocks import MAX_DURATION_DAYS, MODALITIES, Blockade, DoseSchedule, ExerciseRegime, Patient
@@ -120,6 +128,9 @@ class Scenario:
     tumour_assessment_day : float, optional
         Day at which the tumour endpoints (volume change, response, final volume) are read, e.g. 84 for response
         before surgery while the heart is followed for a year; default the end of the simulation.
+    uncertainty : int, optional
+        Parameter sets the command line runs this scenario over when no ``--uncertainty`` is given (2-100000;
+        :mod:`crosstalk.calibrate.uncertainty`); default none.
     """
 
     name: str
@@ -137,6 +148,7 @@ class Scenario:
     species: str = DEFAULT_SPECIES
     population: str | None = None
     tumour_assessment_day: float | None = None
+    uncertainty: int | None = None
 
     def __post_init__(self) -> None:
         check_text("name", self.name)
@@ -159,6 +171,8 @@ class Scenario:
                 f"a step giving at most {MAX_OUTPUT_POINTS} output points over {self.duration_days} days",
             )
         check_number("seed", self.seed, low=0, high=2**63 - 1, integer=True)
+        if self.uncertainty is not None:
+            check_integer("uncertainty", self.uncertainty, low=2, high=100_000)
         if self.tumour_assessment_day is not None:
             check_number("tumour_assessment_day", self.tumour_assessment_day, low=0.0, high=self.duration_days,
                          low_open=True)
@@ -282,7 +296,7 @@ class Scenario:
         if not isinstance(data, Mapping):
             raise InputError("scenario", data, "a TOML table", source=source)
         top = {"name", "description", "duration_days", "output_step_hours", "exercise", "parameters", "seed", "model",
-               "dose", "patient", "blockade", "cohort", "species", "tumour_assessment_day"}
+               "dose", "patient", "blockade", "cohort", "species", "tumour_assessment_day", "uncertainty"}
         check_keys("", data, top, source=source)
         if "name" not in data:
             raise InputError("name", None, "a non-empty string (required)", source=source)
@@ -368,6 +382,8 @@ class Scenario:
         }
         if self.tumour_assessment_day is not None:
             out["tumour_assessment_day"] = self.tumour_assessment_day
+        if self.uncertainty is not None:
+            out["uncertainty"] = self.uncertainty
         if self.exercise:
             out["exercise"] = [r.to_dict() for r in self.exercise]
         out["patient"] = self.patient.to_dict()
