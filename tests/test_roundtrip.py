@@ -55,6 +55,7 @@ EVERYTHING = Scenario(
     ),
     population="neoadjuvant_breast_ac",
     tumour_assessment_day=84.0,
+    uncertainty=20,
 )
 
 #: The fields EVERYTHING cannot set away from the default together with the others: another model (its module,
