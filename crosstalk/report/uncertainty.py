@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crosstalk.calibrate.uncertainty import MIN_INDEX, Q2_TRUST, UncertaintyResult, ranked
+from crosstalk.calibrate.uncertainty import MIN_DECIDING, MIN_INDEX, Q2_TRUST, UncertaintyResult, ranked
 from crosstalk.report.html import table_html
 from crosstalk.report.numbers import denoise, format_number, pretty_unit
 from crosstalk.report.plots import Band
@@ -96,7 +96,7 @@ def _deciding_html(result: UncertaintyResult) -> str:
     d = result.deciding
     if d.empty:
         return ("<h3>Which uncertainties decide the answer</h3><p class='small'>Not estimated: run at least "
-                "20 parameter sets (a few hundred for a trustworthy ranking).</p>")
+                f"{MIN_DECIDING} parameter sets (a few hundred for a trustworthy ranking).</p>")
     rows: list[tuple[object, ...]] = []
     for output in dict.fromkeys(d["output"]):
         mine = d[d["output"] == output].set_index("parameter")
