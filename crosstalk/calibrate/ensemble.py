@@ -84,6 +84,10 @@ class Ensemble:
         """Every member's parameter values: one row per member, one column per uncertain parameter."""
         return pd.DataFrame({r.name: r.from_unit(self.unit[:, j]) for j, r in enumerate(self.ranges)})
 
+    def members(self) -> list[dict[str, float]]:
+        """Every member's drawn values as a mapping (what a scenario or a conditioning takes)."""
+        return [{str(k): float(v) for k, v in row.items()} for row in self.values().to_dict("records")]
+
 
 def fixed_ids(scenario: Scenario, *, also: Sequence[Scenario] = ()) -> set[str]:
     """Parameter ids the scenarios set themselves (patient fields, blockades, ``[parameters]``): never drawn."""
@@ -277,7 +281,7 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
         if drawn:
             raise InputError("values", f"none, with {drawn[0]} drawn", "each member's conditioned values "
                              "(condition_members) for an ensemble drawn with a conditioning")
-        values = _records(ensemble.values())
+        values = ensemble.members()
     columns = tuple(series)
     ready = {i for i, v in enumerate(values) if not isinstance(v, RunFailure)}
     order = sorted(ready)
@@ -308,15 +312,10 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
                        series={c: v.astype(np.float64) for c, v in series_out.items()})
 
 
-def _records(values: pd.DataFrame) -> list[Mapping[str, float] | RunFailure]:
-    return [{str(k): float(v) for k, v in row.items()} for row in values.to_dict("records")]
-
-
 def condition_members(ensemble: Ensemble, conditioning: Conditioning, *, executor: Executor | None = None,
                       workers: int | None = None, progress: bool = True) -> list[Mapping[str, float] | RunFailure]:
     """Each member's parameter values after ``conditioning`` (a :class:`RunFailure` where it could not be done)."""
-    drawn = [{str(k): float(v) for k, v in row.items()} for row in ensemble.values().to_dict("records")]
-    found = run_many(drawn, conditioning.condition, executor=executor, workers=workers,
+    found = run_many(ensemble.members(), conditioning.condition, executor=executor, workers=workers,
                      progress=progress, desc="calibrating members")
     return [r if isinstance(r, RunFailure) else dict(r) for r in found]
 
