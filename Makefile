@@ -38,6 +38,7 @@ figures: $(STAMP)
 	$(VENV)/bin/crosstalk compare ac_sedentary aerobic_during_ac --out build/figures/compare --force --quiet
 	cp build/figures/compare/compare.png docs/figures/aerobic_vs_sedentary_ac.png
 	$(PY) examples/cardioprotection_dose_response.py docs/figures
+	$(PY) examples/lvef_difference_vs_ctrcd_risk.py docs/figures
 
 models: $(STAMP)
 	$(PY) -m crosstalk.model.build

@@ -1,8 +1,9 @@
 """Exercise cardioprotection by prescription: sessions a week x minutes x intensity during AC (issue 16).
 
 For each prescription (aerobic, from the first AC dose to 3 weeks after the last), the median patient's myocyte
-injury a year after AC relative to sedentary, and the predicted CTRCD incidence (Cardinale's definition) of the
-calibrated virtual population (exact over the cardiac sensitivity: crosstalk.validation.cardiac). Writes
+injury a year after AC relative to sedentary, and the predicted CTRCD incidence (Cardinale's definition, as 2D echo
+reads it) of the calibrated virtual population (exact over the cardiac sensitivity: crosstalk.validation.cardiac).
+Writes
 ``docs/figures/cardioprotection_dose_response.png`` and ``.csv``.
 
 Usage: ``python examples/cardioprotection_dose_response.py [OUT_DIR]`` (~2 min on one core).
@@ -46,7 +47,7 @@ def figure(table: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(11, 6.5), layout="constrained")
     axes = fig.subplots(2, len(INTENSITIES), sharey="row", sharex=True)
     rows = (("injury_vs_sedentary", "myocyte injury a year after AC\n(% of sedentary)", 100.0),
-            ("ctrcd_cardinale", "predicted CTRCD within a year (%)\n(drop > 10 points to < 50 %)", 100.0))
+            ("ctrcd_cardinale", "predicted CTRCD within a year (%)\n(2D echo: drop > 10 points to < 50 %)", 100.0))
     for (column, label, scale), row in zip(rows, axes):
         for ax, intensity in zip(row, INTENSITIES):
             part = table[table["intensity"] == intensity]

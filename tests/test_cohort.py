@@ -14,7 +14,6 @@ from crosstalk.errors import InputError, SimulationError
 from crosstalk.report.cohort import write_cohort_figure
 from crosstalk.report.compare import write_compare_figure
 from crosstalk.report.tables import cohort_markdown, endpoint_markdown, write_cohort_table, write_endpoint_table
-from crosstalk.sim.simulator import endpoints_of
 from crosstalk.spec.population import load_population
 from crosstalk.spec.scenario import ExerciseRegime, Patient, Scenario, load_scenario
 from crosstalk.studies import cohort
@@ -46,7 +45,8 @@ def test_a_cohort_in_memory_is_tidy_frames(small_cohort, tmp_path, monkeypatch):
     units = res.summary.set_index("endpoint")["unit"]
     assert units["lvef_drop_points"] == "points" and units["ctrcd"] == "true/false"
     assert not {"patient", "failed"} & set(res.summary["endpoint"])  # a patient's number is no endpoint
-    assert list(res.fractions["outcome"]) == ["ctrcd", "ctrcd_cardinale", "heart_failure", "tumour_response",
+    assert list(res.fractions["outcome"]) == ["ctrcd", "ctrcd_cardinale", "ctrcd_measured",
+                                             "ctrcd_cardinale_measured", "heart_failure", "tumour_response",
                                              "complete_response"]
     assert res.fractions["fraction"].between(0, 1).all()
     assert res.failures.empty and list(res.failures.columns) == ["patient", "scenario", "error"]
@@ -86,12 +86,14 @@ def test_cohort_files_only_when_asked_atomic_and_strict(small_cohort, tmp_path, 
 
 
 def test_a_failed_patient_is_recorded_not_fatal(tmp_path, monkeypatch):
-    def heavy_patients_fail(scenario: Scenario) -> dict:
-        if scenario.patient.weight_kg > 75:
-            raise SimulationError("CVODE error: CV_CONV_FAILURE (injected)")
-        return endpoints_of(scenario)
+    real = cohort.patient_endpoints
 
-    monkeypatch.setattr(cohort, "endpoints_of", heavy_patients_fail)
+    def heavy_patients_fail(task: tuple) -> dict:
+        if task[0].patient.weight_kg > 75:
+            raise SimulationError("CVODE error: CV_CONV_FAILURE (injected)")
+        return real(task)
+
+    monkeypatch.setattr(cohort, "patient_endpoints", heavy_patients_fail)
     res = run_cohort(COHORT, 4, seed=3, workers=1, progress=False)  # in this process: the patch applies
     heavy = res.patients["patient.weight_kg"] > 75
     assert 0 < heavy.sum() < 4

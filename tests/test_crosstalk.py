@@ -122,7 +122,11 @@ def test_exev_therapy_delivers_vesicles_and_protects_the_heart(csim):
     peak = first.timeseries["exev_per_ml"].max()  # ~ infused / (plasma volume x clearance x 0.5 h)
     assert 5e9 < peak < 5e13 / 3000.0
     assert therapy.timeseries["hsp_boost"].max() > 0.0  # HSP70 cargo joins the heat-shock pool
-    assert therapy.endpoints["lvef_drop_points"] < none.endpoints["lvef_drop_points"]
+    # less myocyte loss (the median patient's LVEF does not fall after AC with the fitted reserve, so the loss is
+    # what shows the protection)
+    loss = {k: 1.0 - r.timeseries["cardiomyocyte_viable_fraction"].iloc[-1] for k, r in (("none", none),
+                                                                                       ("therapy", therapy))}
+    assert 0.0 < loss["therapy"] < loss["none"]
 
 
 def test_exev_cargo_per_tumour_cell_does_not_depend_on_tumour_size(csim):

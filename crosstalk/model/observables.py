@@ -12,7 +12,8 @@ import pandas as pd
 
 from crosstalk.model.registry import Observable, model_info, model_names
 
-__all__ = ["CTRCD_CARDINALE_THRESHOLD_PERCENT", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "ENDPOINTS",
+__all__ = ["CTRCD_CARDINALE_THRESHOLD_PERCENT", "CTRCD_DROP_POINTS", "CTRCD_THRESHOLD_PERCENT", "DEPRECATED_ENDPOINTS",
+           "ENDPOINTS",
            "HEART_FAILURE_LVEF_PERCENT",
            "OBSERVABLES", "Observable", "compute_endpoints", "observables_for", "response_class"]
 
@@ -59,6 +60,11 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "lvef_drop_points": ("points", "baseline minus nadir LVEF"),
     "ctrcd": ("true/false", "cancer-therapy-related cardiac dysfunction: drop > 10 points to < 53%"),
     "ctrcd_cardinale": ("true/false", "CTRCD as Cardinale 2015 defined it: drop > 10 points to < 50%"),
+    "ctrcd_measured": ("true/false", "CTRCD (drop > 10 points to < 53%) as 2D echocardiography sees it: readings with "
+                                     "a test-retest error (sd 3.6 points) at baseline, the end of the last cycle "
+                                     "and 3, 6, 9, 12 months after the last doxorubicin dose (cohorts only)"),
+    "ctrcd_cardinale_measured": ("true/false", "CTRCD with Cardinale 2015's definition (to < 50%) on the same "
+                                               "readings: what Cardinale's incidence counts (cohorts only)"),
     "heart_failure": ("true/false", "LVEF below 40 % at any time (ESC 2022 severe CTRCD; the model's heart failure)"),
     "chf_risk_final": ("1", "Swain 2003 population heart-failure incidence at the final myocyte loss (a population "
                             "curve, not this patient's risk: use heart_failure)"),
@@ -70,6 +76,16 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "exev_auc_particles_h_per_ml": ("particles h/mL", "area under plasma ExEVs"),
     "nk_tumour_cells_mean": ("cells", "time-averaged tumour-resident NK cells (NK infiltration)"),
 }
+
+#: Endpoints that will go, with what to use instead (a spec naming one warns, FutureWarning).
+DEPRECATED_ENDPOINTS: dict[str, str] = {
+    "chf_risk_final": ("chf_risk_final is Swain 2003's population curve read at this patient's myocyte loss, not "
+                       "her risk, and disagrees with the calibrated population (0.36 vs 0.23 at 550 mg/m2 before "
+                       "the population was refitted); use the heart_failure endpoint of a cohort or the population "
+                       "incidences (crosstalk simulate --uncertainty: heart_failure_incidence). It is removed in "
+                       "crosstalk 1.0.0"),
+}
+
 
 #: RECIST 1.1 thresholds on the longest diameter, applied to the diameter of a sphere of the tumour volume.
 RECIST_PR_DIAMETER = -0.30

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 
 from crosstalk.errors import InputError
 from crosstalk.inputs import check_number, did_you_mean, read_toml_spec
-from crosstalk.model.observables import ENDPOINTS, observables_for
+from crosstalk.model.observables import DEPRECATED_ENDPOINTS, ENDPOINTS, observables_for
 from crosstalk.spec.ranges import ParameterRange, parse_ranges
 from crosstalk.spec.scenario import Scenario, apply_values, check_range_names, find_scenario
 from crosstalk.studies.engine import DEFAULT_SEED, Study, check_n, check_seed
@@ -110,6 +111,8 @@ class AnalysisSpec:
             if not isinstance(o, str) or o not in numeric:
                 raise InputError("outputs", o, did_you_mean(o, numeric) + "a numeric endpoint: "
                                  + ", ".join(sorted(numeric)))
+            if o in DEPRECATED_ENDPOINTS:
+                warnings.warn(f"outputs: {DEPRECATED_ENDPOINTS[o]}", FutureWarning, stacklevel=3)
         names = {o.name for o in observables_for(self.base_scenario.model)}
         for o in self.time_resolved:
             if not isinstance(o, str) or o not in names:

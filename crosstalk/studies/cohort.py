@@ -24,23 +24,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pydoe
 
 from crosstalk.errors import InputError
 from crosstalk.files import write_csv_atomic, write_json_atomic, write_text_atomic
 from crosstalk.inputs import check_integer
+from crosstalk.model.echo import MEASURED_ENDPOINTS, measured_events, reading_errors
 from crosstalk.model.observables import ENDPOINTS
 from crosstalk.model.parameters import model_hash
 from crosstalk.sim.result import versions
-from crosstalk.sim.simulator import endpoints_of
+from crosstalk.sim.simulator import simulator_for
 from crosstalk.spec.population import DEFAULT_POPULATION, load_population
 from crosstalk.spec.scenario import Scenario, apply_values
 from crosstalk.studies.executors import RunFailure, run_many
 from crosstalk.studies.rundir import open_run, read_frame, read_run
 
-__all__ = ["KIND", "RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "read_cohort", "run_cohort",
-           "run_patients", "sample_cohort", "summarise_cohort", "write_cohort"]
+__all__ = ["KIND", "RESPONDERS", "CohortResult", "cohort_fractions", "cohort_summary", "patient_endpoints",
+           "read_cohort", "run_cohort", "run_patients", "sample_cohort", "summarise_cohort", "write_cohort"]
 
 #: Tumour response classes counted as a response (complete or partial).
 RESPONDERS = ("CR", "PR")
@@ -74,8 +76,24 @@ def sample_cohort(scenario: Scenario, n: int, *, seed: int) -> pd.DataFrame:
     return pd.DataFrame({r.name: r.from_unit(unit[:, j]) for j, r in enumerate(ranges)})
 
 
+def patient_endpoints(task: tuple[Scenario, npt.NDArray[np.float64] | None]) -> dict[str, float | bool | str]:
+    """One patient's endpoints and, given her echo ``reading errors`` and a course with doxorubicin and LVEF, her
+    CTRCD as surveillance sees it (:func:`crosstalk.model.echo.measured_events`). Module level: workers run it."""
+    scenario, errors = task
+    result = simulator_for(scenario.model).run(scenario)
+    out = dict(result.endpoints)
+    dox = [d for d in scenario.dose if d.drug == "doxorubicin"]
+    if errors is not None and dox and "lvef_percent" in result.timeseries:
+        ts = result.timeseries
+        last = max(d.start_day + d.interval_days * (d.count - 1) for d in dox)
+        out.update(measured_events(ts["time_h"].to_numpy() / 24.0, ts["lvef_percent"].to_numpy(), errors,
+                                   last_dose_day=last))
+    return out
+
+
 def run_patients(scenario: Scenario, values: pd.DataFrame, *, executor: Executor | None = None,
-                 workers: int | None = None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 workers: int | None = None, progress: bool = True,
+                 seed: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate one patient per row of ``values`` (see :func:`sample_cohort`).
 
     Parameters
@@ -90,6 +108,9 @@ def run_patients(scenario: Scenario, values: pd.DataFrame, *, executor: Executor
         Processes of the local pool (default: all cores; 1: this process).
     progress : bool
         A progress bar ("patients").
+    seed : int, optional
+        Seed of the patients' echocardiography reading errors: with it, a course with doxorubicin also gives
+        ``ctrcd_measured`` and ``ctrcd_cardinale_measured`` (what 2D echo at Cardinale's schedule would see).
 
     Returns
     -------
@@ -98,8 +119,9 @@ def run_patients(scenario: Scenario, values: pd.DataFrame, *, executor: Executor
         and ``patient, scenario, error`` for each failed simulation.
     """
     scenarios = [apply_values(scenario, row) for row in _records(values)]
-    results = run_many(scenarios, endpoints_of, executor=executor, workers=workers, progress=progress,
-                       desc="patients")
+    errors = reading_errors(len(scenarios), seed=seed) if seed is not None else [None] * len(scenarios)
+    results = run_many(list(zip(scenarios, errors)), patient_endpoints, executor=executor, workers=workers,
+                       progress=progress, desc="patients")
     rows = [({} if isinstance(r, RunFailure) else r) for r in results]
     patients = pd.concat([values.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
     patients.insert(0, "patient", np.arange(len(values)))
@@ -132,7 +154,7 @@ def cohort_fractions(patients: pd.DataFrame) -> pd.DataFrame:
     """``outcome, fraction``: patients with CTRCD (both definitions), heart failure, a tumour response (CR or PR)
     and a complete response (CR), where the model has them."""
     rows: list[dict[str, Any]] = []
-    for event in ("ctrcd", "ctrcd_cardinale", "heart_failure"):
+    for event in ("ctrcd", "ctrcd_cardinale", *MEASURED_ENDPOINTS, "heart_failure"):
         if event in patients:
             rows.append({"outcome": event, "fraction": float(patients[event].astype(bool).mean())})
     if "tumour_response" in patients:
@@ -213,7 +235,8 @@ def run_cohort(scenario: Scenario, n: int, *, seed: int, outdir: str | Path | No
                                  "model_sha256": model_hash(scenario.model), "versions": versions()},
                        force=force, chunks=False, resumable=False)
         write_text_atomic(run.path / "scenario.toml", scenario.to_toml())
-    patients, failures = run_patients(scenario, values, executor=executor, workers=workers, progress=progress)
+    patients, failures = run_patients(scenario, values, executor=executor, workers=workers, progress=progress,
+                                      seed=seed)
     summary, fractions = summarise_cohort(patients)
     provenance = {"scenario": scenario.name, "species": scenario.species, "population": scenario.population,
                   "n": n, "seed": seed, "failures": len(failures),

@@ -33,7 +33,7 @@ from crosstalk.studies.cohort import RESPONDERS
 __all__ = ["BENEFITS", "HARMS", "outcome_flags", "risk_differences"]
 
 #: Events where fewer is better.
-HARMS: tuple[str, ...] = ("ctrcd", "ctrcd_cardinale", "heart_failure")
+HARMS: tuple[str, ...] = ("ctrcd", "ctrcd_cardinale", "ctrcd_measured", "ctrcd_cardinale_measured", "heart_failure")
 #: Events where more is better.
 BENEFITS: tuple[str, ...] = ("tumour_response", "complete_response")
 

@@ -31,6 +31,17 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from crosstalk.model.echo import (
+    CARDINALE_ECHO,
+    DAYS_PER_MONTH,
+    EchoSample,
+    Surveillance,
+    echo_sample,
+    incidence_over_sensitivity,
+    measured_thresholds,
+    visit_days,
+    visit_thresholds,
+)
 from crosstalk.model.observables import (
     CTRCD_CARDINALE_THRESHOLD_PERCENT,
     CTRCD_DROP_POINTS,
@@ -47,6 +58,7 @@ __all__ = [
     "CARDIAC_POPULATION",
     "CARDINALE_FOLLOW_DAYS",
     "ECHO_INTERVAL_MONTHS",
+    "MEASURED_EVENTS",
     "SWAIN_DOSE_MG_M2",
     "CardiacPopulation",
     "InjuryCourse",
@@ -248,38 +260,84 @@ def expected_incidence(course: InjuryCourse, baseline: npt.ArrayLike, event: str
     return float(np.mean(stats.norm.sf(z)))
 
 
+#: Events diagnosed on imaging (read on measured LVEF when the population has a surveillance schedule); heart
+#: failure is a clinical diagnosis and stays on the true LVEF.
+MEASURED_EVENTS = ("ctrcd", "ctrcd_cardinale")
+
+
 @dataclass(frozen=True)
 class CardiacPopulation:
     """The calibrated population's cardiac variation, as quadrature nodes.
 
-    Baseline LVEF at ``n_baseline`` quantiles, body-surface area at ``n_bsa`` midpoint quantiles (doses are per m2
-    but doxorubicin clearance is not, so a larger patient's heart sees more drug: one simulation per node), and
-    the spread of ln(cardiac sensitivity), over which incidences are integrated exactly.
+    Baseline LVEF at ``n_baseline`` quantiles, body-surface area at ``n_bsa`` midpoint quantiles (one simulation
+    per node: the clearance's body-size covariate leaves a little exposure per mg/m2 with body size), and the
+    spread of ln(cardiac sensitivity), over which incidences are integrated exactly. With a ``surveillance``
+    schedule, CTRCD is counted on measured LVEF (:mod:`crosstalk.model.echo`) over ``echo``, a fixed sample
+    of true baselines and reading errors.
     """
 
     baselines: npt.NDArray[np.float64]
     body_surface_areas: tuple[float, ...]
     sensitivity_sd: float
+    surveillance: Surveillance | None = None
+    echo: EchoSample | None = None
 
     @classmethod
-    def load(cls, name: str = CARDIAC_POPULATION, *, n_baseline: int = 400, n_bsa: int = 5) -> CardiacPopulation:
+    def load(cls, name: str = CARDIAC_POPULATION, *, n_baseline: int = 400, n_bsa: int = 5,
+             surveillance: Surveillance | None = CARDINALE_ECHO) -> CardiacPopulation:
+        """The population ``name``'s nodes; ``surveillance`` None counts CTRCD on the true LVEF."""
         rows = {r.name: r for r in load_population(name).parameters}
         mid = (np.arange(n_baseline) + 0.5) / n_baseline
         bsa = rows["patient.body_surface_area_m2"].from_unit((np.arange(n_bsa) + 0.5) / n_bsa)
-        return cls(rows["patient.baseline_lvef_percent"].from_unit(mid), tuple(float(x) for x in bsa),
-                   rows["patient.cardiac_sensitivity"].high)
+        lvef = rows["patient.baseline_lvef_percent"]
+        echo = None if surveillance is None else echo_sample(
+            surveillance, mean=lvef.low, sd=lvef.high, minimum=lvef.minimum if lvef.minimum is not None else 0.0,
+            maximum=lvef.maximum if lvef.maximum is not None else 100.0, visits=1 + len(surveillance.months_after))
+        return cls(lvef.from_unit(mid), tuple(float(x) for x in bsa), rows["patient.cardiac_sensitivity"].high,
+                   surveillance, echo)
 
     def courses(self, sim: Simulator, scenario: Scenario) -> tuple[InjuryCourse, ...]:
         """The median-sensitivity course of ``scenario`` at each body-surface-area node."""
         return tuple(injury_course(sim, replace(scenario, patient=replace(scenario.patient, body_surface_area_m2=a)))
                      for a in self.body_surface_areas)
 
+    def thresholds(self, course: InjuryCourse, event: str) -> npt.NDArray[np.float64]:
+        """Each patient's threshold sensitivity for ``event`` on ``course``: over the echo sample for a measured
+        event, else over the baseline quantiles."""
+        if event not in MEASURED_EVENTS or self.surveillance is None or self.echo is None:
+            return threshold_sensitivity(course, self.baselines, event)
+        drop, level = _EVENTS[event]
+        days = visit_days(self.surveillance, course.last_dose_day, float(course.time_days[-1]))
+        return measured_thresholds(np.interp(days, course.time_days, course.injury), self.echo,
+                                   points_per_loss=course.points_per_loss, reserve=course.reserve, drop=drop,
+                                   level=level)
+
+    def onset_months(self, course: InjuryCourse, event: str = "ctrcd_cardinale") -> float:
+        """Median time (months after the last dose) of the visit that first sees ``event``, over the echo sample's
+        patients with sensitivities drawn from the population (seeded); NaN without surveillance or events."""
+        if self.surveillance is None or self.echo is None:
+            return float("nan")
+        drop, level = _EVENTS[event]
+        days = visit_days(self.surveillance, course.last_dose_day, float(course.time_days[-1]))
+        per_visit = visit_thresholds(np.interp(days, course.time_days, course.injury), self.echo,
+                                     points_per_loss=course.points_per_loss, reserve=course.reserve, drop=drop,
+                                     level=level)
+        rng = np.random.default_rng(self.surveillance.seed + 1)
+        sensitivity = np.exp(self.sensitivity_sd * rng.standard_normal(per_visit.shape[0]))
+        seen = sensitivity[:, None] > per_visit
+        has = seen.any(axis=1)
+        if not has.any():
+            return float("nan")
+        first = days[np.argmax(seen[has], axis=1)]
+        return float(np.median(first - course.last_dose_day) / DAYS_PER_MONTH)
+
     def incidence(self, courses: tuple[InjuryCourse, ...], event: str, *, loss_factor: float = 1.0,
                   reserve: float | None = None, sensitivity_sd: float | None = None) -> float:
         """Incidence of ``event`` over the population (mean over the nodes; exact over the sensitivity)."""
         sd = self.sensitivity_sd if sensitivity_sd is None else sensitivity_sd
-        return float(np.mean([expected_incidence(c.with_rates(loss_factor=loss_factor, reserve=reserve),
-                                                 self.baselines, event, sensitivity_sd=sd) for c in courses]))
+        return float(np.mean([incidence_over_sensitivity(
+            self.thresholds(c.with_rates(loss_factor=loss_factor, reserve=reserve), event), median=1.0,
+            sensitivity_sd=sd) for c in courses]))
 
 
 def exercise_protection(sim: Simulator, regime: ExerciseRegime | None, *,

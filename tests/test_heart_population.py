@@ -1,0 +1,136 @@
+"""The heart population as the clinic sees it: exposure that scales with the body, LVEF read by echocardiography
+with its reading error, and a fit by binomial likelihood with more data than unknowns."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from crosstalk.calibrate.proportion_fit import fit_proportions
+from crosstalk.calibrate.proportions import Proportion, Unknown
+from crosstalk.errors import InputError
+from crosstalk.model.echo import (
+    MEASURED_ENDPOINTS,
+    Surveillance,
+    echo_sample,
+    incidence_over_sensitivity,
+    measured_events,
+    reading_errors,
+    visit_days,
+)
+from crosstalk.model.parameters import parameter_ids
+from crosstalk.plan.planner import ReadingTimeWarning
+from crosstalk.sim.simulator import Simulator
+from crosstalk.spec.scenario import DoseSchedule, Patient, Scenario
+from crosstalk.studies.cohort import patient_endpoints
+from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course, injury_course, patient_lvef
+from crosstalk.validation.heart_fit import heart_data, predicted_incidences
+
+
+@pytest.fixture(scope="module")
+def sim() -> Simulator:
+    return Simulator("anthracycline")
+
+
+def test_exposure_per_mg_m2_follows_the_body_size_covariate(sim: Simulator) -> None:
+    """Clearance = CL x [1 + 0.465 (BSA - 1.8)] (Kontny 2013), so the AUC per mg/m2 is BSA / CL(BSA) times a
+    constant: the simulated AUC follows that to 0.5 %, and varies by under 6 % over 1.5-2.1 m2 (it varied ~35 %
+    when clearance ignored body size)."""
+    table = parameter_ids("anthracycline")
+    slope, ref = table["dox_cl_bsa_slope_per_m2"].value, table["dox_cl_reference_bsa_m2"].value
+    sc = Scenario("auc", model="anthracycline", duration_days=21.0, output_step_hours=0.05,
+                  dose=(DoseSchedule("doxorubicin", 60.0, "mg/m2", infusion_minutes=15.0, start_day=0.0),))
+    auc = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReadingTimeWarning)
+        for bsa in (1.5, 1.8, 2.1):
+            ts = sim.run(replace(sc, patient=Patient(body_surface_area_m2=bsa))).timeseries
+            auc[bsa] = float(np.trapezoid(ts["doxorubicin_plasma_ng_per_ml"], ts["time_h"]))
+    for bsa in (1.5, 2.1):
+        expected = (bsa / ref) / (1.0 + slope * (bsa - ref))
+        assert auc[bsa] / auc[1.8] == pytest.approx(expected, rel=5e-3)
+    assert max(auc.values()) / min(auc.values()) < 1.06
+
+
+def test_measured_incidence_equals_counting_readings(sim: Simulator) -> None:
+    """The exact integral over sensitivity equals drawing patients, reading their LVEF at each visit with the
+    error and counting the definition (Monte Carlo, within 4 standard errors)."""
+    course = injury_course(sim, cardinale_course())
+    surveillance = Surveillance(patients=20000, seed=7)
+    sample = echo_sample(surveillance, mean=63.7, sd=5.6, minimum=50.0, maximum=80.0, visits=5)
+    population = CardiacPopulation(np.array([63.7]), (1.8,), 0.3, surveillance, sample)
+    exact = incidence_over_sensitivity(population.thresholds(course, "ctrcd_cardinale"), median=1.0,
+                                       sensitivity_sd=0.3)
+    rng = np.random.default_rng(11)
+    sensitivity = np.exp(0.3 * rng.standard_normal(20000))
+    days = visit_days(surveillance, course.last_dose_day, float(course.time_days[-1]))
+    true = patient_lvef(course, sensitivity, sample.baseline)
+    at = np.array([np.interp(days, course.time_days, row) for row in true])
+    readings = at + sample.errors[:, : len(days)]
+    first = sample.baseline + sample.baseline_error
+    counted = float((((first[:, None] - readings) > 10.0) & (readings < 50.0)).any(axis=1).mean())
+    assert abs(counted - exact) < 4.0 * math.sqrt(exact * (1.0 - exact) / 20000)
+    assert 0.0 < exact < 1.0
+
+
+def test_reading_error_adds_events_a_perfect_measurement_would_not_count(sim: Simulator) -> None:
+    """Noise at a 10-point threshold makes false positives: measured CTRCD exceeds true CTRCD, more so with 2D
+    than with 3D echo's smaller error."""
+    courses = CardiacPopulation.load().courses(sim, cardinale_course())
+    true = CardiacPopulation.load(surveillance=None).incidence(courses, "ctrcd_cardinale")
+    two_d = CardiacPopulation.load().incidence(courses, "ctrcd_cardinale")
+    three_d = CardiacPopulation.load(surveillance=Surveillance(measurement_sd=2.2)).incidence(
+        courses, "ctrcd_cardinale")
+    assert true < three_d < two_d
+
+
+def test_the_tables_hold_the_heart_fit() -> None:
+    """At the tables' values each observed incidence is within its binomial 95 % interval of the model's."""
+    table = parameter_ids("anthracycline")
+    population = CardiacPopulation.load()
+    got = predicted_incidences({"loss_factor": 1.0, "myocardial_reserve": table["myocardial_reserve"].value,
+                                "sensitivity_sd": population.sensitivity_sd})
+    for datum, model in zip(heart_data(), got):
+        low, high = Proportion(datum.name, model, datum.n).interval()
+        assert low <= datum.observed <= high, (datum.name, datum.observed, model)
+    assert len(heart_data()) > 3  # more data than the three unknowns
+
+
+def test_a_product_of_two_unknowns_is_flagged_non_identifiable() -> None:
+    """Only a * b is seen: the profiles are flat along the valley (known answer)."""
+    doses = (1.0, 2.0, 4.0)
+    data = [Proportion(f"d{d:g}", 1 - math.exp(-0.2 * d), 500) for d in doses]
+    fit = fit_proportions(lambda x: [1 - math.exp(-x["a"] * x["b"] * d) for d in doses], data,
+                          [Unknown("a", 0.05, 20.0), Unknown("b", 0.05, 20.0)], starts=4, samples=0)
+    assert set(fit.estimates["identifiability"]) == {"structurally_non_identifiable"}
+    assert fit.best["a"] * fit.best["b"] == pytest.approx(0.2, rel=1e-3)
+
+
+def test_bad_surveillance_and_data_get_one_line() -> None:
+    with pytest.raises(InputError, match="measurement_sd"):
+        Surveillance(measurement_sd=-1.0)
+    with pytest.raises(InputError, match="observed"):
+        Proportion("x", 1.5, 10)
+    with pytest.raises(InputError, match="more observations than unknowns"):
+        fit_proportions(lambda x: [0.1], [Proportion("x", 0.1, 10)], [Unknown("k", 0.1, 1.0)])
+
+
+def test_a_patients_measured_ctrcd_reads_her_trajectory_at_the_visits(sim: Simulator) -> None:
+    """Error-free readings see exactly the true-LVEF definition on the visit days; the cohort's task adds the
+    measured events, reproducibly for a seed."""
+    sc = replace(cardinale_course(), patient=Patient(cardiac_sensitivity=2.0, baseline_lvef_percent=58.0))
+    ts = sim.run(sc).timeseries
+    t, lvef = ts["time_h"].to_numpy() / 24.0, ts["lvef_percent"].to_numpy()
+    days = visit_days(Surveillance(), 64.0, float(t[-1]))
+    at = np.interp(days, t, lvef)
+    truth = bool(((lvef[0] - at > 10.0) & (at < 50.0)).any())
+    assert measured_events(t, lvef, np.zeros(6), last_dose_day=64.0)["ctrcd_cardinale_measured"] is truth
+    errors = reading_errors(2, seed=4)
+    assert np.array_equal(errors, reading_errors(2, seed=4)) and not np.array_equal(errors, reading_errors(2, seed=5))
+    out = patient_endpoints((sc, errors[0]))
+    assert set(MEASURED_ENDPOINTS) <= set(out) and "ctrcd_cardinale" in out
+    assert "ctrcd_measured" not in patient_endpoints((sc, None))
