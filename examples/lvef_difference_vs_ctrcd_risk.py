@@ -3,7 +3,8 @@
 Any cardioprotection (exercise, dexrazoxane) lowers myocyte injury by some fraction. This draws, for injury cut by
 0-50 % on AC 4 x 60 mg/m2, the mean difference in true LVEF a year after the last dose against the relative risk
 of CTRCD (Cardinale's definition), counted on the true LVEF and as 2D or 3D echocardiography would see it (reading
-error sd 3.6 or 2.2 points), at the fitted spread of cardiac sensitivity and at half and twice it. What it shows:
+error sd 3.6 or 2.2 points), at the fitted spread of cardiac sensitivity and at half and twice it (the other
+fitted values kept, not refitted to the spread: each curve is relative to its own sedentary incidence). It shows:
 the relative risk of a given LVEF difference is set by how many patients sit near the threshold (the spread and
 the reserve) and by how much reading error adds events that no injury cut removes.
 

@@ -34,6 +34,8 @@ from crosstalk.errors import InputError
 __all__ = ["fit_proportions"]
 
 FloatArray = npt.NDArray[np.float64]
+#: Profile step in each unknown's scale (log10: a fiftieth of a decade; linear: 0.02 of the value's unit).
+PROFILE_STEP = 0.02
 
 
 def fit_proportions(predict: Callable[[dict[str, float]], Sequence[float]], data: Sequence[Proportion],
@@ -88,13 +90,16 @@ def fit_proportions(predict: Callable[[dict[str, float]], Sequence[float]], data
     optimizer = pypesto.optimize.ScipyOptimizer(method="L-BFGS-B", options={"maxiter": 500})
     np.random.seed(seed)  # pyPESTO's start points draw from numpy's global generator
     result = pypesto.optimize.minimize(problem, optimizer=optimizer, n_starts=starts, progress_bar=False)
-    pypesto.profile.parameter_profile(problem, result, optimizer, progress_bar=False,
-                                      profile_options=pypesto.profile.ProfileOptions(whole_path=False))
+    # fixed steps of PROFILE_STEP in each unknown's scale: the adaptive default crawls along a flat profile
+    pypesto.profile.parameter_profile(problem, result, optimizer, progress_bar=False, next_guess_method="fixed_step",
+                                      profile_options=pypesto.profile.ProfileOptions(
+                                          whole_path=False, default_step_size=PROFILE_STEP))
     best_x = np.asarray(result.optimize_result.list[0]["x"], dtype=float)
     rows = []
     for k, u in enumerate(unknowns):
         prof = result.profile_result.list[0][k]
-        xs, ratios = np.asarray(prof.x_path)[k], np.asarray(prof.ratio_path)
+        order = np.argsort(np.asarray(prof.x_path)[k])  # pyPESTO's interval assumes ascending values
+        xs, ratios = np.asarray(prof.x_path)[k][order], np.asarray(prof.ratio_path)[order]
         low, high = pypesto.profile.calculate_approximate_ci(xs, ratios, THRESHOLD_RATIO)
         below = ratios < THRESHOLD_RATIO
         rows.append({"parameter": u.name, "estimate": u.to_linear(best_x[k]),
@@ -110,16 +115,21 @@ def fit_proportions(predict: Callable[[dict[str, float]], Sequence[float]], data
         burn = int(pypesto.sample.geweke_test(sampled) or 0)
         chain = np.asarray(sampled.sample_result.trace_x[0][burn:], dtype=float)
     fitted = np.asarray(predict(values(best_x)), dtype=float)
+    nan = np.full(len(data), math.nan)
+    credible, predicted = (nan, nan), (nan, nan)
     if chain.shape[0]:
         picks = chain[np.linspace(0, chain.shape[0] - 1, min(predictive, chain.shape[0])).astype(int)]
         draws = np.array([np.asarray(predict(values(x)), dtype=float) for x in picks])
-        lower, upper = np.quantile(draws, 0.025, axis=0), np.quantile(draws, 0.975, axis=0)
-    else:
-        lower = upper = np.full(len(data), math.nan)
+        credible = (np.quantile(draws, 0.025, axis=0), np.quantile(draws, 0.975, axis=0))
+        # a new trial of the same size: binomial counts around each drawn proportion
+        n = np.array([round(d.n) for d in data])
+        replicate = np.random.default_rng(seed).binomial(n, np.clip(draws, 0.0, 1.0)) / n
+        predicted = (np.quantile(replicate, 0.025, axis=0), np.quantile(replicate, 0.975, axis=0))
     observed = pd.DataFrame([{"datum": d.name, "observed": d.observed, "n": d.n,
                               "observed_lower95": d.interval()[0], "observed_upper95": d.interval()[1],
-                              "fitted": float(f), "predicted_lower95": float(lo), "predicted_upper95": float(hi)}
-                             for d, f, lo, hi in zip(data, fitted, lower, upper)])
+                              "fitted": float(fitted[i]), "credible_lower95": float(credible[0][i]),
+                              "credible_upper95": float(credible[1][i]), "predicted_lower95": float(predicted[0][i]),
+                              "predicted_upper95": float(predicted[1][i])} for i, d in enumerate(data)])
     linear_chain = np.array([[u.to_linear(v) for u, v in zip(unknowns, row)] for row in chain]).reshape(
         chain.shape[0], len(unknowns))
     return ProportionFit(pd.DataFrame(rows), observed, linear_chain, values(best_x), 2.0 * nll(best_x), burn)

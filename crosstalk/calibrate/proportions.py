@@ -112,9 +112,10 @@ class ProportionFit:
         ``parameter, estimate, lower95, upper95, identifiability`` (profile intervals; NaN where a side stays open
         within the range).
     observed : pandas.DataFrame
-        ``datum, observed, n, observed_lower95, observed_upper95, fitted, predicted_lower95, predicted_upper95``:
-        each observation with its binomial interval beside the best fit and the posterior-predictive interval of
-        the model's proportion.
+        ``datum, observed, n, observed_lower95, observed_upper95, fitted, credible_lower95, credible_upper95,
+        predicted_lower95, predicted_upper95``: each observation with its binomial interval beside the best fit,
+        the posterior credible interval of the model's proportion, and the posterior-predictive interval of a new
+        observation of the same size (binomial counts around the posterior draws).
     samples : ndarray
         Posterior sample after burn-in (rows; linear values, columns as ``estimates``).
     best : dict of str to float

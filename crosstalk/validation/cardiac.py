@@ -236,17 +236,18 @@ _EVENTS: dict[str, tuple[float, float]] = {
 
 def threshold_sensitivity(course: InjuryCourse, baseline: npt.ArrayLike, event: str) -> npt.NDArray[np.float64]:
     """The smallest ``cardiac_sensitivity`` at which a patient with each ``baseline`` LVEF has ``event`` on this
-    course (0: every patient; inf: none). LVEF falls monotonically with the sensitivity at every time, so the event
-    happens exactly when the sensitivity exceeds this threshold."""
+    course (0: every patient; inf: none). LVEF falls monotonically with the sensitivity at every time, and the
+    injury never decreases, so the event happens exactly when the sensitivity exceeds this threshold, reached
+    with the course's largest injury."""
     drop_min, level = _EVENTS[event]
-    b = np.asarray(baseline, dtype=float)[:, None]
-    # the event needs a fall of more than max(drop_min, b - level) points: exp(-s A(t)) below `ratio`
+    b = np.asarray(baseline, dtype=float)
+    # the event needs a fall of more than max(drop_min, b - level) points: exp(-s A) below `ratio`
     ratio = 1.0 - course.reserve - np.maximum(drop_min, b - level) / course.points_per_loss
+    peak = float(np.max(course.injury))
     with np.errstate(divide="ignore", invalid="ignore"):
         s_t = np.where(ratio >= 1.0, 0.0,
-                       np.where(ratio <= 0.0, np.inf, -np.log(np.clip(ratio, 1e-300, 1.0)) / course.injury[None, :]))
-    s_t = np.where(np.isnan(s_t) | (s_t < 0.0), np.inf, s_t)
-    return np.asarray(s_t.min(axis=1), dtype=np.float64)
+                       np.where(ratio <= 0.0, np.inf, -np.log(np.clip(ratio, 1e-300, 1.0)) / peak))
+    return np.asarray(np.where(np.isnan(s_t) | (s_t < 0.0), np.inf, s_t), dtype=np.float64)
 
 
 def expected_incidence(course: InjuryCourse, baseline: npt.ArrayLike, event: str, *, median: float = 1.0,
@@ -301,11 +302,14 @@ class CardiacPopulation:
         return tuple(injury_course(sim, replace(scenario, patient=replace(scenario.patient, body_surface_area_m2=a)))
                      for a in self.body_surface_areas)
 
-    def thresholds(self, course: InjuryCourse, event: str) -> npt.NDArray[np.float64]:
-        """Each patient's threshold sensitivity for ``event`` on ``course``: over the echo sample for a measured
-        event, else over the baseline quantiles."""
-        if event not in MEASURED_EVENTS or self.surveillance is None or self.echo is None:
+    def thresholds(self, course: InjuryCourse, event: str, *, measured: bool = True) -> npt.NDArray[np.float64]:
+        """Each patient's threshold sensitivity for ``event`` on ``course``. With surveillance, every event is
+        over the echo sample's true baselines (the baseline row is of readings: its spread holds the reading
+        error), and CTRCD is read with the error unless ``measured`` is False; without, over the row's quantiles."""
+        if self.surveillance is None or self.echo is None:
             return threshold_sensitivity(course, self.baselines, event)
+        if event not in MEASURED_EVENTS or not measured:
+            return threshold_sensitivity(course, self.echo.baseline, event)
         drop, level = _EVENTS[event]
         days = visit_days(self.surveillance, course.last_dose_day, float(course.time_days[-1]))
         return measured_thresholds(np.interp(days, course.time_days, course.injury), self.echo,
@@ -332,12 +336,13 @@ class CardiacPopulation:
         return float(np.median(first - course.last_dose_day) / DAYS_PER_MONTH)
 
     def incidence(self, courses: tuple[InjuryCourse, ...], event: str, *, loss_factor: float = 1.0,
-                  reserve: float | None = None, sensitivity_sd: float | None = None) -> float:
-        """Incidence of ``event`` over the population (mean over the nodes; exact over the sensitivity)."""
+                  reserve: float | None = None, sensitivity_sd: float | None = None, measured: bool = True) -> float:
+        """Incidence of ``event`` over the population (mean over the nodes; exact over the sensitivity);
+        ``measured`` False counts CTRCD on the true LVEF of the same patients."""
         sd = self.sensitivity_sd if sensitivity_sd is None else sensitivity_sd
         return float(np.mean([incidence_over_sensitivity(
-            self.thresholds(c.with_rates(loss_factor=loss_factor, reserve=reserve), event), median=1.0,
-            sensitivity_sd=sd) for c in courses]))
+            self.thresholds(c.with_rates(loss_factor=loss_factor, reserve=reserve), event, measured=measured),
+            median=1.0, sensitivity_sd=sd) for c in courses]))
 
 
 def exercise_protection(sim: Simulator, regime: ExerciseRegime | None, *,

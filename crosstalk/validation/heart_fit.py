@@ -50,15 +50,16 @@ FIT_FILE = Path(__file__).with_name("heart_fit.toml")
 #: Swain 2003's cumulative doses (mg/m2) the fit uses.
 SWAIN_DOSES = (400.0, 500.0, 550.0, 700.0)
 #: What is fitted: a factor on ``k_cardiomyocyte_loss``, ``myocardial_reserve``, sd of ln(cardiac_sensitivity).
-HEART_UNKNOWNS = (Unknown("loss_factor", 0.05, 20.0), Unknown("myocardial_reserve", 0.0, 0.3, log=False),
+HEART_UNKNOWNS = (Unknown("loss_factor", 0.05, 20.0), Unknown("myocardial_reserve", 0.0, 0.5, log=False),
                   Unknown("sensitivity_sd", 0.02, 2.0))
 
 
 def heart_data() -> tuple[Proportion, ...]:
     """The five observed incidences with their numbers of patients (``heart_population_data``)."""
     t = target("heart_population_data")
+    source = "Swain 2003, Kaplan-Meier; effective n assumed, scaled to Swain's 32 events"
     swain = tuple(Proportion(f"heart_failure_swain_{d:g}", t.number(f"swain_at_{d:g}"), t.number(f"swain_n_at_{d:g}"),
-                             "Swain 2003, Kaplan-Meier; effective n assumed") for d in SWAIN_DOSES)
+                             source) for d in SWAIN_DOSES)
     return (*swain, Proportion("ctrcd_cardinale", t.number("cardinale_incidence"), t.number("cardinale_n"),
                                "Cardinale 2015, 226 of 2625"))
 
@@ -138,6 +139,7 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
 def write_heart_fit(fit: HeartFit, path: Path = FIT_FILE) -> Path:
     """Write ``fit``'s estimates (``k_cardiomyocyte_loss`` in the table's unit) and observed-vs-fitted table."""
     doc = {"deviance": fit.fit.deviance, "degrees_of_freedom": len(fit.fit.observed) - len(fit.fit.best),
+           "sampler_steps": int(fit.fit.samples.shape[0]) + fit.fit.burn_in,
            "posterior_samples": int(fit.fit.samples.shape[0]), "burn_in": fit.fit.burn_in,
            "estimate": [_clean(r) for r in fit.table().to_dict("records")],
            "observation": [_clean(r) for r in fit.fit.observed.to_dict("records")]}

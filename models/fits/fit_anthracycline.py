@@ -6,7 +6,8 @@
    (crosstalk.validation.heart_fit: Swain 2003 heart failure at 400, 500, 550 and 700 mg/m2; Cardinale 2015
    CTRCD as echocardiography measures it, with its reading error). Five data, three unknowns: profile
    intervals, identifiability and a posterior-predictive table (printed; the intervals go into the rows'
-   ``uncertainty``). Every exercise and dexrazoxane effect, and the onset of CTRCD, are predictions.
+   ``uncertainty``; the fit itself into crosstalk/validation/heart_fit.toml). Every exercise and dexrazoxane
+   effect, and the onset of CTRCD, are predictions.
 2. ``chf_loss_half`` and ``chf_hill`` of the ``chf_risk`` observable (Swain's population curve as a function of
    the median patient's myocyte loss 3 weeks after 400 and 700 mg/m2): kept for the contract, not a patient's risk.
 
@@ -30,7 +31,7 @@ from crosstalk.sim.simulator import Simulator
 from crosstalk.validation import target
 from crosstalk.validation.cardiac import CARDIAC_POPULATION
 from crosstalk.validation.heart_calibration import fit_heart_population
-from crosstalk.validation.heart_fit import HeartFit, write_heart_fit
+from crosstalk.validation.heart_fit import HEART_UNKNOWNS, HeartFit, write_heart_fit
 from crosstalk.validation.protocols import swain_loss
 
 from _common import finish, table_path, write_population, write_table
@@ -48,8 +49,9 @@ def write_intervals(fit: HeartFit) -> None:
              "500, 550, 700 mg/m2 and Cardinale 2015 measured CTRCD; profile 95 % interval")
     k = est.loc["k_cardiomyocyte_loss"]
     r = est.loc["myocardial_reserve"]
-    r_high = 0.3 if math.isnan(r.upper95) else float(r.upper95)
-    open_above = "; open above, bounded by the 0.3 search limit" if math.isnan(r.upper95) else ""
+    limit = next(u.high for u in HEART_UNKNOWNS if u.name == "myocardial_reserve")
+    r_high = limit if math.isnan(r.upper95) else float(r.upper95)
+    open_above = f"; open above, bounded by the {limit:g} search limit" if math.isnan(r.upper95) else ""
     rows = {
         "k_cardiomyocyte_loss": f'{{ distribution = "loguniform", low = {k.lower95:.4g}, high = {k.upper95:.4g}, '
                                 f'basis = "{basis} ({k.identifiability}); correlated with myocardial_reserve in the '
