@@ -58,6 +58,8 @@ DAYS_PER_MONTH = 365.25 / 12.0
 #: Per-reading standard deviation of 2D echocardiographic LVEF (points): Thavendiranathan 2013's 95 % temporal
 #: variability of 2D methods, over 10 points, read as the limit of a change between two readings, 1.96 * sqrt(2)
 #: * sd, so sd = 10 / 2.77 = 3.6 (3D: 6 / 2.77 = 2.2). Cardinale's cohort (2000-2013) was followed by 2D echo.
+#: Read instead as 1.96 sd of one reading (their ANOVA's definition was not seen), it would be about 5.1: plausible
+#: range 3.6-5.1, and "over 10" makes both a floor.
 ECHO_2D_SD = 3.6
 
 
