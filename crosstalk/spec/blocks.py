@@ -187,6 +187,17 @@ class DoseSchedule:
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "count", int(self.count))
 
+    @property
+    def last_day(self) -> float:
+        """Day the last administration starts.
+
+        Examples
+        --------
+        >>> DoseSchedule("doxorubicin", 60.0, "mg/m2", start_day=1.0, interval_days=21.0, count=4).last_day
+        64.0
+        """
+        return self.start_day + self.interval_days * (self.count - 1)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain TOML-ready dict."""
         return {f.name: getattr(self, f.name) for f in fields(self)}

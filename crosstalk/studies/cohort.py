@@ -85,7 +85,7 @@ def patient_endpoints(task: tuple[Scenario, npt.NDArray[np.float64] | None]) -> 
     dox = [d for d in scenario.dose if d.drug == "doxorubicin"]
     if errors is not None and dox and "lvef_percent" in result.timeseries:
         ts = result.timeseries
-        last = max(d.start_day + d.interval_days * (d.count - 1) for d in dox)
+        last = max(d.last_day for d in dox)
         out.update(measured_events(ts["time_h"].to_numpy() / 24.0, ts["lvef_percent"].to_numpy(), errors,
                                    last_dose_day=last))
     return out

@@ -160,7 +160,7 @@ def injury_course(sim: Simulator, scenario: Scenario) -> InjuryCourse:
         return float(sc.parameters.get(pid, table[pid].value))
 
     dox = [d for d in sc.dose if d.drug == "doxorubicin"]
-    last = max((d.start_day + d.interval_days * (d.count - 1) for d in dox), default=0.0)
+    last = max((d.last_day for d in dox), default=0.0)
     injury = np.maximum.accumulate(np.maximum(-np.log(viable), 0.0))
     return InjuryCourse(ts["time_h"].to_numpy(dtype=float) / 24.0, injury, value("lvef_points_per_loss"),
                         value("myocardial_reserve"), float(last))
@@ -255,10 +255,8 @@ def expected_incidence(course: InjuryCourse, baseline: npt.ArrayLike, event: str
     """Incidence of ``event`` over patients with these ``baseline`` LVEFs and a lognormal sensitivity (``median``,
     ``sensitivity_sd`` = sd of its logarithm), integrated exactly over the sensitivity (smooth in the parameters:
     what the calibration optimises)."""
-    s_star = threshold_sensitivity(course, baseline, event)
-    with np.errstate(divide="ignore"):
-        z = np.log(s_star / median) / sensitivity_sd
-    return float(np.mean(stats.norm.sf(z)))
+    return incidence_over_sensitivity(threshold_sensitivity(course, baseline, event), median=median,
+                                      sensitivity_sd=sensitivity_sd)
 
 
 #: Events diagnosed on imaging (read on measured LVEF when the population has a surveillance schedule); heart

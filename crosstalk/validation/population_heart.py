@@ -31,7 +31,7 @@ def followed(scenario: Scenario) -> Scenario:
     incidence (98 % of events within a year) was calibrated over. The prescription runs as written (a regime with
     an end day stops there)."""
     dox = [d for d in scenario.dose if d.drug == "doxorubicin"]
-    last = max(d.start_day + d.interval_days * (d.count - 1) for d in dox)
+    last = max(d.last_day for d in dox)
     wanted = last + CARDINALE_FOLLOW_DAYS
     return scenario if scenario.duration_days >= wanted else replace(scenario, duration_days=wanted)
 
