@@ -13,7 +13,24 @@ class CrosstalkError(Exception):
 
 
 class InputError(CrosstalkError, ValueError):
-    """Bad user input: the message names the field, the value and what is allowed."""
+    """Bad user input: the message names the field, the value and what is allowed.
+
+    Parameters
+    ----------
+    field : str
+        The key as the user wrote it (``exercise.intensity``, ``--cohort``).
+    value : object
+        The value given.
+    allowed : str
+        What would have been accepted.
+    source : str, optional
+        The file it came from.
+
+    Examples
+    --------
+    >>> print(InputError("exercise.intensity", 1.7, "a number from 0 to 1 (fraction of VO2max)"))
+    exercise.intensity: got 1.7; allowed: a number from 0 to 1 (fraction of VO2max)
+    """
 
     def __init__(self, field: str, value: object, allowed: str, *, source: str | None = None) -> None:
         self.field = field

@@ -34,6 +34,18 @@ class FrozenMapping(dict[str, float]):
 
 def check_number(field_name: str, value: Any, *, low: float, high: float, low_open: bool = False,
             high_open: bool = False, integer: bool = False, source: str | None = None) -> float:
+    """``value`` as a float if it is a finite number in [low, high] (ends open as asked; an integer if asked),
+    else an :class:`InputError` naming ``field_name`` and the range.
+
+    Examples
+    --------
+    >>> check_number("exercise.intensity", 0.65, low=0.0, high=1.0)
+    0.65
+    >>> check_number("exercise.intensity", 1.7, low=0.0, high=1.0)
+    Traceback (most recent call last):
+    ...
+    crosstalk.errors.InputError: exercise.intensity: got 1.7; allowed: a number in [0, 1]
+    """
     lo = "(" if low_open else "["
     hi = ")" if high_open else "]"
     kind = "an integer" if integer else "a number"
@@ -93,6 +105,8 @@ def did_you_mean(value: object, options: Iterable[str]) -> str:
 
 
 def check_choice(field_name: str, value: Any, allowed: tuple[str, ...], *, source: str | None = None) -> str:
+    """``value`` if it is one of ``allowed``, else an :class:`InputError` listing them (with "did you mean ...?"
+    for a near miss)."""
     if not isinstance(value, str) or value not in allowed:
         raise InputError(field_name, value, did_you_mean(value, allowed) + "one of "
                          + ", ".join(repr(a) for a in allowed), source=source)
@@ -100,12 +114,15 @@ def check_choice(field_name: str, value: Any, allowed: tuple[str, ...], *, sourc
 
 
 def check_text(field_name: str, value: Any, *, source: str | None = None, empty: bool = False) -> str:
+    """``value`` if it is a string (non-empty unless ``empty``), else an :class:`InputError`."""
     if not isinstance(value, str) or (not empty and not value.strip()):
         raise InputError(field_name, value, "a non-empty string" if not empty else "a string", source=source)
     return value
 
 
 def check_keys(where: str, data: Mapping[str, Any], allowed: set[str], *, source: str | None) -> None:
+    """An :class:`InputError` for the first key of ``data`` not in ``allowed`` (named ``where`` + key, with "did
+    you mean ...?"), so a misspelt key is never silently ignored."""
     for key in data:
         if key not in allowed:
             raise InputError(f"{where}{key}", data[key], did_you_mean(key, allowed) + "a known key: "

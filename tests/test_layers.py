@@ -148,9 +148,9 @@ def test_import_changes_no_global_setting() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_the_readme_table_lists_the_contract_layers_in_order() -> None:
-    """The README's architecture table is not a second copy of the rules that could drift from them."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_design_page_lists_the_contract_layers_in_order() -> None:
+    """The design page's architecture table is not a second copy of the rules that could drift from them."""
+    text = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
     section = text[text.index("## Architecture"):]
     rows = [line for line in section.splitlines() if line.startswith("| `crosstalk.")]
     drawn = [m.strip(" `") for row in rows for m in row.split("|")[1].split(",")]

@@ -47,7 +47,7 @@ EVERYTHING = Scenario(
                      infusion_minutes=45.0),
     ),
     patient=Patient(weight_kg=61.5, body_surface_area_m2=1.65, tumour_cells=2.0e9, baseline_lvef_percent=66.0,
-                    fitness=0.3, chemosensitivity=1.25, cardiac_sensitivity=0.8),
+                    fitness=0.3, chemosensitivity=1.25, cardiac_sensitivity=0.8, trainability=1.3),
     blockade=Blockade(**{name: True for name in all_blockades()}),
     cohort=(
         ParameterRange("patient.fitness", 0.1, 0.9, distribution="triangular", mode=0.4),

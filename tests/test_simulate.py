@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import roadrunner
 
-from crosstalk.model.parameters import model_sbml
+from crosstalk.model.parameters import model_sbml, parameter_set
 from crosstalk.plan import plan
 from crosstalk.plan.schedule import breakpoints, to_sbml_events
 from crosstalk.sim.simulator import Result, Simulator
-from crosstalk.spec.scenario import ExerciseRegime, Scenario
+from crosstalk.spec.scenario import ExerciseRegime, Patient, Scenario
 
 SCENARIOS = [
     Scenario("bout", model="exercise", duration_days=1, output_step_hours=0.25,
@@ -124,6 +124,29 @@ def test_training_attenuates_il6_response(sim):
     assert trained["il6_peak_fold"] < untrained
 
 
+def test_training_accrues_by_intensity_exponent_and_trainability(sim):
+    """Known answer: during a bout, training_state' = a (1 - s) - d s with a = k x trainability x 0.7 (i / 0.7)^e,
+    so after T hours from 0, s = a / (a + d) (1 - exp(-(a + d) T)). Exponent 0: the minutes alone count; the
+    patient's trainability multiplies the gain and 0 leaves her untrained."""
+    k, d = (parameter_set("exercise")[p] for p in ("k_training_gain", "k_detraining"))
+
+    def trained(intensity: float, exponent: float, trainability: float) -> float:
+        regime = ExerciseRegime(intensity=intensity, minutes=90.0, session_days=(0,), start_hour=8.0)
+        sc = Scenario("t", model="exercise", exercise=(regime,), duration_days=0.5, output_step_hours=0.25,
+                      patient=Patient(trainability=trainability),
+                      parameters={"training_intensity_exponent": exponent})
+        ts = sim.run(sc, extra=("training_state",)).timeseries
+        return float(np.interp(9.5, ts["time_h"], ts["training_state"]))
+
+    for intensity, exponent, trainability in [(0.5, 1.0, 1.0), (0.8, 1.0, 1.0), (0.5, 0.0, 1.0), (0.9, 2.0, 1.0),
+                                              (0.8, 1.0, 2.5)]:
+        a = k * trainability * 0.7 * (intensity / 0.7) ** exponent
+        expected = a / (a + d) * (1.0 - np.exp(-(a + d) * 1.5))
+        assert trained(intensity, exponent, trainability) == pytest.approx(expected, rel=1e-4)
+    assert trained(0.5, 0.0, 1.0) == pytest.approx(trained(0.9, 0.0, 1.0), rel=1e-6)
+    assert trained(0.8, 1.0, 0.0) == pytest.approx(0.0, abs=1e-12)
+
+
 def test_il15_responds_to_resistance_not_aerobic(sim):
     def il15_fold(modality):
         regime = ExerciseRegime(modality=modality, session_days=(0,))
@@ -154,7 +177,7 @@ def test_model_analysis_is_unchanged_after_libsedml_is_imported():
     code = (
         "import sys, libsbml\n"
         "if sys.argv[1] == 'sedml':\n    import libsedml\n"
-        "from crosstalk.model.parameters import model_sbml\n"
+        "from crosstalk.model.parameters import model_sbml, parameter_set\n"
         "from crosstalk.model.introspect import direct_initial_states, init_dependencies\n"
         "s = model_sbml('crosstalk')\n"
         "print(sorted(init_dependencies(s)), sorted(direct_initial_states(s).items()))\n"

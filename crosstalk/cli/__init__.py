@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from crosstalk.spec.scenario import Scenario
     from crosstalk.studies.sensitivity import SensitivityResult
 
-__all__ = ["main"]
+__all__ = ["command_parser", "main"]
 
 DESCRIPTION = ("Systems-biology models of exercise-tumour-heart crosstalk: simulate scenarios (exercise prescriptions "
                "during chemotherapy), compare them, run virtual cohorts, sensitivity studies and the prescription "
@@ -457,7 +457,8 @@ def _add_study_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--dask-local", type=_positive_int, default=None, help="run on a Dask LocalCluster of N workers")
 
 
-def _parser() -> argparse.ArgumentParser:
+def command_parser() -> argparse.ArgumentParser:
+    """The `crosstalk` command's argument parser (its subcommands and options; the documentation prints it)."""
     p = argparse.ArgumentParser(prog="crosstalk", description=DESCRIPTION, epilog=EXAMPLES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
@@ -558,7 +559,7 @@ def _quiet_solver() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crosstalk`` command."""
-    args = _parser().parse_args(argv)
+    args = command_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     warnings.showwarning = show_warning_line  # the command owns its terminal; a library user keeps theirs
     _quiet_solver()

@@ -27,9 +27,7 @@ def _cmd_parameters(args: argparse.Namespace) -> int:
         if word and word not in text:
             continue
         values = ", ".join(f"{sp} {p.value_for(sp):.4g}" for sp in SPECIES)
-        basis = ("fitted" if p.fit or p.source.startswith("fit") else
-                 "assumed" if p.source.startswith("assumed") else "cited")
-        print(f"{p.id}  [{p.unit}]  {values}  ({basis})")
+        print(f"{p.id}  [{p.unit}]  {values}  ({p.basis})")
         print(textwrap.fill(p.description, width=110, initial_indent="    ", subsequent_indent="    "))
         print(textwrap.fill(f"source: {p.source}", width=110, initial_indent="    ", subsequent_indent="      "))
         u = p.uncertainty

@@ -121,6 +121,13 @@ class Parameter:
     translation: str | None = None
     uncertainty: Uncertainty | None = None
 
+    @property
+    def basis(self) -> str:
+        """Where the value comes from: ``fitted`` (a calibration), ``assumed`` (a stated reason) or ``cited``."""
+        if self.fit or self.source.startswith("fit"):
+            return "fitted"
+        return "assumed" if self.source.startswith("assumed") else "cited"
+
     def value_for(self, species: str) -> float:
         """The value in ``species``' parameter set (the table's own value where the row names no other)."""
         for name, value, _ in self.other_species:

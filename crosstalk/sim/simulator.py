@@ -363,7 +363,27 @@ def simulator_for(model: str, *, rtol: float | None = None) -> Simulator:
 
 def simulate(scenario: Scenario | Plan) -> Result:
     """Simulate ``scenario`` (or its compiled :class:`~crosstalk.plan.Plan`) with this process's cached
-    :class:`Simulator` for its model."""
+    :class:`Simulator` for its model.
+
+    Parameters
+    ----------
+    scenario : Scenario or Plan
+        What to simulate.
+
+    Returns
+    -------
+    Result
+        The time series (every session and infusion resolved), the endpoints and the provenance.
+
+    Examples
+    --------
+    >>> from crosstalk import ExerciseRegime, Scenario
+    >>> bout = Scenario("bout", model="exercise", duration_days=1, output_step_hours=0.25,
+    ...                 exercise=(ExerciseRegime(session_days=(0,)),))
+    >>> result = simulate(bout)
+    >>> 1.5 < result.endpoints["il6_peak_fold"] < 20
+    True
+    """
     return simulator_for(scenario.model).run(scenario)
 
 

@@ -209,6 +209,16 @@ class Blockade:
     ``Blockade(nk_depletion=True)``; ``blockade.nk_depletion`` reads a switch. The built-in switches are those of the
     mouse experiments (Pedersen 2016: ``beta_adrenergic``, ``il6``, ``nk_depletion``) and vesicle-release
     inhibition (``exev_release``); see :func:`crosstalk.model.registry.all_blockades`. Immutable and hashable.
+
+    Parameters
+    ----------
+    **switches : bool
+        ``name=True`` for each mechanism to block.
+
+    Examples
+    --------
+    >>> Blockade(nk_depletion=True).nk_depletion, Blockade().il6
+    (True, False)
     """
 
     __slots__ = ("_on",)
@@ -296,6 +306,9 @@ class Patient:
     cardiac_sensitivity : float
         The myocardium's susceptibility to anthracycline injury relative to the median patient (0-100; multiplies
         cardiomyocyte loss).
+    trainability : float
+        How strongly the patient adapts to training relative to the typical patient (0-10; multiplies the training
+        gain per session: 0 is a non-responder).
     """
 
     weight_kg: float = 70.0
@@ -305,6 +318,7 @@ class Patient:
     fitness: float = 0.0
     chemosensitivity: float = 1.0
     cardiac_sensitivity: float = 1.0
+    trainability: float = 1.0
 
     def __post_init__(self) -> None:
         check_number("patient.weight_kg", self.weight_kg, low=30.0, high=250.0)
@@ -315,6 +329,7 @@ class Patient:
         check_number("patient.fitness", self.fitness, low=0.0, high=1.0)
         check_number("patient.chemosensitivity", self.chemosensitivity, low=0.0, high=100.0)
         check_number("patient.cardiac_sensitivity", self.cardiac_sensitivity, low=0.0, high=100.0)
+        check_number("patient.trainability", self.trainability, low=0.0, high=10.0)
         for f in fields(self):
             if getattr(self, f.name) is not None:
                 object.__setattr__(self, f.name, float(getattr(self, f.name)))

@@ -476,10 +476,21 @@ def builtin_scenario_names() -> list[str]:
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario TOML file, or a built-in scenario by name (``"aerobic_during_ac"``) when no such file exists.
 
+    Parameters
+    ----------
+    path : str or Path
+        A scenario file, or the name of a built-in scenario (``crosstalk list``).
+
     Raises
     ------
     InputError
         If the file cannot be read, is not TOML, or any field is wrong (the message names it).
+
+    Examples
+    --------
+    >>> scenario = load_scenario("aerobic_during_ac")
+    >>> scenario.model, scenario.exercise[0].sessions_per_week
+    ('crosstalk', 3)
     """
     path = Path(path)
     if not path.exists() and path.parent == Path(".") and path.suffix in ("", ".toml"):

@@ -73,6 +73,8 @@ class AnalysisSpec:
     q2_threshold : float
         ``pce``: an output whose cross-validated Q2 is below this (default 0.9) is flagged and its indices marked
         unreliable (run ``sobol`` for it).
+    source_text : str
+        The TOML text the spec was read from (kept in the run directory; not compared).
     """
 
     name: str
@@ -212,7 +214,18 @@ class AnalysisSpec:
 
 def load_analysis(path: str | Path) -> AnalysisSpec:
     """Read an analysis spec; ``base_scenario`` is a path relative to the spec (or the repository root), or
-    the name of a built-in scenario."""
+    the name of a built-in scenario.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec's TOML file (keys: the reference's "Scenario and study files" page).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or a key or value is wrong (the message names it).
+    """
     path = Path(path)
     text, data = read_toml_spec(path, what="analysis", required=("name", "base_scenario"), allowed={
         "name", "base_scenario", "method", "n", "seed", "second_order", "outputs", "time_resolved", "parameter",

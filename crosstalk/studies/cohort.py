@@ -65,7 +65,24 @@ def cohort_scenario(scenario: Scenario) -> Scenario:
 
 def sample_cohort(scenario: Scenario, n: int, *, seed: int) -> pd.DataFrame:
     """n patients' values (one column per cohort parameter) from a seeded Latin hypercube (the scenario's
-    ``[cohort]``, or its species' default population)."""
+    ``[cohort]``, or its species' default population).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario whose ``[cohort]`` (or default population) the patients come from.
+    n : int
+        Patients (1 to the package's maximum).
+    seed : int
+        Seed of the hypercube: the same seed gives the same patients for every scenario of the population.
+
+    Examples
+    --------
+    >>> from crosstalk import load_scenario
+    >>> patients = sample_cohort(load_scenario("cohort_ac_sedentary"), 4, seed=1)
+    >>> len(patients), "patient.cardiac_sensitivity" in patients
+    (4, True)
+    """
     ranges = cohort_scenario(scenario).cohort_ranges
     if not ranges:
         raise InputError("cohort", None, 'a [cohort] section (population = "<name>" or [[cohort.parameter]] ranges) '
@@ -165,7 +182,13 @@ def cohort_fractions(patients: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise_cohort(patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`cohort_summary` and :func:`cohort_fractions` of ``patients``."""
+    """:func:`cohort_summary` and :func:`cohort_fractions` of ``patients``.
+
+    Parameters
+    ----------
+    patients : DataFrame
+        One row per patient: the sampled values and the endpoints (:attr:`CohortResult.patients`).
+    """
     return cohort_summary(patients), cohort_fractions(patients)
 
 

@@ -98,6 +98,11 @@ def sample_analysis(spec: AnalysisSpec) -> pd.DataFrame:
     """The design of ``spec``: one row per simulation in SALib's order, one column per range (parameter units).
 
     Deterministic: the same spec (seed included) gives the same design on any machine.
+
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        The study (its method, ``n``, ``seed`` and ranges decide the design).
     """
     return spec.samples()
 

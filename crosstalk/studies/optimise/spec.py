@@ -196,6 +196,8 @@ class OptimisationSpec:
         :func:`~crosstalk.studies.optimise.posthoc.holdout_cohort`) on which the chosen prescriptions and sedentary
         care are re-run after the search (:func:`~crosstalk.studies.optimise.posthoc.front_holdout`); 0 (the default):
         none. Not part of the search, so not of :meth:`spec_hash`.
+    source_text : str
+        The TOML text the spec was read from (kept in the run directory; not compared).
     """
 
     name: str
@@ -313,7 +315,18 @@ def prescribe(base: Scenario, decisions: Mapping[str, Any]) -> Scenario:
 
 def load_optimisation(path: str | Path) -> OptimisationSpec:
     """Read an optimisation spec; ``base_scenario`` is a path relative to the spec (or the repository root), or
-    the name of a built-in scenario."""
+    the name of a built-in scenario.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec's TOML file (``[[decision]]``, ``[[objective]]``, ``[[constraint]]`` and ``[[uncertain]]`` tables).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or a key or value is wrong (the message names it).
+    """
     path = Path(path)
     text, data = read_toml_spec(path, what="optimisation", required=("name", "base_scenario", "decision", "objective"),
                                 allowed={"name", "base_scenario", "method", "population_size", "generations",

@@ -1,0 +1,219 @@
+"""MkDocs hook: the reference pages, generated at every build from the definitions the package itself uses, so
+they cannot drift from the code (the command line from its argparse parser, scenario keys from the dataclasses
+the loader builds and their numpydoc docstrings, observables and endpoints from their registries, parameters from
+the models' tables, built-in scenarios and studies from their files, the Python API from ``crosstalk.__all__``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import MISSING, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from griffe import Docstring
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cell(text: object) -> str:
+    """Text safe inside a Markdown table cell (Sphinx roles such as :mod:`x` shown as code)."""
+    return re.sub(r":\w+:`~?([^`]+)`", r"`\1`", " ".join(str(text).split())).replace("|", "\\|")
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def cli_page() -> str:
+    """Every command's ``--help``, as argparse prints it."""
+    os.environ["COLUMNS"] = "110"  # argparse wraps to the terminal: fix it so the page does not depend on one
+    from crosstalk.cli import command_parser
+
+    parser = command_parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    parts = ["# Command line\n",
+             "Generated from the parser of `crosstalk` itself. A scenario argument is a TOML file or a built-in "
+             "scenario's name. Bad input gives one line naming the field, the value and what is allowed, and exit "
+             "code 2.\n", "```text", parser.format_help().rstrip(), "```\n"]
+    for name, sub in commands.choices.items():
+        parts += [f"## crosstalk {name}\n", "```text", sub.format_help().rstrip(), "```\n"]
+    return "\n".join(parts)
+
+
+def _documented(cls: type) -> dict[str, tuple[str, str]]:
+    """Field name -> (type, description) from the class's numpydoc Parameters/Attributes sections."""
+    out: dict[str, tuple[str, str]] = {}
+    for section in Docstring(cls.__doc__ or "", parser="numpy").parse(warn_missing_types=False):
+        if section.kind.value in ("parameters", "attributes"):
+            for item in section.value:
+                for name in item.name.split(","):
+                    out[name.strip()] = (str(item.annotation or ""), item.description)
+    return out
+
+
+def _default(f: Any) -> str:
+    if f.default is not MISSING:
+        return "required" if f.default is None and f.name == "name" else repr(f.default)
+    if f.default_factory is not MISSING:
+        return repr(f.default_factory())
+    return "required"
+
+
+def fields_table(cls: type, *, prefix: str = "", skip: Sequence[str] = ()) -> str:
+    """One row per dataclass field: key, type, default, meaning and allowed values (from the docstring)."""
+    assert is_dataclass(cls)
+    documented = _documented(cls)
+    rows = []
+    for f in fields(cls):
+        if f.name in skip or f.name.startswith("_"):
+            continue
+        kind, meaning = documented.get(f.name, (str(f.type), ""))
+        rows.append((f"`{prefix}{f.name}`", kind or f.type, f"`{_default(f)}`", meaning))
+    return _table(("key", "type", "default", "meaning and allowed values"), rows)
+
+
+def scenario_file_page() -> str:
+    from crosstalk.spec.blocks import DoseSchedule, ExerciseRegime, Patient
+    from crosstalk.spec.ranges import ParameterRange
+    from crosstalk.spec.scenario import Scenario
+    from crosstalk.studies.analysis_spec import AnalysisSpec
+    from crosstalk.studies.optimise.spec import OptimisationSpec
+
+    sections = [
+        ("Scenario: top-level keys", Scenario, "", ("patient", "dose", "exercise", "blockade", "cohort")),
+        ("`[patient]`", Patient, "patient.", ()),
+        ("`[[dose]]`", DoseSchedule, "", ()),
+        ("`[[exercise]]`", ExerciseRegime, "", ()),
+        ("`[[cohort.parameter]]`, population rows, `[[uncertain]]` and `[[parameter]]` ranges of studies",
+         ParameterRange, "", ()),
+        ("Sensitivity analysis files (`crosstalk sensitivity`)", AnalysisSpec, "", ()),
+        ("Optimisation files (`crosstalk optimise`)", OptimisationSpec, "", ()),
+    ]
+    parts = ["# Scenario and study files\n",
+             "Generated from the dataclasses the loaders build and their docstrings; the allowed values are those "
+             "the validators check (`crosstalk check FILE.toml` applies them without running anything). Keys are "
+             "a contract: they are extended, never renamed. See [Write a scenario](../howto/scenario.md) for a "
+             "commented example.\n"]
+    for title, cls, prefix, skip in sections:
+        parts += [f"## {title}\n", fields_table(cls, prefix=prefix, skip=skip)]
+    from crosstalk.model.registry import all_blockades
+
+    parts += ["## `[blockade]`\n", "Switches declared in the models' manifests, each `false` unless set to `true`.\n",
+              _table(("key", "what it blocks", "sets"),
+                     ((f"`blockade.{b.name}`", b.description, ", ".join(f"{k} = {v:g}" for k, v in b.values.items()))
+                      for b in all_blockades().values()))]
+    return "\n".join(parts)
+
+
+def observables_page() -> str:
+    from crosstalk.model.echo import MEASURED_ENDPOINTS
+    from crosstalk.model.observables import DEPRECATED_ENDPOINTS, ENDPOINTS, OBSERVABLES
+
+    parts = ["# Observables and endpoints\n",
+             "Generated from the models' manifests and the endpoint registry. Names are a contract: extended, "
+             "never renamed. Model time is in hours; `timeseries.csv` has one column per observable.\n",
+             f"## Observables ({len(OBSERVABLES)})\n",
+             _table(("name", "unit", "meaning", "model"),
+                    ((f"`{o.name}`", o.unit, o.description, o.module) for o in OBSERVABLES)),
+             f"## Endpoints of one simulation ({len(ENDPOINTS)})\n",
+             _table(("name", "unit", "meaning"), ((f"`{k}`", u, m) for k, (u, m) in ENDPOINTS.items())),
+             "## Endpoints of a cohort's patients as echocardiography sees them\n",
+             _table(("name", "the true-LVEF endpoint it reads with the reading error"),
+                    ((f"`{k}`", f"`{v}`") for k, v in MEASURED_ENDPOINTS.items())),
+             "## Deprecated\n",
+             _table(("name", "why, what to use and when it goes"),
+                    ((f"`{k}`", v) for k, v in DEPRECATED_ENDPOINTS.items()))]
+    return "\n".join(parts)
+
+
+def parameters_page() -> str:
+    from crosstalk.model.parameters import SPECIES, parameter_table
+    from crosstalk.model.registry import model_names
+
+    parts = ["# Parameters\n",
+             "Generated from each model's parameter table (`crosstalk/models/<model>/parameters.toml`, the single "
+             "truth; `crosstalk parameters --model M` prints the same). Basis: *cited* (a source that was read), "
+             "*fitted* (a calibration, see [Calibration and validation](../science/validation.md)) or *assumed* "
+             "(with its reason). The uncertainty column is the range the ensemble (`--uncertainty N`) draws from.\n"]
+    for model in model_names():
+        table = parameter_table(model)
+        counts = {b: sum(p.basis == b for p in table) for b in ("cited", "fitted", "assumed")}
+        rows = []
+        for p in table:
+            values = ", ".join(f"{sp} {p.value_for(sp):.4g}" for sp in SPECIES if p.value_for(sp) != p.value)
+            value = f"{p.value:.4g}" + (f" ({values})" if values else "")
+            u = p.uncertainty
+            spread = ("" if u is None else
+                      f"{u.distribution} {u.central_interval()[0]:.3g} to {u.central_interval()[1]:.3g}"
+                      if u.uncertain else "none")
+            rows.append((f"`{p.id}`", value, p.unit, p.basis, spread,
+                         f"{p.description}. Source: {p.source}" + (f" Range: {u.basis}" if u and u.uncertain else "")))
+        parts += [f"## {model}\n",
+                  f"{len(table)} rows: {counts['cited']} cited, {counts['fitted']} fitted, {counts['assumed']} "
+                  "assumed (unit constants and switches included).\n",
+                  _table(("id", "value", "unit", "basis", "95 % range", "meaning and source"), rows)]
+    return "\n".join(parts)
+
+
+def builtins_page() -> str:
+    from crosstalk.spec.scenario import builtin_scenario_names, load_scenario
+
+    scenarios = [(name, load_scenario(name)) for name in builtin_scenario_names()]
+    specs = sorted((REPO / "analysis").glob("*.toml"))
+    parts = ["# Built-in scenarios and studies\n",
+             f"Generated from the files. The {len(scenarios)} built-in scenarios run by name "
+             "(`crosstalk simulate aerobic_during_ac`); `crosstalk new NAME --from BUILTIN` copies one to edit.\n",
+             _table(("name", "model", "species", "days", "question"),
+                    ((f"`{stem}`", s.model, s.species, f"{s.duration_days:g}", s.description)
+                     for stem, s in scenarios)),
+             f"## Study specifications (`analysis/`, {len(specs)})\n",
+             "Sensitivity studies run with `crosstalk sensitivity FILE --out DIR`, optimisations (those with "
+             "`[[decision]]` tables) with `crosstalk optimise FILE --out DIR`.\n"]
+    rows = []
+    for path in specs:
+        data = tomllib.loads(path.read_text())
+        kind = "optimise" if "decision" in data else "sensitivity"
+        rows.append((f"`analysis/{path.name}`", kind, data.get("question", data.get("description", ""))))
+    parts.append(_table(("file", "command", "question"), rows))
+    return "\n".join(parts)
+
+
+def api_page() -> str:
+    import crosstalk
+
+    by_module: dict[str, list[str]] = {}
+    for name in crosstalk.__all__:
+        module = crosstalk._WHERE.get(name)
+        if module is not None:
+            by_module.setdefault(module, []).append(name)
+    parts = ["# Python API\n",
+             "Generated from the docstrings of every name `crosstalk` exports (`from crosstalk import ...`). "
+             "Studies return DataFrames in memory and write files only when given a directory.\n"]
+    for module, names in sorted(by_module.items()):
+        parts.append(f"## `{module}`\n")
+        parts += [f"::: {module}.{name}\n" for name in names]
+    return "\n".join(parts)
+
+
+PAGES = {
+    "reference/cli.md": cli_page,
+    "reference/scenario-file.md": scenario_file_page,
+    "reference/observables.md": observables_page,
+    "reference/parameters.md": parameters_page,
+    "reference/builtins.md": builtins_page,
+    "reference/api.md": api_page,
+}
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    for uri, page in PAGES.items():
+        files.append(File.generated(config, uri, content=page()))
+    return files

@@ -1,0 +1,176 @@
+"""The documentation: the site `make docs` built (opened in a real browser), the README's size and example, and
+the numbers that describe the package (counts of scenarios, parameters, observables) where the text states them.
+
+The browser tests read ``site/`` (built by ``make docs``, which ``make test`` runs first) and are marked ``docs``:
+``make test-fast`` skips them. Without a built site they fail rather than skip, so CI cannot pass them silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_reports_render import browser  # noqa: F401  (the Debian-chromium fixture)
+
+from conftest import REPO
+
+SITE = REPO / "site"
+DOCS = REPO / "docs"
+README = REPO / "README.md"
+
+
+def _pages() -> list[Path]:
+    if not (SITE / "index.html").is_file():
+        pytest.fail("no site/index.html: run `make docs` (make test does) before the docs tests")
+    return sorted(p for p in SITE.rglob("*.html") if "assets" not in p.parts and p.name != "404.html")
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any) -> Iterator[Any]:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1300, "height": 2000})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.mark.docs
+def test_every_page_opens_without_console_errors_and_every_image_loads(page: Any, tmp_path: Path) -> None:
+    pages = _pages()
+    expected = {"index.html", "quickstart.html", "reference/cli.html", "reference/parameters.html",
+                "reference/api.html", "tutorials/scenarios_and_comparisons.html", "tutorials/calibration.html"}
+    assert expected <= {p.relative_to(SITE).as_posix() for p in pages}
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for path in pages:
+        errors.clear()
+        page.goto(path.as_uri(), wait_until="load")
+        broken = page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+                               ".map(i => i.src)")
+        assert not broken, (path, broken)
+        assert not errors, (path, errors)
+    page.goto((SITE / "quickstart.html").as_uri())
+    page.screenshot(path=str(tmp_path / "quickstart.png"), full_page=True)
+
+
+@pytest.mark.docs
+def test_the_quick_start_shows_its_figure_and_the_tutorials_ran(page: Any) -> None:
+    page.goto((SITE / "quickstart.html").as_uri(), wait_until="load")
+    sizes = page.evaluate("[...document.images].map(i => [i.src, i.naturalWidth])")
+    assert any(src.endswith("aerobic_vs_sedentary_ac.png") and width > 500 for src, width in sizes), sizes
+    for name in ("scenarios_and_comparisons", "cohorts_and_risk", "sensitivity", "optimiser", "export",
+                 "calibration", "dask"):
+        html = (SITE / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
+        assert "jp-OutputArea-output" in html, f"tutorial {name} has no outputs: it was not executed"
+        assert "Traceback" not in html, f"tutorial {name} raised"
+    calibration = (SITE / "tutorials" / "calibration.html").read_text(encoding="utf-8")
+    assert "identifiable" in calibration
+
+
+def test_the_readme_is_short_and_points_to_the_docs() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 150
+    assert "make docs" in text and "site/index.html" in text
+    assert not re.search(r"\bissues? \d", text, re.IGNORECASE), "users never see issue numbers"
+
+
+def test_the_readme_example_runs() -> None:
+    """The README's ten lines, as written (plotting to a temporary file)."""
+    text = README.read_text(encoding="utf-8")
+    code = text[text.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    assert len(code.strip().splitlines()) <= 10
+    namespace: dict[str, Any] = {}
+    exec(compile(code.replace('"exercise.png"', 'str(__import__("tempfile").mkdtemp()) + "/exercise.png"'),
+                 "README.md", "exec"), namespace)
+    comparison = namespace["comparison"]
+    assert len(comparison.results) == 2
+
+
+def _counts() -> dict[str, int]:
+    from crosstalk.model.observables import ENDPOINTS, OBSERVABLES
+    from crosstalk.spec.scenario import builtin_scenario_names
+
+    return {"built-in scenarios": len(builtin_scenario_names()), "observables": len(OBSERVABLES),
+            "endpoints": len(ENDPOINTS)}
+
+
+def test_counts_stated_in_the_docs_are_the_packages() -> None:
+    """A count of the package's own things typed in a page ("all 27 scenarios") must be the count."""
+    counts = _counts()
+    texts = {p: p.read_text(encoding="utf-8") for p in [README, *DOCS.rglob("*.md")]}
+    wrong = []
+    for path, text in texts.items():
+        for number, what in re.findall(r"\b(\d+) (built-in scenarios|observables|endpoints)\b", text):
+            if int(number) != counts[what]:
+                wrong.append(f"{path.relative_to(REPO)}: {number} {what} (there are {counts[what]})")
+    assert not wrong, wrong
+
+
+def test_the_performance_summary_quotes_the_benchmark_results() -> None:
+    """Every figure the performance page's summary states is one the benchmarks recorded (RESULTS.md, written
+    from the benchmarks' JSON): a rounded or retyped number fails here."""
+    summary = (DOCS / "performance.md").read_text(encoding="utf-8").split("## The full results")[0]
+    recorded = (REPO / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8") + " ".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "benchmarks").glob("results*.json"))
+    numbers = set(re.findall(r"(?<![\w.])(\d+\.\d+|\d{2,}(?:,\d{3})*)(?![\w.])", summary))
+    assert numbers, "the summary states no figure: the pattern no longer reads it"
+    assert not sorted(n for n in numbers if n not in recorded)
+
+
+def _public_objects() -> list[tuple[str, Any]]:
+    """Every function and class a module of the package exports in its ``__all__`` and defines itself."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import crosstalk
+
+    out = []
+    for info in pkgutil.walk_packages(crosstalk.__path__, "crosstalk."):
+        if info.name.endswith("__main__") or info.name.startswith("crosstalk._"):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name, None)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == info.name:
+                out.append((f"{info.name}.{name}", obj))
+    return out
+
+
+def test_every_public_function_and_class_has_a_docstring() -> None:
+    import inspect
+
+    objects = _public_objects()
+    assert len(objects) > 300
+    assert not [name for name, obj in objects if not inspect.getdoc(obj)]
+
+
+def test_the_top_level_api_documents_every_parameter_in_numpydoc() -> None:
+    """What ``from crosstalk import ...`` gives a user: each parameter (or dataclass field) named in a numpydoc
+    Parameters/Attributes section that griffe (the docs' reader) parses without a warning."""
+    import inspect
+
+    from griffe import Docstring
+
+    import crosstalk
+
+    missing = []
+    for name in crosstalk.__all__:
+        obj = getattr(crosstalk, name)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        try:
+            signature = inspect.signature(obj)
+        except ValueError:  # an exception class that keeps the built-in constructor
+            continue
+        params = [p.lstrip("*") for p in signature.parameters if p not in ("self", "cls")]
+        documented = set()
+        for section in Docstring(inspect.getdoc(obj) or "", parser="numpy").parse(warn_missing_types=False):
+            if section.kind.value in ("parameters", "attributes", "other_parameters"):
+                documented |= {n.strip().lstrip("*") for item in section.value for n in item.name.split(",")}
+        missing += [f"{name}({p})" for p in params if p not in documented]
+    assert not missing, missing
