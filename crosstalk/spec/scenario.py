@@ -71,7 +71,7 @@ class _Unset(float):
     """A default the user did not give (a float, so the field's type holds): a default that is to change warns."""
 
 
-#: The template's duration and output step (``crosstalk new``, the README); the defaults from crosstalk 0.8.0.
+#: The template's duration and output step (``crosstalk new``, "Write a scenario" in the docs); defaults from 0.8.0.
 TEMPLATE_DURATION_DAYS = 180.0
 TEMPLATE_OUTPUT_STEP_HOURS = 6.0
 

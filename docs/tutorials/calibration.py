@@ -52,5 +52,6 @@ estimates[["parameter", "estimate", "lower95", "upper95", "identifiability"]]
 
 # %% [markdown]
 # The known value (0.55) lies inside the profile interval. The fit directory also holds the waterfall
-# (`starts.csv`), the profiles, the fitted curves against the data and a `report.html`; a killed fit resumes.
+# (`starts.csv`), the profiles, the fitted curves against the data and a `report.html`; the same command on a
+# finished fit reads it back instead of fitting again.
 # The package's own calibrations and their status are in [Calibration and validation](../science/validation.md).

@@ -22,6 +22,7 @@ arms = [load_scenario("cohort_ac_sedentary"),
         load_scenario("cohort_aerobic_during_ac")]
 comparison = run_cohort_comparison(arms, 16, seed=1, n_boot=500,
                                    workers=1, progress=False)
+# results are keyed by each scenario's `name` (hyphens), not its file name (underscores)
 patients = comparison.cohorts["cohort-aerobic-during-ac"].patients
 patients[["patient.chemosensitivity", "patient.cardiac_sensitivity",
           "patient.trainability", "tumour_response",

@@ -25,7 +25,7 @@ spec = load_optimisation(root / "analysis" / "prescriptions_during_ac.toml")
 print(spec.question)
 tiny = replace(spec, population_size=6, generations=2, patients=3,
                uncertain=(), holdout_patients=0, n_boot=200)
-result = run_optimisation(tiny, workers=2, progress=False)
+result = run_optimisation(tiny, workers=1, progress=False)
 result.front.filter(regex="^(exercise|mean_|sedentary)").round(2).head()
 
 # %% [markdown]

@@ -15,7 +15,7 @@ from crosstalk.plan.planner import ReadingTimeWarning
 
 # The built-in AC scenarios end at day 180: a run warns that LVEF keeps falling for
 # about a year after the last dose and that surgery would have removed the tumour by
-# then. Heard once; silenced for the rest of this page.
+# then (`crosstalk simulate` prints both). Silenced on this page.
 warnings.simplefilter("ignore", ReadingTimeWarning)
 
 scenario = load_scenario("aerobic_during_ac")   # a built-in name or a TOML file
