@@ -40,7 +40,8 @@ def page(browser: Any) -> Iterator[Any]:  # noqa: F811
 def test_every_page_opens_without_console_errors_and_every_image_loads(page: Any, tmp_path: Path) -> None:
     pages = _pages()
     expected = {"index.html", "quickstart.html", "reference/cli.html", "reference/parameters.html",
-                "reference/api.html", "tutorials/scenarios_and_comparisons.html", "tutorials/calibration.html"}
+                "reference/api.html", "tutorials/scenarios_and_comparisons.html", "tutorials/calibration.html",
+                "science/validation-table.html"}
     assert expected <= {p.relative_to(SITE).as_posix() for p in pages}
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -68,6 +69,8 @@ def test_the_quick_start_shows_its_figure_and_the_tutorials_ran(page: Any) -> No
         assert "Traceback" not in html, f"tutorial {name} raised"
     calibration = (SITE / "tutorials" / "calibration.html").read_text(encoding="utf-8")
     assert "identifiable" in calibration
+    validation = (SITE / "science" / "validation-table.html").read_text(encoding="utf-8")
+    assert re.search(r"\d+ of \d+ targets pass", validation) and "FAIL" not in validation
 
 
 def test_the_readme_is_short_and_points_to_the_docs() -> None:

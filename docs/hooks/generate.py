@@ -203,6 +203,46 @@ def api_page() -> str:
     return "\n".join(parts)
 
 
+def validation_page() -> str:
+    """Every calibration target simulated now (``crosstalk validate``, about half a minute): observed band against
+    the model's value, fitted or predicted."""
+    from crosstalk.validation import run_validation
+
+    validation = run_validation()
+    table = validation.table()
+    n_pass = sum(c.passed for c in validation.checks)
+
+    def verdict(row: dict[str, Any]) -> str:
+        if row["low"] <= row["model_value"] <= row["high"]:
+            return "pass"
+        return "known deviation" if isinstance(row["known_deviation"], str) and row["known_deviation"] else "FAIL"
+
+    rows = [(f"`{r['target']}`", r["criterion"], verdict(r), f"{r['model_value']:.3g}",
+             f"{r['low']:.3g} to {r['high']:.3g}", r["unit"]) for r in table.to_dict("records")]
+    parts = ["# The validation table\n",
+             "Generated at this build by running every calibration target's protocol on the model, as "
+             "`crosstalk validate --out DIR` does (it also writes the figures). The band is the published value "
+             "with its acceptance range (`crosstalk/validation/bands.toml`); a known deviation is a band the model "
+             "misses for a stated reason, listed under the table. Which of these the model was fitted to and which "
+             "it predicts: [calibration and validation](validation.md).\n",
+             f"{n_pass} of {len(validation.checks)} targets pass every criterion or deviate for a stated reason.\n",
+             _table(("target", "criterion", "verdict", "model", "band", "unit"), rows),
+             "## Known deviations\n"]
+    for c in validation.checks:
+        for name, why in c.known_deviations.items():
+            value, low, high = c.criteria[name]
+            if not low <= value <= high:
+                parts.append(f"- `{c.target_id}.{name}` = {value:.3g} (band {low:.3g} to {high:.3g}): {why}")
+    parts += ["\n## Sources\n",
+              _table(("target", "model", "source"),
+                     ((f"`{c.target_id}`", c.model, c.source) for c in validation.checks)),
+              "## Targets not reproduced by a simulation\n",
+              _table(("target", "how the model uses it"), sorted(validation.not_simulated.items())),
+              "## Targets not yet modelled\n",
+              _table(("target", "status"), sorted(validation.not_yet_modelled.items()))]
+    return "\n".join(parts)
+
+
 PAGES = {
     "reference/cli.md": cli_page,
     "reference/scenario-file.md": scenario_file_page,
@@ -210,10 +250,17 @@ PAGES = {
     "reference/parameters.md": parameters_page,
     "reference/builtins.md": builtins_page,
     "reference/api.md": api_page,
+    "science/validation-table.md": validation_page,
 }
+
+
+#: Pages of wide tables: without the table of contents on the right, their columns fit the window.
+WIDE = {"reference/parameters.md", "reference/scenario-file.md", "reference/observables.md",
+        "reference/builtins.md", "science/validation-table.md"}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     for uri, page in PAGES.items():
-        files.append(File.generated(config, uri, content=page()))
+        content = ("---\nhide:\n  - toc\n---\n\n" if uri in WIDE else "") + page()
+        files.append(File.generated(config, uri, content=content))
     return files
