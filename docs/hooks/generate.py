@@ -1,7 +1,8 @@
 """MkDocs hook: the reference pages, generated at every build from the definitions the package itself uses, so
 they cannot drift from the code (the command line from its argparse parser, scenario keys from the dataclasses
 the loader builds and their numpydoc docstrings, observables and endpoints from their registries, parameters from
-the models' tables, built-in scenarios and studies from their files, the Python API from ``crosstalk.__all__``).
+the models' tables, built-in scenarios and studies from their files, the Python API from ``crosstalk.__all__``,
+and the validation table by running every calibration target).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _documented(cls: type) -> dict[str, tuple[str, str]]:
 
 def _default(f: Any) -> str:
     if f.default is not MISSING:
-        return "required" if f.default is None and f.name == "name" else repr(f.default)
+        return repr(f.default)
     if f.default_factory is not MISSING:
         return repr(f.default_factory())
     return "required"
