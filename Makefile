@@ -58,4 +58,5 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_throughput.py
 	$(PY) benchmarks/bench_fast_ceiling.py
 	$(PY) benchmarks/bench_pce.py
+	$(PY) benchmarks/bench_explorer.py
 	$(PY) benchmarks/bench_uncertainty.py

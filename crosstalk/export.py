@@ -286,6 +286,17 @@ def scenario_omex(scenario: Scenario, path: str | Path, *, rtol: float = SEDML_R
 
     The manifest marks the SED-ML as the master file; ``metadata.rdf`` carries the OMEX description
     (scenario description, creator, creation date).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to export.
+    path : str or Path
+        The archive to write (``.omex``).
+    rtol, atol : float
+        The integrator tolerances the SED-ML asks for (KISAO relative and absolute tolerance).
+    created : datetime, optional
+        Creation date in the metadata (default now; set it for a byte-identical archive).
     """
     import libcombine  # imported on use, like libsedml (it loads libSEDML)
 
@@ -316,6 +327,18 @@ def export(scenario: Scenario, out: str | Path, *, format: Literal["sbml", "sedm
     """Write ``scenario`` as ``format`` to ``out`` (atomically; an existing file only with ``force``).
 
     For ``"sedml"`` the SBML is written next to it (same stem, ``.xml``) and referenced by name.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to export.
+    out : str or Path
+        The file to write.
+    format : {"sbml", "sedml", "omex"}
+        SBML (the model with the scenario's schedule as events), SED-ML (with its SBML beside it) or a COMBINE
+        archive with both.
+    force : bool
+        Replace an existing file.
     """
     if format not in FORMATS:
         raise InputError("format", format, f"one of {', '.join(FORMATS)}")

@@ -152,28 +152,75 @@ def test_every_public_function_and_class_has_a_docstring() -> None:
     assert not [name for name, obj in objects if not inspect.getdoc(obj)]
 
 
-def test_the_top_level_api_documents_every_parameter_in_numpydoc() -> None:
-    """What ``from crosstalk import ...`` gives a user: each parameter (or dataclass field) named in a numpydoc
-    Parameters/Attributes section that griffe (the docs' reader) parses without a warning."""
+def _undocumented_parameters(name: str, obj: Any) -> list[str]:
+    """Parameters (or dataclass fields) of ``obj`` not named in a numpydoc Parameters/Attributes section that
+    griffe (the docs' reader) parses."""
     import inspect
 
     from griffe import Docstring
 
+    try:
+        signature = inspect.signature(obj)
+    except ValueError:  # an exception class that keeps the built-in constructor
+        return []
+    params = [p.lstrip("*") for p in signature.parameters if p not in ("self", "cls")]
+    documented = set()
+    for section in Docstring(inspect.getdoc(obj) or "", parser="numpy").parse(warn_missing_types=False):
+        if section.kind.value in ("parameters", "attributes", "other_parameters"):
+            documented |= {n.strip().lstrip("*") for item in section.value for n in item.name.split(",")}
+    return [f"{name}({p})" for p in params if p not in documented]
+
+
+def test_the_top_level_api_documents_every_parameter_in_numpydoc() -> None:
+    """What ``from crosstalk import ...`` gives a user: each parameter named in its docstring."""
+    import inspect
+
     import crosstalk
 
-    missing = []
-    for name in crosstalk.__all__:
-        obj = getattr(crosstalk, name)
-        if not (inspect.isfunction(obj) or inspect.isclass(obj)):
-            continue
-        try:
-            signature = inspect.signature(obj)
-        except ValueError:  # an exception class that keeps the built-in constructor
-            continue
-        params = [p.lstrip("*") for p in signature.parameters if p not in ("self", "cls")]
-        documented = set()
-        for section in Docstring(inspect.getdoc(obj) or "", parser="numpy").parse(warn_missing_types=False):
-            if section.kind.value in ("parameters", "attributes", "other_parameters"):
-                documented |= {n.strip().lstrip("*") for item in section.value for n in item.name.split(",")}
-        missing += [f"{name}({p})" for p in params if p not in documented]
+    missing = [m for name in crosstalk.__all__ if inspect.isfunction(obj := getattr(crosstalk, name))
+               or inspect.isclass(obj) for m in _undocumented_parameters(name, obj)]
     assert not missing, missing
+
+
+def test_the_layers_a_study_uses_document_every_parameter_of_their_larger_calls() -> None:
+    """In the packages a study is built from (calibrate, export, plan, sim, spec, studies), every public function
+    or class taking three or more arguments names each in its docstring (short calls say it in their sentence)."""
+    import inspect
+
+    layers = ("crosstalk.calibrate.", "crosstalk.export", "crosstalk.plan.", "crosstalk.sim.", "crosstalk.spec.",
+              "crosstalk.studies.")
+    missing = []
+    for name, obj in _public_objects():
+        if name.startswith(layers):
+            try:
+                n = len([p for p in inspect.signature(obj).parameters if p not in ("self", "cls")])
+            except ValueError:
+                continue
+            if n >= 3:
+                missing += _undocumented_parameters(name, obj)
+    assert not missing, missing
+
+
+def test_the_scenario_reference_states_what_each_validator_allows() -> None:
+    """The reference's allowed values are the validators' own words (read by giving a value no field accepts), and
+    every number a scenario file can set is checked by some validator."""
+    import sys
+    import typing
+    from dataclasses import fields
+
+    from crosstalk.errors import InputError
+    from crosstalk.spec.scenario import load_scenario
+
+    sys.path.insert(0, str(DOCS / "hooks"))
+    from generate import checked_as, scenario_file_page
+
+    example = load_scenario("aerobic_during_ac")
+    with pytest.raises(InputError) as said:
+        type(example.patient)(weight_kg=20.0)
+    assert checked_as([example.patient], "weight_kg") == said.value.allowed == "a number in [30, 250]"
+    unchecked = [f"{type(block).__name__}.{f.name}" for block in (example.patient, example.dose[0], example.exercise[0])
+                 for f in fields(block) if str(typing.get_type_hints(type(block))[f.name]).startswith(("float", "int"))
+                 and not checked_as([block], f.name)]
+    assert not unchecked, unchecked
+    page = scenario_file_page()
+    assert "| `patient.trainability` |" in page and "a number in [0, 10]" in page

@@ -16,7 +16,15 @@ import pytest
 from crosstalk.errors import InputError
 from crosstalk.spec.ranges import ParameterRange
 from crosstalk.spec.scenario import ExerciseRegime, Scenario
-from crosstalk.studies.executors import InProcessExecutor, RunFailure, local_executor, run_many
+from crosstalk.studies.executors import (
+    Cancelled,
+    InProcessExecutor,
+    RunFailure,
+    Watch,
+    local_executor,
+    run_many,
+    watching,
+)
 from crosstalk.studies.sensitivity import CHUNK, AnalysisSpec, run_sensitivity
 
 import sa_functions as saf
@@ -115,3 +123,20 @@ def test_a_dask_worker_killed_mid_study_changes_no_index(tmp_path):
     assert pids[victim] not in after.values()  # the worker process is gone (its nanny started a new one)
     pd.testing.assert_frame_equal(result.samples, reference.samples)
     pd.testing.assert_frame_equal(result.indices, reference.indices)
+
+
+def test_a_watch_sees_progress_and_stops_a_run_without_starting_the_rest() -> None:
+    ran: list[int] = []
+
+    def record(x: int) -> int:
+        time.sleep(0.02)
+        ran.append(x)
+        return x
+
+    seen: list[tuple[int, int]] = []
+    watch = Watch(report=lambda done, total: (seen.append((done, total)), done >= 2 and watch.stop.set()))
+    with watching(watch), pytest.raises(Cancelled), ThreadPoolExecutor(1) as pool:
+        run_many(list(range(40)), record, executor=pool, batch=1, progress=False)
+    assert seen[:2] == [(1, 40), (2, 40)] and watch.runs == 1
+    assert len(ran) <= 4  # what had not started was cancelled (one worker: at most the running one and a queued)
+    assert run_many([1, 2], abs, executor=InProcessExecutor(), progress=False) == [1, 2]  # no watch outside

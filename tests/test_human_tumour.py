@@ -4,10 +4,12 @@ cyclophosphamide, saturating NK kill with exhaustion, the CD8/CXCR3 arm of exerc
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.integrate import cumulative_trapezoid
 
 from crosstalk.errors import InputError
 from crosstalk.export import scenario_sbml
@@ -196,6 +198,23 @@ def test_cyclophosphamide_kills_tumour_cells_and_lymphocytes(csim):
     nk = {k: csim.run(apply_values(AC, {"coupling_cp_lymphotoxicity": k})).timeseries["nk_blood_per_ul"]
           for k in (0.0, 1.0)}
     assert nk[1.0].min() < 0.6 * nk[0.0].min()
+
+
+def test_cells_the_drugs_hit_stay_in_the_volume_until_cleared(csim):
+    """Damaged cells are the drug kill convolved with first-order clearance, D(t) = int kill(s) exp(-k (t - s)) ds;
+    the volume imaging measures falls over days, not within one day of the first dose, and meets the viable volume
+    by the next cycle."""
+    sc = replace(AC, duration_days=21.0, output_step_hours=1.0)
+    ts = csim.run(sc, extra=["drug_kill_rate", "proliferating_fraction"]).timeseries
+    t = ts["time_h"].to_numpy()
+    kill = (ts["drug_kill_rate"] * ts["proliferating_fraction"] * ts["tumour_cells"]).to_numpy()
+    k = parameter_ids("crosstalk")["tumour_damaged_clearance_rate"].value / 24.0
+    expected = np.exp(-k * t) * cumulative_trapezoid(kill * np.exp(k * t), t, initial=0.0)
+    at = np.searchsorted(t, [24.0, 72.0, 240.0, 480.0])
+    assert ts["damaged_tumour_cells"].to_numpy()[at] == pytest.approx(expected[at], rel=1e-3)
+    volume, viable = ts["tumour_volume_mm3"].to_numpy(), ts["viable_tumour_volume_mm3"].to_numpy()
+    assert viable[at[0]] / viable[0] < 0.7 < 0.85 < volume[at[0]] / volume[0]
+    assert volume[at[-1]] == pytest.approx(viable[at[-1]], rel=0.05)
 
 
 def test_chemosensitivity_scales_tumour_kill(csim):

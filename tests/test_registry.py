@@ -26,7 +26,7 @@ def test_composed_model_inherits_its_modules():
     assert composed.features == {"exercise", "tumour", "exev", "pembrolizumab", "doxorubicin", "dexrazoxane",
                                  "cyclophosphamide"}
     assert [o.name for o in composed.observables][:2] == ["epinephrine_pg_per_ml", "il6_pg_per_ml"]
-    assert len({o.name for o in composed.observables}) == len(composed.observables) == 42
+    assert len({o.name for o in composed.observables}) == len(composed.observables) == 44
     assert model_info("immune").features == {"tumour", "pembrolizumab"}
     assert model_info("anthracycline").drugs["doxorubicin"].cumulative_cap_mg_per_m2 == 550.0
 

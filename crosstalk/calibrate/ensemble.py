@@ -184,6 +184,19 @@ def draw_ensemble(scenario: Scenario, n: int, *, seed: int, also: Sequence[Scena
     ``also``: the other scenarios the same members will run); with ``conditioning``, its solved parameters are
     not drawn and its own quantities are.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario whose model's uncertain parameters are drawn (its own overrides are not drawn).
+    n : int
+        Members (2-100000).
+    seed : int
+        Seed of the Latin hypercube.
+    also : sequence of Scenario
+        Other scenarios of the same model and species the members will run (their overrides are not drawn either).
+    conditioning : Conditioning, optional
+        Calibrations re-solved per member instead of drawn.
+
     Examples
     --------
     >>> from crosstalk import load_scenario
@@ -314,7 +327,21 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
 
 def condition_members(ensemble: Ensemble, conditioning: Conditioning, *, executor: Executor | None = None,
                       workers: int | None = None, progress: bool = True) -> list[Mapping[str, float] | RunFailure]:
-    """Each member's parameter values after ``conditioning`` (a :class:`RunFailure` where it could not be done)."""
+    """Each member's parameter values after ``conditioning`` (a :class:`RunFailure` where it could not be done).
+
+    Parameters
+    ----------
+    ensemble : Ensemble
+        The members.
+    conditioning : Conditioning
+        The calibrations to re-solve for each.
+    executor : Executor, optional
+        Where to run (a local pool or a Dask client).
+    workers : int, optional
+        Worker processes of the default executor.
+    progress : bool
+        Show a progress bar.
+    """
     found = run_many(ensemble.members(), conditioning.condition, executor=executor, workers=workers,
                      progress=progress, desc="calibrating members")
     return [r if isinstance(r, RunFailure) else dict(r) for r in found]
@@ -345,6 +372,8 @@ def endpoint_intervals(run: EnsembleRun, point: Mapping[str, Any], *, mass: floa
         The endpoints of the run at the tables' values (``Result.endpoints``).
     mass : float
         Probability mass of the interval (0.5-0.999; the column names say 95 % because that is the default).
+    units : mapping of str to str, optional
+        Units of endpoints the registry does not know (:data:`crosstalk.model.observables.ENDPOINTS`).
     """
     check_number("mass", mass, low=0.5, high=0.999)
     ok = run.members[~run.members["failed"]]
@@ -379,7 +408,21 @@ def paired_intervals(reference: EnsembleRun, arm: EnsembleRun, *, point_referenc
     """The difference ``arm - reference`` of each numeric endpoint, member by member (the same parameter sets:
     each member its own control): the point difference, median and central interval, and the probability over
     the parameter uncertainty that the arm is better (in the direction of
-    :data:`crosstalk.studies.paired.BETTER`; NaN where none is defined)."""
+    :data:`crosstalk.studies.paired.BETTER`; NaN where none is defined).
+
+    Parameters
+    ----------
+    reference, arm : EnsembleRun
+        The two scenarios' runs over the same members.
+    point_reference, point_arm : mapping
+        Their endpoints at the tables' values.
+    mass : float
+        Probability mass of the interval (0.5-0.999).
+    units : mapping of str to str, optional
+        Units of endpoints the registry does not know.
+    better : mapping of str to str, optional
+        Better directions (``"lower"`` or ``"higher"``) beside :data:`crosstalk.studies.paired.BETTER`.
+    """
     check_number("mass", mass, low=0.5, high=0.999)
     a, b = reference.members, arm.members
     directions = {**BETTER, **(better or {})}

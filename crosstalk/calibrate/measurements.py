@@ -62,7 +62,19 @@ def read_measurements(path: str | Path, *, conditions: Collection[str], observab
 def check_measurements(table: pd.DataFrame, *, conditions: Collection[str], observables: Collection[str],
                        source: str = "measurements") -> pd.DataFrame:
     """The table with its columns in PEtab's order and ``time``/``measurement``/``noiseParameters`` as floats, or
-    an :class:`InputError` naming the row and column of the first bad cell (see :func:`read_measurements`)."""
+    an :class:`InputError` naming the row and column of the first bad cell (see :func:`read_measurements`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A measurement table as read (PEtab columns; extra columns are refused).
+    conditions : collection of str
+        The problem's condition ids (its scenarios' file stems) a row may name.
+    observables : collection of str
+        The model's observable ids a row may name.
+    source : str
+        What to call the table in messages (its file name).
+    """
     for column in REQUIRED:
         if column not in table.columns:
             raise InputError("columns", list(table.columns), f"the PEtab columns {', '.join(REQUIRED)}",

@@ -76,7 +76,17 @@ DECIDING_COLUMNS = ("output", "rank", "parameter", "first_order", "total_order",
 
 def screen(unit: FloatArray, y: FloatArray, keep: int) -> npt.NDArray[np.int64]:
     """The ``keep`` inputs most associated with ``y``: by the larger of the absolute Spearman correlations of ``y``
-    with the input and with its distance from the middle of its range (which catches a U-shaped effect)."""
+    with the input and with its distance from the middle of its range (which catches a U-shaped effect).
+
+    Parameters
+    ----------
+    unit : ndarray
+        The members' inputs on the unit hypercube, one row per member and one column per input.
+    y : ndarray
+        The output, one value per member.
+    keep : int
+        How many inputs to return.
+    """
     ry = stats.rankdata(y)
     score = np.zeros(unit.shape[1])
     for j in range(unit.shape[1]):
@@ -147,7 +157,18 @@ def answer_outputs(runs: Mapping[str, EnsembleRun], *, reference: str | None = N
                    better: Mapping[str, str] | None = None) -> dict[str, FloatArray]:
     """The answers whose deciding parameters a report shows, one value per member: each continuous endpoint with
     a better direction (:data:`crosstalk.studies.paired.BETTER`) of a single run, or with a ``reference``, each
-    other run's paired difference from it (``<endpoint> (<scenario> - <reference>)``)."""
+    other run's paired difference from it (``<endpoint> (<scenario> - <reference>)``).
+
+    Parameters
+    ----------
+    runs : mapping of str to EnsembleRun
+        Each scenario's run over the same ensemble, by scenario name.
+    reference : str, optional
+        The scenario the others are compared with (paired differences); none: each run's own endpoints.
+    better : mapping of str to str, optional
+        Further endpoints and their better direction (``"lower"`` or ``"higher"``) beside
+        :data:`crosstalk.studies.paired.BETTER`.
+    """
     out: dict[str, FloatArray] = {}
     for name, run in runs.items():
         m = run.members

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crosstalk.cli import authoring, calibrate, uncertainty
+from crosstalk.cli import authoring, calibrate, explore, uncertainty
 from crosstalk.errors import CrosstalkError, InputError, show_warning_line
 from crosstalk.version import __version__
 
@@ -548,6 +548,7 @@ def command_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_build)
     authoring.add_parsers(sub)
     calibrate.add_parsers(sub)
+    explore.add_parsers(sub)
     return p
 
 

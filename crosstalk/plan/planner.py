@@ -58,6 +58,17 @@ def event_times(windows: list[tuple[float, float]], end_h: float, *, step_minute
     """Sample times (h) that resolve each ``(start_h, end_h)`` window: every ``step_minutes`` inside it, then every
     ``3 step_minutes`` for ``tail_hours`` after it; none past ``end_h``.
 
+    Parameters
+    ----------
+    windows : list of (float, float)
+        Start and end (h) of each window to resolve (exercise sessions, infusions).
+    end_h : float
+        The end of the simulation (h).
+    step_minutes : float
+        Spacing inside a window.
+    tail_hours : float
+        How long after a window's end the spacing stays fine (three times ``step_minutes``).
+
     >>> event_times([(10.0, 10.5)], 100.0, tail_hours=0.5).tolist()  # doctest: +NORMALIZE_WHITESPACE
     [10.0, 10.083333333, 10.166666667, 10.25, 10.333333333, 10.416666667, 10.5, 10.75, 11.0]
     """

@@ -28,7 +28,17 @@ __all__ = ["Breakpoint", "add_sbml_events", "breakpoints", "to_sbml_events"]
 
 @dataclass(frozen=True)
 class Breakpoint:
-    """Changes at ``time_h``: ``values`` are set, ``increments`` added (species amounts, in items)."""
+    """Changes at ``time_h``: ``values`` are set, ``increments`` added (species amounts, in items).
+
+    Parameters
+    ----------
+    time_h : float
+        Hours from the scenario start.
+    values : tuple of (str, float)
+        Inputs set at ``time_h`` (id, value).
+    increments : tuple of (str, float)
+        Species amounts added at ``time_h`` (id, items): boluses.
+    """
 
     time_h: float
     values: tuple[tuple[str, float], ...]
@@ -40,7 +50,17 @@ def breakpoints(scenario: Scenario, *, sessions: Sequence[Session] | None = None
     """Timed input changes of a scenario, merged by time (an end and a start at the same time: the start wins).
 
     ``sessions`` and ``doses`` are the scenario's timeline when the caller has it already
-    (:func:`crosstalk.plan.plan`)."""
+    (:func:`crosstalk.plan.plan`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario whose schedule it is.
+    sessions : sequence of Session, optional
+        Its exercise sessions, when already computed (default: from the scenario).
+    doses : sequence of Administration, optional
+        Its drug administrations, when already computed (default: from the scenario).
+    """
     sets: dict[float, dict[str, float]] = {}
     adds: dict[float, dict[str, float]] = {}
 
@@ -100,7 +120,19 @@ def add_sbml_events(model: libsbml.Model, points: list[Breakpoint], *, gate: str
                     prefix: str = "schedule_event") -> None:
     """Add one event per breakpoint to a libSBML ``Model`` in place (see :func:`to_sbml_events`), named
     ``<prefix>_N``. With ``gate`` (the id of a dimensionless parameter) an event fires only while that parameter
-    is 1: several schedules in one model, one switched on per simulation (a PEtab condition sets its gate)."""
+    is 1: several schedules in one model, one switched on per simulation (a PEtab condition sets its gate).
+
+    Parameters
+    ----------
+    model : libsbml.Model
+        The model to add the events to.
+    points : list of Breakpoint
+        The schedule (:func:`breakpoints`).
+    gate : str, optional
+        Id of a dimensionless parameter that must be 1 for the events to fire.
+    prefix : str
+        Start of the events' ids.
+    """
     for n, bp in enumerate(points):
         ev = model.createEvent()
         ev.setId(f"{prefix}_{n}")

@@ -33,7 +33,17 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Session:
-    """One performed exercise session (hours from the scenario start)."""
+    """One performed exercise session (hours from the scenario start).
+
+    Parameters
+    ----------
+    start_h, end_h : float
+        Start and end, hours from the scenario start.
+    intensity : float
+        Fraction of VO2max.
+    modality : str
+        ``aerobic``, ``resistance`` or ``hiit``.
+    """
 
     start_h: float
     end_h: float
@@ -48,7 +58,19 @@ class Session:
 
 @dataclass(frozen=True)
 class Administration:
-    """One drug administration: ``items`` molecules (or particles) from ``start_h`` over ``minutes`` (0: bolus)."""
+    """One drug administration: ``items`` molecules (or particles) from ``start_h`` over ``minutes`` (0: bolus).
+
+    Parameters
+    ----------
+    drug : str
+        The drug, as its manifest names it.
+    start_h : float
+        Start, hours from the scenario start.
+    minutes : float
+        Infusion duration (0: a bolus).
+    items : float
+        Molecules (or particles) given.
+    """
 
     drug: str
     start_h: float
@@ -134,7 +156,17 @@ def exercise_sessions(scenario: Scenario, *, doses: Sequence[Administration] | N
 def dose_items(dose: DoseSchedule, scenario: Scenario, *, overrides: Mapping[str, float] | None = None) -> float:
     """Molecules (or particles) in one administration of ``dose``: mg (per kg or per m2 of body size as the model
     sees it) converted with the drug's molecular weight parameter. ``overrides`` are the scenario's
-    ``parameter_overrides()`` when the caller has them already."""
+    ``parameter_overrides()`` when the caller has them already.
+
+    Parameters
+    ----------
+    dose : DoseSchedule
+        The dose block.
+    scenario : Scenario
+        The scenario it belongs to (its patient's weight and body-surface area).
+    overrides : mapping of str to float, optional
+        The scenario's parameter overrides, when already computed.
+    """
     info = model_info(scenario.model)
     drug = info.drugs[dose.drug]
     if dose.unit == "particles" or drug.mw_parameter is None:

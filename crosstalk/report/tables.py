@@ -28,9 +28,22 @@ def endpoint_cells(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = []
     for endpoint, row in table.iterrows():
         unit = str(units[endpoint])
-        cells = [format_difference(row[c], unit) if " - " in str(c) else format_value(row[c], unit) for c in columns]
+        cells = [format_difference(_denoised(row, str(c)), unit) if " - " in str(c) else format_value(row[c], unit)
+                 for c in columns]
         rows.append([str(endpoint), pretty_unit(unit), *cells])
     return ["endpoint", "unit", *map(str, columns)], rows
+
+
+def _denoised(row: pd.Series, column: str) -> object:
+    """The difference in ``column`` (``"<arm> - <first>"``), 0 where it is solver noise on the arms' size (240 -
+    240 mg/m² computed as -2e-11)."""
+    value = row[column]
+    arm, first = column.split(" - ", 1)
+    try:
+        scale = max(abs(float(row[arm])), abs(float(row[first])))
+        return denoise(float(value), scale)
+    except (TypeError, ValueError, KeyError):
+        return value
 
 
 def endpoint_markdown(table: pd.DataFrame) -> str:

@@ -396,7 +396,23 @@ def endpoints_of(scenario: Scenario | Plan) -> dict[str, float | bool | str]:
 def simulate_document(path: str, *, end: float, points: int, selections: list[str], rtol: float = 1e-10,
                       start: float = 0.0) -> np.ndarray:
     """Simulate an SBML document as it stands (e.g. a published BioModels file used as a reference), on a uniform
-    grid of ``points`` from ``start`` to ``end`` in the document's time unit; columns are ``selections``."""
+    grid of ``points`` from ``start`` to ``end`` in the document's time unit; columns are ``selections``.
+
+    Parameters
+    ----------
+    path : str
+        The SBML file.
+    end : float
+        End of the grid, in the document's time unit.
+    points : int
+        Number of grid points, ``start`` and ``end`` included.
+    selections : list of str
+        What to record (roadrunner selections: ``time``, species ids, ``[id]`` for concentrations).
+    rtol : float
+        CVODE's relative tolerance.
+    start : float
+        Start of the grid.
+    """
     rr = roadrunner.RoadRunner(path)
     rr.integrator.relative_tolerance = rtol
     return np.asarray(rr.simulate(start, end, points, selections=selections), dtype=np.float64)

@@ -24,7 +24,17 @@ DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "normal", "lognormal"
 
 
 def parse_ranges(section: Any, *, where: str, source: str | None) -> tuple[ParameterRange, ...]:
-    """``[[<where>.parameter]]`` tables (or a top-level ``[[parameter]]`` list) -> ParameterRange objects."""
+    """``[[<where>.parameter]]`` tables (or a top-level ``[[parameter]]`` list) -> ParameterRange objects.
+
+    Parameters
+    ----------
+    section : list of tables
+        The TOML array of tables as read.
+    where : str
+        Its key, for messages (``cohort``, ``uncertain``).
+    source : str or None
+        The file it came from, for messages.
+    """
     if isinstance(section, list):
         rows = section
     elif isinstance(section, Mapping):

@@ -425,7 +425,17 @@ class Scenario:
 
 
 def check_range_names(ranges: tuple[ParameterRange, ...], scenario: Scenario, *, where: str) -> None:
-    """Every range must name something the scenario has (a patient or exercise field, or a parameter id)."""
+    """Every range must name something the scenario has (a patient or exercise field, or a parameter id).
+
+    Parameters
+    ----------
+    ranges : tuple of ParameterRange
+        The ranges to check.
+    scenario : Scenario
+        The scenario they modify.
+    where : str
+        Their key, for messages (``cohort.parameter``, ``uncertain``).
+    """
     known = parameter_ids(scenario.model)
     regime_fields = {f.name for f in fields(ExerciseRegime)}
     patient_fields = {f.name for f in fields(Patient)}

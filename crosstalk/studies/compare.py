@@ -137,6 +137,25 @@ def run_cohort_comparison(scenarios: Sequence[Scenario], n: int, *, seed: int, n
     With ``outdir``: each cohort's data in ``outdir/<scenario name>/`` (:func:`crosstalk.studies.cohort.write_cohort`),
     ``risk_differences.csv`` and ``paired_differences.csv``, each file atomically (the Markdown tables are
     :mod:`crosstalk.report.tables`'s).
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The arms; the first is the reference.
+    n : int
+        Patients per cohort.
+    seed : int
+        Seed of the virtual patients (the same for every arm).
+    n_boot : int
+        Bootstrap resamples of the intervals.
+    outdir : str or Path, optional
+        Where to write the data (none: nothing is written).
+    workers : int, optional
+        Worker processes of the default executor (default: the machine's cores).
+    executor : Executor, optional
+        Where to run (a local pool or a Dask client; :mod:`crosstalk.studies.executors`).
+    progress : bool
+        Show a progress bar.
     """
     names = [s.name for s in scenarios]
     if len(names) < 2 or len(set(names)) != len(names):

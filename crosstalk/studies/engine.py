@@ -290,7 +290,17 @@ def _pairs(output: str, names: Sequence[str], res: Indices) -> list[dict[str, An
 
 
 def failure_region(unit: FloatArray, failed: npt.NDArray[np.bool_], names: Sequence[str]) -> str:
-    """Where failures concentrate: the three inputs whose failed rows sit furthest from the middle quantile."""
+    """Where failures concentrate: the three inputs whose failed rows sit furthest from the middle quantile.
+
+    Parameters
+    ----------
+    unit : ndarray
+        The samples on the unit hypercube, one row per sample.
+    failed : ndarray of bool
+        Which samples failed.
+    names : sequence of str
+        The inputs' names, one per column of ``unit``.
+    """
     parts = []
     for j, name in enumerate(names):
         q = float(unit[failed, j].mean())

@@ -22,11 +22,13 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import signal
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import ParamSpec, TypeVar
 
@@ -35,7 +37,7 @@ from tqdm import tqdm
 from crosstalk.errors import CrosstalkError, show_warning_line
 from crosstalk.inputs import check_integer
 
-__all__ = ["MAX_BATCH", "InProcessExecutor", "RunFailure", "dask_executor", "default_workers",
+__all__ = ["MAX_BATCH", "Cancelled", "InProcessExecutor", "RunFailure", "Watch", "dask_executor", "default_workers",
            "local_executor", "run_many"]
 
 T = TypeVar("T")
@@ -47,7 +49,17 @@ MAX_BATCH = 64
 
 @dataclass(frozen=True)
 class RunFailure:
-    """An item whose run did not complete: its position, its scenario's name and the error text."""
+    """An item whose run did not complete: its position, its scenario's name and the error text.
+
+    Parameters
+    ----------
+    index : int
+        Position of the item in what was submitted.
+    scenario : str
+        Name of its scenario.
+    error : str
+        The error text.
+    """
 
     index: int
     scenario: str
@@ -208,6 +220,67 @@ def _batch_size(n_items: int, executor: Executor, workers: int | None) -> int:
     return max(1, min(MAX_BATCH, n_items // (n_workers * 8) or 1))
 
 
+class Cancelled(CrosstalkError):
+    """A run stopped at the request of its :class:`Watch` (e.g. the explorer's cancel button)."""
+
+
+@dataclass
+class Watch:
+    """Progress reports from, and a stop request to, the runs made while it is active (:func:`watching`).
+
+    The command line shows a progress bar; a page or a notebook needs the counts themselves and a way to stop.
+
+    Parameters
+    ----------
+    report : callable, optional
+        Called with (items done, items in this run) after each finished batch (in the thread that waits).
+    stop : threading.Event
+        Set it to stop: the run cancels what has not started and raises :class:`Cancelled` at the next finished
+        batch (or before it starts).
+    runs : int
+        Runs started so far (a cohort comparison makes one per arm).
+    """
+
+    report: Callable[[int, int], None] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    runs: int = 0
+
+    def started(self) -> None:
+        """A run began (a cohort comparison makes one per arm); stop at once if asked."""
+        self.runs += 1
+        if self.stop.is_set():
+            raise Cancelled("stopped on request")
+
+    def completed(self, done: int, total: int) -> None:
+        """``done`` of the run's ``total`` items have finished: report, then stop if asked."""
+        if self.report is not None:
+            self.report(done, total)
+        if self.stop.is_set():
+            raise Cancelled("stopped on request")
+
+
+_WATCH: ContextVar[Watch | None] = ContextVar("crosstalk_watch", default=None)
+
+
+@contextmanager
+def watching(watch: Watch) -> Iterator[Watch]:
+    """Report the progress of every :func:`run_many` in this thread (and context) to ``watch`` until the block ends.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with watching(Watch(report=lambda done, total: seen.append((done, total)))):
+    ...     _ = run_many([1, 2, 3], abs, executor=InProcessExecutor(), batch=1, progress=False)
+    >>> seen
+    [(1, 3), (2, 3), (3, 3)]
+    """
+    token = _WATCH.set(watch)
+    try:
+        yield watch
+    finally:
+        _WATCH.reset(token)
+
+
 def run_many(items: Sequence[T], fn: Callable[[T], R], *, executor: Executor | None = None,
              workers: int | None = None, batch: int | None = None, progress: bool = True,
              desc: str = "simulations") -> list[R | RunFailure]:
@@ -240,9 +313,17 @@ def run_many(items: Sequence[T], fn: Callable[[T], R], *, executor: Executor | N
     """
     if batch is not None:
         check_integer("batch", batch, low=1, allowed="a whole number >= 1 (or None: automatic)")
+    watch = _WATCH.get()
+    if watch is not None:
+        watch.started()  # before any pool is made: a stop asked for between runs spawns no workers
     if executor is None:
         with local_executor(max(1, min(_check_workers(workers), len(items)))) as own:
-            return run_many(items, fn, executor=own, batch=batch, progress=progress, desc=desc)
+            return _run_on(items, fn, own, workers=workers, batch=batch, progress=progress, desc=desc, watch=watch)
+    return _run_on(items, fn, executor, workers=workers, batch=batch, progress=progress, desc=desc, watch=watch)
+
+
+def _run_on(items: Sequence[T], fn: Callable[[T], R], executor: Executor, *, workers: int | None,
+            batch: int | None, progress: bool, desc: str, watch: Watch | None) -> list[R | RunFailure]:
     size = batch or _batch_size(len(items), executor, workers)
     indexed = list(enumerate(items))
     batches = [indexed[k:k + size] for k in range(0, len(indexed), size)]
@@ -255,6 +336,8 @@ def run_many(items: Sequence[T], fn: Callable[[T], R], *, executor: Executor | N
             for index, value in done:
                 slot[index] = value
             bar.update(len(done))
+            if watch is not None:
+                watch.completed(len(slot), len(items))
 
         try:
             waiting = []

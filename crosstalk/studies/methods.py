@@ -254,7 +254,17 @@ class Morris:
 
 
 def check_pce_options(degree: Any, q_norm: Any, q2_threshold: Any) -> None:
-    """The expansion's options (shared by :class:`PCE` and the analysis spec, which checks them for any method)."""
+    """The expansion's options (shared by :class:`PCE` and the analysis spec, which checks them for any method).
+
+    Parameters
+    ----------
+    degree : int
+        Highest total degree of the expansion (1-12).
+    q_norm : float
+        Hyperbolic truncation norm, (0, 1] (1: every term up to ``degree``).
+    q2_threshold : float
+        Cross-validated Q2 below which the indices are flagged as unreliable, [0, 1].
+    """
     if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= 12:
         raise InputError("degree", degree, "an integer in [1, 12]")
     check_number("q_norm", q_norm, low=0.0, high=1.0, low_open=True)

@@ -46,7 +46,17 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def pce_design(n_parameters: int, n: int, *, seed: int) -> FloatArray:
-    """A seeded Latin hypercube of ``n`` points on the unit hypercube of ``n_parameters`` dimensions."""
+    """A seeded Latin hypercube of ``n`` points on the unit hypercube of ``n_parameters`` dimensions.
+
+    Parameters
+    ----------
+    n_parameters : int
+        Dimensions.
+    n : int
+        Points.
+    seed : int
+        Seed of the design.
+    """
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise InputError("n", n, "an integer >= 2")
     if isinstance(n_parameters, bool) or not isinstance(n_parameters, int) or n_parameters < 1:

@@ -289,7 +289,17 @@ def read_run(path: str | Path, *, kind: str, files: tuple[str, ...] = ()) -> Run
 
 def write_spec(path: str | Path, spec: Mapping[str, Any], *, source_text: str = "") -> Path:
     """Write ``path/spec.json``, atomically: the whole spec as plain data (what :func:`read_spec` gives back) and
-    the text it was read from (empty for a spec made in Python)."""
+    the text it was read from (empty for a spec made in Python).
+
+    Parameters
+    ----------
+    path : str or Path
+        The run directory.
+    spec : mapping
+        The spec as plain data.
+    source_text : str
+        The text it was read from.
+    """
     return write_json_atomic(Path(path) / SPEC, {"spec": dict(spec), "source_text": source_text})
 
 

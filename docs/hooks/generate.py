@@ -7,11 +7,13 @@ and the validation table by running every calibration target).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Iterable, Sequence
-from dataclasses import MISSING, fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +70,39 @@ def _default(f: Any) -> str:
     return "required"
 
 
-def fields_table(cls: type, *, prefix: str = "", skip: Sequence[str] = ()) -> str:
-    """One row per dataclass field: key, type, default, meaning and allowed values (from the docstring)."""
+#: Values no field accepts: each validator rejects them with its own statement of what is allowed.
+_PROBES = {"float": math.nan, "int": math.nan, "str": "\u2400"}
+
+
+def checked_as(examples: Sequence[Any], name: str) -> str:
+    """What the validator of field ``name`` allows, in its own words: the ``allowed`` of the
+    :class:`~crosstalk.errors.InputError` it raises when the field of a valid example is set to a value no field
+    accepts (NaN, or a control character). Two examples that get different answers mean the range depends on other
+    keys; the first is shown as an example. Empty when nothing is checked or the field is not a number or text."""
+    from crosstalk.errors import InputError
+
+    kind = str(typing.get_type_hints(type(examples[0]))[name])
+    said = []
+    for example in examples:
+        for key, probe in _PROBES.items():
+            if key not in kind:
+                continue
+            try:
+                replace(example, **{name: probe})
+            except InputError as e:
+                said.append(e.allowed)
+                break
+            except (TypeError, AttributeError):  # a container the probe cannot stand in for
+                continue
+    if not said:
+        return ""
+    text = said[0] if len(said[0]) <= 120 else said[0][:117].rsplit(",", 1)[0] + ", ..."
+    return text if len(set(said)) == 1 else f"depends on other keys; e.g. {text}"
+
+
+def fields_table(cls: type, *, prefix: str = "", skip: Sequence[str] = (), examples: Sequence[Any] = ()) -> str:
+    """One row per dataclass field: key, type, default, meaning (from the docstring) and, given valid
+    ``examples`` of ``cls``, what the validator allows (:func:`checked_as`)."""
     assert is_dataclass(cls)
     documented = _documented(cls)
     rows = []
@@ -77,34 +110,41 @@ def fields_table(cls: type, *, prefix: str = "", skip: Sequence[str] = ()) -> st
         if f.name in skip or f.name.startswith("_"):
             continue
         kind, meaning = documented.get(f.name, (str(f.type), ""))
-        rows.append((f"`{prefix}{f.name}`", kind or f.type, f"`{_default(f)}`", meaning))
-    return _table(("key", "type", "default", "meaning and allowed values"), rows)
+        allowed = checked_as(examples, f.name) if examples else ""
+        rows.append((f"`{prefix}{f.name}`", kind or f.type, f"`{_default(f)}`", meaning, allowed))
+    return _table(("key", "type", "default", "meaning", "checked as (the validator's words)"), rows)
 
 
 def scenario_file_page() -> str:
     from crosstalk.spec.blocks import DoseSchedule, ExerciseRegime, Patient
     from crosstalk.spec.ranges import ParameterRange
-    from crosstalk.spec.scenario import Scenario
-    from crosstalk.studies.analysis_spec import AnalysisSpec
-    from crosstalk.studies.optimise.spec import OptimisationSpec
+    from crosstalk.spec.scenario import Scenario, load_scenario
+    from crosstalk.studies.analysis_spec import AnalysisSpec, load_analysis
+    from crosstalk.studies.optimise.spec import OptimisationSpec, load_optimisation
 
+    # two valid examples of each (built-in files that differ), so a range that depends on other keys shows as such
+    scenarios = [load_scenario(n) for n in ("aerobic_during_ac", "cohort_aerobic_during_ac")]
+    ranges = [ParameterRange("x", 0.0, 1.0), ParameterRange("x", 1.0, 0.5, distribution="lognormal")]
+    analysis = [load_analysis(REPO / "analysis" / f) for f in ("regimes_during_ac.toml", "bench_20_parameters.toml")]
+    optimise = [load_optimisation(REPO / "analysis" / "prescriptions_during_ac.toml")]
     sections = [
-        ("Scenario: top-level keys", Scenario, "", ("patient", "dose", "exercise", "blockade", "cohort")),
-        ("`[patient]`", Patient, "patient.", ()),
-        ("`[[dose]]`", DoseSchedule, "", ()),
-        ("`[[exercise]]`", ExerciseRegime, "", ()),
+        ("Scenario: top-level keys", Scenario, "", ("patient", "dose", "exercise", "blockade", "cohort"), scenarios),
+        ("`[patient]`", Patient, "patient.", (), [s.patient for s in scenarios]),
+        ("`[[dose]]`", DoseSchedule, "", (), [s.dose[0] for s in scenarios]),
+        ("`[[exercise]]`", ExerciseRegime, "", (), [s.exercise[0] for s in scenarios]),
         ("`[[cohort.parameter]]`, population rows, `[[uncertain]]` and `[[parameter]]` ranges of studies",
-         ParameterRange, "", ()),
-        ("Sensitivity analysis files (`crosstalk sensitivity`)", AnalysisSpec, "", ()),
-        ("Optimisation files (`crosstalk optimise`)", OptimisationSpec, "", ()),
+         ParameterRange, "", (), ranges),
+        ("Sensitivity analysis files (`crosstalk sensitivity`)", AnalysisSpec, "", (), analysis),
+        ("Optimisation files (`crosstalk optimise`)", OptimisationSpec, "", (), optimise),
     ]
     parts = ["# Scenario and study files\n",
-             "Generated from the dataclasses the loaders build and their docstrings; the allowed values are those "
-             "the validators check (`crosstalk check FILE.toml` applies them without running anything). Keys are "
+             "Generated from the dataclasses the loaders build and their docstrings. The last column is what each "
+             "validator allows in its own words, read by giving it a value no field accepts, so it cannot drift "
+             "from the checks (`crosstalk check FILE.toml` applies them without running anything). Keys are "
              "a contract: they are extended, never renamed. See [Write a scenario](../howto/scenario.md) for a "
              "commented example.\n"]
-    for title, cls, prefix, skip in sections:
-        parts += [f"## {title}\n", fields_table(cls, prefix=prefix, skip=skip)]
+    for title, cls, prefix, skip, examples in sections:
+        parts += [f"## {title}\n", fields_table(cls, prefix=prefix, skip=skip, examples=examples)]
     from crosstalk.model.registry import all_blockades
 
     parts += ["## `[blockade]`\n", "Switches declared in the models' manifests, each `false` unless set to `true`.\n",

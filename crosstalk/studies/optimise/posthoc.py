@@ -84,6 +84,17 @@ def front_uncertainty(result: OptimisationResult, *, executor: Executor | None =
     re-run on the base scenario's patient for ``spec.uncertain_n`` seeded Latin-hypercube draws of the spec's
     ``[[uncertain]]`` ranges (the same draws for every prescription).
 
+    Parameters
+    ----------
+    result : OptimisationResult
+        A finished optimisation.
+    executor : Executor, optional
+        Where to run (a local pool or a Dask client).
+    workers : int, optional
+        Worker processes of the default executor.
+    progress : bool
+        Show a progress bar.
+
     Returns
     -------
     per_parameter, summary : DataFrame

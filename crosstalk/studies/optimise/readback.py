@@ -36,6 +36,15 @@ def optimisation_from_dict(data: Mapping[str, Any], *, source_text: str = "",
     read from (shown in reports). Its contract with the model is not checked again: it was when the run started,
     and a stand-in's decisions are not the model's.
 
+    Parameters
+    ----------
+    data : mapping
+        The spec as plain data (``spec.json`` of a run).
+    source_text : str
+        The TOML text the spec was first read from.
+    source : str, optional
+        The file ``data`` came from, for messages.
+
     Raises
     ------
     InputError

@@ -1,0 +1,372 @@
+"""The explorer's page: controls in the words of a prescription, time courses against sedentary care, the
+endpoint table and downloads (Panel).
+
+Panel was chosen over Dash because the same objects run in a Jupyter notebook and as a served page, its widgets
+are plain Python objects (testable without a browser), and it serves its own JavaScript (no CDN: these machines
+have no internet). Every browser tab calls :func:`create_app` and gets its own
+:class:`~crosstalk.explore.session.ExplorerSession`.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import panel as pn
+
+from crosstalk.errors import CrosstalkError
+from crosstalk.explore.figures import TimeCourses, front_plot
+from crosstalk.explore.prescription import REGIMENS, WINDOWS, Prescription
+from crosstalk.explore.session import MAX_COHORT, ExplorerSession, Outcome, read_upload, run_cohort_pair
+from crosstalk.report.numbers import format_nnt
+from crosstalk.spec.scenario import Scenario, builtin_scenario_names, load_scenario
+from crosstalk.studies.compare import CohortComparison
+from crosstalk.studies.executors import Cancelled, Watch
+from crosstalk.studies.optimise.search import OptimisationResult
+from crosstalk.studies.optimise.spec import describe, prescribe
+
+__all__ = ["PANELS", "create_app"]
+
+#: Time courses the page draws (those the scenario's model has).
+PANELS: tuple[str, ...] = ("tumour_volume_mm3", "lvef_percent", "nk_blood_per_ul", "nk_tumour_cells",
+                           "il6_pg_per_ml", "doxorubicin_plasma_ng_per_ml", "pembrolizumab_plasma_ug_per_ml",
+                           "dexrazoxane_plasma_ug_per_ml")
+
+_CSS = """
+.ct-endpoints { border-collapse: collapse; font-size: 13px; }
+.ct-endpoints th, .ct-endpoints td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+.ct-endpoints th:first-child, .ct-endpoints td:first-child { text-align: left; }
+.ct-cards { display: flex; flex-wrap: wrap; gap: 10px; }
+.ct-card { border: 1px solid #ccd; border-radius: 6px; padding: 6px 10px; min-width: 150px; }
+.ct-label { font-size: 12px; color: #555; }
+.ct-value { font-size: 20px; font-weight: 600; }
+.ct-ref { font-size: 11px; color: #666; }
+"""
+
+
+def _endpoint_html(outcome: Outcome) -> str:
+    header, rows = outcome.endpoint_rows()
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        f'<tr data-endpoint="{html.escape(r[0])}">' + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+        for r in rows)
+    return f'<table class="ct-endpoints" id="endpoints"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+#: The endpoints the headline shows (label, endpoint), when the scenario has them.
+HEADLINE: tuple[tuple[str, str], ...] = (("Tumour volume change", "tumour_volume_change_percent"),
+                                         ("LVEF nadir", "lvef_nadir_percent"),
+                                         ("LVEF drop", "lvef_drop_points"),
+                                         ("Tumour NK cells (mean)", "nk_tumour_cells_mean"),
+                                         ("IL-6 peak", "il6_peak_fold"))
+
+
+def _panels(outcome: Outcome) -> list[str]:
+    """The time courses to draw: :data:`PANELS` the model has, flat ones left out except the tumour and LVEF."""
+    ts, ref = outcome.result.timeseries, outcome.reference.timeseries
+    keep = ("tumour_volume_mm3", "lvef_percent")
+    return [c for c in PANELS if c in ts.columns and (c in keep or ts[c].max() > ts[c].min()
+                                                      or ref[c].max() > ref[c].min())]
+
+
+def _headline(outcome: Outcome) -> str:
+    """The answer first: the main endpoints with sedentary care and the difference."""
+    rows = {r[0]: r for r in outcome.endpoint_rows()[1]}
+    cells = []
+    for label, name in HEADLINE:
+        if name in rows:
+            _, unit, sedentary, explored, difference = rows[name][:5]
+            value = outcome.result.endpoints.get(name)
+            cells.append(f'<div class="ct-card" data-endpoint="{name}" data-value="{value!r}">'
+                         f'<div class="ct-label">{label}</div>'
+                         f'<div class="ct-value">{html.escape(explored)} {html.escape(unit)}</div>'
+                         f'<div class="ct-ref">sedentary {html.escape(sedentary)}; difference '
+                         f'{html.escape(difference)}</div></div>')
+    return '<div class="ct-cards">' + "".join(cells) + "</div>"
+
+
+def create_app(scenario: str | None = None, *, optimisation: OptimisationResult | None = None
+               ) -> pn.viewable.Viewable:
+    """The explorer page for one browser tab.
+
+    Parameters
+    ----------
+    scenario : str, optional
+        A built-in scenario name to start from (default ``aerobic_during_ac``).
+    optimisation : OptimisationResult, optional
+        A finished ``crosstalk optimise`` run whose front the page shows; picking a prescription on it loads
+        that prescription (on the spec's base scenario).
+
+    Returns
+    -------
+    panel.viewable.Viewable
+        Serve it (:func:`crosstalk.explore.serve`) or show it in a notebook.
+    """
+    pn.extension(raw_css=[_CSS])
+    names = list(builtin_scenario_names())
+    start = scenario or "aerobic_during_ac"
+    session = ExplorerSession(load_scenario(start))
+    p = session.prescription
+
+    pick = pn.widgets.Select(name="Built-in scenario", options=names, value=start if start in names else names[0])
+    upload = pn.widgets.FileInput(accept=".toml", name="Or upload a scenario file")
+    about = pn.pane.Markdown("", sizing_mode="stretch_width")
+    modality = pn.widgets.RadioButtonGroup(name="Modality", options=["aerobic", "resistance", "hiit"],
+                                           value=p.modality, css_classes=["ct-modality"])
+    sessions = pn.widgets.RadioButtonGroup(name="Sessions a week", options=[1, 2, 3, 4, 5, 6, 7],
+                                           value=p.sessions_per_week, css_classes=["ct-sessions"])
+    minutes = pn.widgets.IntSlider(name="Minutes per session", start=10, end=120, step=5, value=int(p.minutes))
+    intensity = pn.widgets.IntSlider(name="Intensity (% VO2max)", start=30, end=95, step=5,
+                                     value=round(p.intensity * 100))
+    adherence = pn.widgets.IntSlider(name="Adherence (% of sessions done)", start=0, end=100, step=5,
+                                     value=round(p.adherence * 100))
+    window = pn.widgets.Select(name="When", options=list(WINDOWS), value=p.window)
+    regimen = pn.widgets.Select(name="Regimen", options=list(REGIMENS), value=session.regimen)
+    sensitivity = pn.widgets.FloatSlider(name="Cardiac sensitivity (x the median patient)", start=0.25, end=5.0,
+                                         step=0.25, value=session.cardiac_sensitivity)
+    follow_up = pn.widgets.IntSlider(name="Days simulated", start=1, end=730, step=1,
+                                     value=int(session.duration_days))
+    controls = (modality, sessions, minutes, intensity, adherence, window, regimen, sensitivity, follow_up)
+    message = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["ct-message"])
+    status = pn.pane.Markdown("", css_classes=["ct-status"])
+    courses = TimeCourses()
+    figure = pn.pane.Bokeh(None)
+    headline = pn.pane.HTML("", sizing_mode="stretch_width")
+    table = pn.pane.HTML("", sizing_mode="stretch_width")
+    last: dict[str, Outcome] = {}
+    loading: list[bool] = []
+    cohort = _Cohort(session, lambda err: fail(err))
+
+    def show(outcome: Outcome) -> None:
+        last["outcome"] = outcome
+        s = outcome.scenario
+        lvef = outcome.result.endpoints.get("lvef_nadir_percent")
+        about.object = (f"**{html.escape(s.name)}**: {s.species}, model `{s.model}`, {s.duration_days:g} days. "
+                        f"{html.escape(s.description)}")
+        status.object = ("Simulated in the page: the same as `crosstalk simulate` on the downloaded TOML."
+                         + (f" LVEF nadir {lvef:.2f} %." if isinstance(lvef, float) else "")
+                         + ("".join(f"<br><small>{html.escape(w)}</small>" for w in outcome.warnings)))
+        layout = courses.show(outcome.result, outcome.reference, _panels(outcome))
+        if layout is not figure.object:
+            figure.object = layout
+        headline.object = _headline(outcome)
+        table.object = _endpoint_html(outcome)
+        sessions.disabled = not session.weekly_sessions_apply()
+        cohort.clear()  # its risks were of the scenario before this change
+        message.visible = False
+
+    def fail(err: Exception) -> None:
+        message.object = str(err)
+        message.visible = True
+
+    def controls_changed(*_: Any) -> None:
+        if loading:  # a scenario being loaded sets every control at once: one simulation, not seven
+            return
+        v: dict[int, Any] = {id(w): w.value for w in controls}
+        try:
+            chosen = Prescription(modality=v[id(modality)], sessions_per_week=int(v[id(sessions)]),
+                                  minutes=float(v[id(minutes)]), intensity=v[id(intensity)] / 100.0,
+                                  window=v[id(window)], adherence=v[id(adherence)] / 100.0)
+            show(session.update(chosen, regimen=v[id(regimen)], cardiac_sensitivity=float(v[id(sensitivity)]),
+                                duration_days=float(v[id(follow_up)])))
+        except CrosstalkError as err:
+            fail(err)
+
+    def load_base(scenario_obj: Scenario) -> None:
+        outcome = session.load(scenario_obj)  # raises before anything changes
+        q = session.prescription
+        loading.append(True)
+        try:
+            for w, v in ((modality, q.modality), (sessions, q.sessions_per_week), (minutes, int(q.minutes)),
+                         (intensity, round(q.intensity * 100)), (adherence, round(q.adherence * 100)),
+                         (window, q.window), (regimen, session.regimen),
+                         (sensitivity, session.cardiac_sensitivity), (follow_up, int(session.duration_days))):
+                w.value = v
+        finally:
+            loading.clear()
+        show(outcome)
+
+    def picked(event: Any) -> None:
+        try:
+            load_base(load_scenario(event.new))
+        except CrosstalkError as err:
+            fail(err)
+
+    def uploaded(event: Any) -> None:
+        if event.new is None:
+            return
+        try:
+            load_base(read_upload(event.new, upload.filename or ""))
+        except CrosstalkError as err:
+            fail(err)
+
+    load_base(session.base)
+    for w in controls:
+        w.param.watch(controls_changed, "value")
+    pick.param.watch(picked, "value")
+    upload.param.watch(uploaded, "value")
+
+    downloads = pn.Row(
+        pn.widgets.FileDownload(callback=lambda: session.as_file(session.scenario_toml()), filename="scenario.toml",
+                                label="Scenario (TOML)", button_type="primary", css_classes=["ct-download-toml"]),
+        pn.widgets.FileDownload(callback=_csv(last, "timeseries"), filename="timeseries.csv",
+                                label="Time courses (CSV)"),
+        pn.widgets.FileDownload(callback=_csv(last, "endpoints"), filename="endpoints.csv", label="Endpoints (CSV)"),
+    )
+    sidebar = pn.Column(
+        "## crosstalk explorer", pick, upload, pn.pane.Markdown("### Prescription"), "Modality", modality,
+        "Sessions a week", sessions, minutes, intensity, adherence, window, pn.pane.Markdown("### Treatment"),
+        regimen, pn.pane.Markdown("### Patient and follow-up"), sensitivity, follow_up, downloads, width=380)
+    heading = pn.pane.Markdown("### Endpoints (difference: this prescription minus sedentary care)")
+    sections = [] if optimisation is None else [_front_section(optimisation, load_base, fail)]
+    main = pn.Column(message, *sections, about, headline, status, figure, heading, table, cohort.view,
+                     sizing_mode="stretch_width")
+    return pn.Row(sidebar, main, sizing_mode="stretch_width")
+
+
+def _front_section(result: OptimisationResult, load: Callable[[Scenario], None],
+                   fail: Callable[[Exception], None]) -> pn.viewable.Viewable:
+    """The run's Pareto front; tapping a point (or choosing it from the list) loads that prescription."""
+    spec, front = result.spec, result.front.reset_index(drop=True)
+    labels = [describe(spec, row) for row in front.to_dict("records")]
+    objectives = [o.label for o in spec.objectives]
+    numeric = [d.name for d in spec.decisions if pd.api.types.is_numeric_dtype(front[d.name])]
+    x, y = (objectives[0], objectives[1]) if len(objectives) > 1 else ((numeric or ["candidate"])[0], objectives[0])
+    plot, source = front_plot(front, x=x, y=y, labels=labels)
+    options = {f"{k + 1}. {label}": k for k, label in enumerate(labels)}
+    choose = pn.widgets.Select(name="Prescription on the front", options={"(choose)": -1, **options}, value=-1,
+                               css_classes=["ct-front-choice"], width=600)
+
+    def picked(event: Any) -> None:
+        k = int(event.new)
+        if k < 0:
+            return
+        try:
+            row = front.iloc[k].to_dict()
+            load(prescribe(spec.base_scenario, {d.name: row[d.name] for d in spec.decisions}))
+        except CrosstalkError as err:
+            fail(err)
+
+    def tapped(_attr: str, _old: Any, new: list[int]) -> None:
+        if new:
+            choose.value = int(new[0])
+
+    choose.param.watch(picked, "value")
+    source.selected.on_change("indices", tapped)
+    plural = "" if len(front) == 1 else "s"
+    title = (f"### Optimisation `{html.escape(spec.name)}`: {len(front)} prescription{plural} on the front\n"
+             f"Its values are over the run's {spec.patients} virtual patients; a prescription picked here runs on "
+             "the spec's base patient, against sedentary care.")
+    return pn.Column(pn.pane.Markdown(title),
+                     pn.pane.Bokeh(plot), choose, sizing_mode="stretch_width")
+
+
+def _risk_html(result: CohortComparison) -> str:
+    """Risks in both arms, the difference with its interval and the NNT, one row per outcome."""
+    head = ("<tr><th>outcome</th><th>sedentary</th><th>this prescription</th><th>difference (95 % interval)</th>"
+            "<th>NNT</th></tr>")
+    body = "".join(
+        f'<tr data-outcome="{html.escape(str(r["outcome"]))}"><td>{html.escape(str(r["outcome"]))}</td>'
+        f'<td>{r["reference_risk"]:.3f}</td><td>{r["risk"]:.3f}</td>'
+        f'<td>{r["risk_difference"]:+.3f} ({r["ci_low"]:+.3f} to {r["ci_high"]:+.3f})</td>'
+        f'<td>{html.escape(format_nnt(r["nnt"], r["nnt_kind"]))}</td></tr>'
+        for r in result.risks.to_dict("records"))
+    return f'<table class="ct-endpoints" id="risks"><thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
+class _Cohort:
+    """The cohort part of the page: the current prescription and sedentary care over the same virtual patients,
+    run in the background with a progress bar and a cancel button; the page stays usable meanwhile."""
+
+    def __init__(self, session: ExplorerSession, fail: Callable[[Exception], None]) -> None:
+        self.session, self.fail = session, fail
+        self.doc = pn.state.curdoc
+        self.patients = pn.widgets.IntInput(name="Virtual patients per arm", value=100, start=2, end=MAX_COHORT,
+                                            step=10, width=180, css_classes=["ct-patients"])
+        self.seed = pn.widgets.IntInput(name="Seed", value=1, start=0, width=100)
+        self.run = pn.widgets.Button(name="Run cohort", button_type="primary", css_classes=["ct-run-cohort"],
+                                     width=120)
+        self.cancel = pn.widgets.Button(name="Cancel", disabled=True, css_classes=["ct-cancel-cohort"], width=100)
+        self.bar = pn.indicators.Progress(value=0, max=100, visible=False, width=400)
+        self.said = pn.pane.Markdown("", css_classes=["ct-cohort-status"])
+        self.risks = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.watch: Watch | None = None
+        self.run.on_click(self.start)
+        self.cancel.on_click(self.stop)
+        if self.doc is not None:  # a closed tab stops its cohort
+            pn.state.on_session_destroyed(lambda _context: self.stop(None))
+        self.view = pn.Column(
+            pn.pane.Markdown("### Cohort: risks over virtual patients (the scenario's `[cohort]` section, or the "
+                             "default population of its species)"),
+            pn.Row(self.patients, self.seed, self.run, self.cancel), self.bar, self.said, self.risks,
+            sizing_mode="stretch_width")
+
+    def later(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the page's own thread (widgets are not changed from the cohort's thread)."""
+        if self.doc is not None:
+            self.doc.add_next_tick_callback(fn)
+        else:  # a notebook: no document loop to hand it to
+            fn()
+
+    def clear(self) -> None:
+        """Forget the shown risks (the controls changed); a running cohort goes on for the scenario it started."""
+        if self.watch is None:
+            self.risks.object, self.said.object = "", ""
+
+    def start(self, _event: Any) -> None:
+        if self.watch is not None:  # one cohort at a time
+            return
+        try:
+            scenario = self.session.scenario()
+            n, seed = int(self.patients.value or 0), int(self.seed.value or 0)
+        except CrosstalkError as err:
+            self.fail(err)
+            return
+        watch = self.watch = Watch(report=lambda done, total: self.later(lambda: self.progress(watch, done, total)))
+        self.run.disabled, self.cancel.disabled, self.bar.visible, self.bar.value = True, False, True, 0
+        self.risks.object, self.said.object = "", "Starting the workers..."
+
+        def work() -> None:
+            try:
+                result = run_cohort_pair(scenario, n, seed=seed, watch=watch)
+            except Exception as err:  # shown in the page; the server keeps serving
+                failure = err
+                self.later(lambda: self.finished(None, failure, n, seed))
+            else:
+                self.later(lambda: self.finished(result, None, n, seed))
+
+        threading.Thread(target=work, daemon=True, name="crosstalk-cohort").start()
+
+    def progress(self, watch: Watch, done: int, total: int) -> None:
+        if watch is self.watch and not watch.stop.is_set():
+            self.bar.value = int(100 * done / total)
+            self.said.object = f"Running arm {watch.runs} of 2: {done} of {total} patients."
+
+    def stop(self, _event: Any) -> None:
+        if self.watch is not None:
+            self.watch.stop.set()
+            self.said.object = "Cancelling after the running patients finish..."
+
+    def finished(self, result: CohortComparison | None, error: Exception | None, n: int, seed: int) -> None:
+        self.watch = None
+        self.run.disabled, self.cancel.disabled, self.bar.visible = False, True, False
+        if isinstance(error, Cancelled):
+            self.said.object = "Cancelled."
+        elif error is not None:
+            self.said.object = ""
+            self.fail(error)
+        elif result is not None:
+            self.said.object = (f"{n} virtual patients per arm (seed {seed}), the same patients in both arms. "
+                                "Intervals: 95 % bootstrap over patients with the model's parameters fixed.")
+            self.risks.object = _risk_html(result)
+
+
+def _csv(last: dict[str, Outcome], what: str) -> Callable[[], Any]:
+    def make() -> Any:
+        outcome = last["outcome"]
+        text = outcome.timeseries_csv() if what == "timeseries" else outcome.endpoints_csv()
+        return ExplorerSession.as_file(text)
+    return make
