@@ -16,11 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from test_reports_render import browser  # noqa: F401  (the Debian-chromium fixture)
 
 from crosstalk.cli import command_parser
 from crosstalk.errors import InputError
+from crosstalk.explore.figures import TimeCourses
 from crosstalk.explore.prescription import (
     PREHABILITATION_DAYS,
     REGIMENS,
@@ -30,7 +32,8 @@ from crosstalk.explore.prescription import (
     chemotherapy_span,
     prescription_of,
 )
-from crosstalk.explore.session import MAX_UPLOAD_BYTES, ExplorerSession, read_upload
+from crosstalk.explore.session import MAX_UPLOAD_BYTES, ExplorerSession, read_upload, run_ensemble_pair
+from crosstalk.report.uncertainty import bands_of
 from crosstalk.sim.simulator import simulate
 from crosstalk.spec.blocks import ExerciseRegime
 from crosstalk.spec.scenario import Scenario, load_scenario
@@ -134,6 +137,22 @@ def test_the_session_simulates_what_the_command_line_simulates() -> None:
     assert out.reference.scenario.exercise == () and out.reference.scenario.dose == out.scenario.dose
     differences = out.endpoints[f"{out.result.scenario.name} - {out.reference.scenario.name}"]
     assert differences["exercise_sessions_total"] == out.result.endpoints["exercise_sessions_total"]
+
+
+@pytest.mark.slow  # an ensemble: worker processes and re-calibrations
+def test_intervals_pair_each_parameter_set_with_its_own_sedentary_run_and_give_bands() -> None:
+    session = ExplorerSession("aerobic_during_ac")
+    outcome = session.update(Prescription(sessions_per_week=5, window="as in the scenario"))
+    result = run_ensemble_pair(outcome, 4, seed=3, series=["lvef_percent", "tumour_volume_mm3"], workers=2)
+    assert list(result.runs) == [outcome.reference.scenario.name, outcome.scenario.name]
+    assert result.differences is not None and "exercise_sessions_total" in set(result.differences["endpoint"])
+    courses = TimeCourses()
+    courses.show(outcome.result, outcome.reference, ["lvef_percent", "tumour_volume_mm3"])
+    courses.show_bands(bands_of(result, outcome.scenario.name))
+    band = courses._sources["band:tumour_volume_mm3"].data
+    assert len(band["x"]) > 10 and (np.asarray(band["lower"]) <= np.asarray(band["upper"])).all()
+    courses.show(outcome.result, outcome.reference, ["lvef_percent", "tumour_volume_mm3"])  # a new result
+    assert len(courses._sources["band:tumour_volume_mm3"].data["x"]) == 0  # its old band is gone
 
 
 def test_uploads_are_checked_like_files_and_fuzz_gives_one_line_errors() -> None:
@@ -294,13 +313,23 @@ def test_the_page_in_a_browser(server: str, browser: Any, tmp_path: Path) -> Non
     page.locator(".ct-sessions button", has_text="4").click()  # the server still serves this tab
     _wait_for(lambda: _lvef(page) != str(shown), "the LVEF after the bad upload")
 
+    # intervals over the parameters' uncertainty, in the background
+    sets = page.locator(".ct-intervals-size input").first
+    sets.fill("6")
+    sets.press("Enter")
+    page.locator(".ct-run-intervals button").click()
+    _wait_for(lambda: page.locator("#intervals tr[data-endpoint=lvef_nadir_percent] td").count() == 6,
+              "the intervals over 6 parameter sets", timeout=300)
+    assert "6 parameter sets (seed 1)" in page.locator(".ct-intervals-status div").first.inner_text()
+    page.screenshot(path=str(SHOTS / "explorer-intervals.png"), full_page=True)
+
     # a cohort in the background: progress, then risks with intervals; a second one cancelled
-    patients = page.locator(".ct-patients input").first
+    patients = page.locator(".ct-cohort-size input").first
     patients.fill("12")
     patients.press("Enter")
     page.locator(".ct-run-cohort button").click()
     said = page.locator(".ct-cohort-status div").first
-    _wait_for(lambda: "of 12 patients" in said.inner_text(), "the cohort's progress", timeout=120)
+    _wait_for(lambda: "of 12 simulations" in said.inner_text(), "the cohort's progress", timeout=120)
     _wait_for(lambda: page.locator("#risks tr[data-outcome=ctrcd] td").count() == 5, "the cohort's risks",
               timeout=240)
     assert "12 virtual patients per arm" in said.inner_text()
@@ -308,7 +337,7 @@ def test_the_page_in_a_browser(server: str, browser: Any, tmp_path: Path) -> Non
     patients.fill("400")
     patients.press("Enter")
     page.locator(".ct-run-cohort button").click()
-    _wait_for(lambda: "of 400 patients" in said.inner_text(), "the second cohort's progress", timeout=120)
+    _wait_for(lambda: "of 400 simulations" in said.inner_text(), "the second cohort's progress", timeout=120)
     page.locator(".ct-cancel-cohort button").click()
     _wait_for(lambda: said.inner_text().strip() == "Cancelled.", "the cancelled cohort", timeout=120)
     assert page.locator(".ct-run-cohort button").is_enabled()  # ready for the next one

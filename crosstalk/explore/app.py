@@ -10,21 +10,31 @@ have no internet). Every browser tab calls :func:`create_app` and gets its own
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import panel as pn
 
+from crosstalk.calibrate.uncertainty import UncertaintyResult
 from crosstalk.errors import CrosstalkError
+from crosstalk.explore.background import BackgroundRun
 from crosstalk.explore.figures import TimeCourses, front_plot
 from crosstalk.explore.prescription import REGIMENS, WINDOWS, Prescription
-from crosstalk.explore.session import MAX_COHORT, ExplorerSession, Outcome, read_upload, run_cohort_pair
-from crosstalk.report.numbers import format_nnt
+from crosstalk.explore.session import (
+    MAX_COHORT,
+    MAX_ENSEMBLE,
+    ExplorerSession,
+    Outcome,
+    read_upload,
+    run_cohort_pair,
+    run_ensemble_pair,
+)
+from crosstalk.report.numbers import denoise, format_difference, format_nnt, pretty_unit
+from crosstalk.report.uncertainty import bands_of
 from crosstalk.spec.scenario import Scenario, builtin_scenario_names, load_scenario
 from crosstalk.studies.compare import CohortComparison
-from crosstalk.studies.executors import Cancelled, Watch
+from crosstalk.studies.executors import Watch
 from crosstalk.studies.optimise.search import OptimisationResult
 from crosstalk.studies.optimise.spec import describe, prescribe
 
@@ -138,7 +148,18 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
     table = pn.pane.HTML("", sizing_mode="stretch_width")
     last: dict[str, Outcome] = {}
     loading: list[bool] = []
-    cohort = _Cohort(session, lambda err: fail(err))
+    cohort = BackgroundRun(
+        key="cohort", title="### Cohort: risks over virtual patients (the scenario's `[cohort]` section, or the "
+                            "default population of its species)",
+        size_label="Virtual patients per arm", size=100, size_max=MAX_COHORT,
+        job=lambda n, seed, watch: _cohort_job(session.scenario(), n, seed, watch), render=_cohort_render,
+        fail=lambda err: fail(err))
+    intervals = BackgroundRun(
+        key="intervals", title="### Intervals over the parameters' uncertainty (each set re-calibrated to the "
+                               "anchored data, as `--uncertainty N` does)",
+        size_label="Parameter sets", size=40, size_max=MAX_ENSEMBLE,
+        job=lambda n, seed, watch: _intervals_job(last["outcome"], n, seed, watch), render=_intervals_render,
+        fail=lambda err: fail(err), done=lambda result: show_bands(result))
 
     def show(outcome: Outcome) -> None:
         last["outcome"] = outcome
@@ -155,8 +176,14 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
         headline.object = _headline(outcome)
         table.object = _endpoint_html(outcome)
         sessions.disabled = not session.weekly_sessions_apply()
-        cohort.clear()  # its risks were of the scenario before this change
+        cohort.clear()  # its results were of the scenario before this change
+        intervals.clear()
         message.visible = False
+
+    def show_bands(result: UncertaintyResult) -> None:
+        outcome = last["outcome"]
+        if outcome.scenario.name in result.runs and result.runs[outcome.scenario.name].scenario == outcome.scenario:
+            courses.show_bands(bands_of(result, outcome.scenario.name))
 
     def fail(err: Exception) -> None:
         message.object = str(err)
@@ -222,8 +249,8 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
         regimen, pn.pane.Markdown("### Patient and follow-up"), sensitivity, follow_up, downloads, width=380)
     heading = pn.pane.Markdown("### Endpoints (difference: this prescription minus sedentary care)")
     sections = [] if optimisation is None else [_front_section(optimisation, load_base, fail)]
-    main = pn.Column(message, *sections, about, headline, status, figure, heading, table, cohort.view,
-                     sizing_mode="stretch_width")
+    main = pn.Column(message, *sections, about, headline, status, figure, heading, table, intervals.view,
+                     cohort.view, sizing_mode="stretch_width")
     return pn.Row(sidebar, main, sizing_mode="stretch_width")
 
 
@@ -277,91 +304,43 @@ def _risk_html(result: CohortComparison) -> str:
     return f'<table class="ct-endpoints" id="risks"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
-class _Cohort:
-    """The cohort part of the page: the current prescription and sedentary care over the same virtual patients,
-    run in the background with a progress bar and a cancel button; the page stays usable meanwhile."""
+def _cohort_job(scenario: Scenario, n: int, seed: int, watch: Watch) -> Callable[[], CohortComparison]:
+    return lambda: run_cohort_pair(scenario, n, seed=seed, watch=watch)
 
-    def __init__(self, session: ExplorerSession, fail: Callable[[Exception], None]) -> None:
-        self.session, self.fail = session, fail
-        self.doc = pn.state.curdoc
-        self.patients = pn.widgets.IntInput(name="Virtual patients per arm", value=100, start=2, end=MAX_COHORT,
-                                            step=10, width=180, css_classes=["ct-patients"])
-        self.seed = pn.widgets.IntInput(name="Seed", value=1, start=0, width=100)
-        self.run = pn.widgets.Button(name="Run cohort", button_type="primary", css_classes=["ct-run-cohort"],
-                                     width=120)
-        self.cancel = pn.widgets.Button(name="Cancel", disabled=True, css_classes=["ct-cancel-cohort"], width=100)
-        self.bar = pn.indicators.Progress(value=0, max=100, visible=False, width=400)
-        self.said = pn.pane.Markdown("", css_classes=["ct-cohort-status"])
-        self.risks = pn.pane.HTML("", sizing_mode="stretch_width")
-        self.watch: Watch | None = None
-        self.run.on_click(self.start)
-        self.cancel.on_click(self.stop)
-        if self.doc is not None:  # a closed tab stops its cohort
-            pn.state.on_session_destroyed(lambda _context: self.stop(None))
-        self.view = pn.Column(
-            pn.pane.Markdown("### Cohort: risks over virtual patients (the scenario's `[cohort]` section, or the "
-                             "default population of its species)"),
-            pn.Row(self.patients, self.seed, self.run, self.cancel), self.bar, self.said, self.risks,
-            sizing_mode="stretch_width")
 
-    def later(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` on the page's own thread (widgets are not changed from the cohort's thread)."""
-        if self.doc is not None:
-            self.doc.add_next_tick_callback(fn)
-        else:  # a notebook: no document loop to hand it to
-            fn()
+def _cohort_render(result: CohortComparison, n: int, seed: int) -> tuple[str, str]:
+    return (f"{n} virtual patients per arm (seed {seed}), the same patients in both arms. Intervals: 95 % bootstrap "
+            "over patients with the model's parameters fixed.", _risk_html(result))
 
-    def clear(self) -> None:
-        """Forget the shown risks (the controls changed); a running cohort goes on for the scenario it started."""
-        if self.watch is None:
-            self.risks.object, self.said.object = "", ""
 
-    def start(self, _event: Any) -> None:
-        if self.watch is not None:  # one cohort at a time
-            return
-        try:
-            scenario = self.session.scenario()
-            n, seed = int(self.patients.value or 0), int(self.seed.value or 0)
-        except CrosstalkError as err:
-            self.fail(err)
-            return
-        watch = self.watch = Watch(report=lambda done, total: self.later(lambda: self.progress(watch, done, total)))
-        self.run.disabled, self.cancel.disabled, self.bar.visible, self.bar.value = True, False, True, 0
-        self.risks.object, self.said.object = "", "Starting the workers..."
+def _intervals_job(outcome: Outcome, n: int, seed: int, watch: Watch) -> Callable[[], UncertaintyResult]:
+    return lambda: run_ensemble_pair(outcome, n, seed=seed, watch=watch, series=_panels(outcome))
 
-        def work() -> None:
-            try:
-                result = run_cohort_pair(scenario, n, seed=seed, watch=watch)
-            except Exception as err:  # shown in the page; the server keeps serving
-                failure = err
-                self.later(lambda: self.finished(None, failure, n, seed))
-            else:
-                self.later(lambda: self.finished(result, None, n, seed))
 
-        threading.Thread(target=work, daemon=True, name="crosstalk-cohort").start()
-
-    def progress(self, watch: Watch, done: int, total: int) -> None:
-        if watch is self.watch and not watch.stop.is_set():
-            self.bar.value = int(100 * done / total)
-            self.said.object = f"Running arm {watch.runs} of 2: {done} of {total} patients."
-
-    def stop(self, _event: Any) -> None:
-        if self.watch is not None:
-            self.watch.stop.set()
-            self.said.object = "Cancelling after the running patients finish..."
-
-    def finished(self, result: CohortComparison | None, error: Exception | None, n: int, seed: int) -> None:
-        self.watch = None
-        self.run.disabled, self.cancel.disabled, self.bar.visible = False, True, False
-        if isinstance(error, Cancelled):
-            self.said.object = "Cancelled."
-        elif error is not None:
-            self.said.object = ""
-            self.fail(error)
-        elif result is not None:
-            self.said.object = (f"{n} virtual patients per arm (seed {seed}), the same patients in both arms. "
-                                "Intervals: 95 % bootstrap over patients with the model's parameters fixed.")
-            self.risks.object = _risk_html(result)
+def _intervals_render(result: UncertaintyResult, n: int, seed: int) -> tuple[str, str]:
+    ran = len(next(iter(result.runs.values())).members) - result.uncalibrated
+    said = (f"{n} parameter sets (seed {seed}); {result.uncalibrated} could not be re-calibrated and "
+            f"{result.failed} simulations failed. Each set is its own control, so the difference is paired. The "
+            f"band on the plots is the prescription's 95 % band over the {ran} sets.")
+    rows = []
+    scale = {(r["scenario"], r["endpoint"]): abs(float(r["point"])) for r in result.intervals.to_dict("records")}
+    if result.differences is not None:
+        for r in result.differences.to_dict("records"):
+            if r.get("unit") in ("true/false", "class"):  # one patient's yes/no: its share of sets is not a risk
+                continue
+            size = scale.get((r["reference"], r["endpoint"]), 0.0)
+            r = {**r, **{k: denoise(float(r[k]), size) for k in ("point", "median", "lower95", "upper95")}}
+            unit = pretty_unit(str(r.get("unit", "")))
+            better = r.get("probability_better")
+            rows.append(f'<tr data-endpoint="{html.escape(str(r["endpoint"]))}"><td>{html.escape(str(r["endpoint"]))}'
+                        f"</td><td>{html.escape(unit)}</td><td>{format_difference(r['point'])}</td>"
+                        f"<td>{format_difference(r['median'])}</td><td>{format_difference(r['lower95'])} to "
+                        f"{format_difference(r['upper95'])}</td><td>"
+                        f"{'' if better is None or better != better else f'{better:.0%}'}</td></tr>")
+    head = ("<tr><th>difference (prescription - sedentary)</th><th>unit</th><th>at the tables' values</th>"
+            "<th>median</th><th>95 % interval</th><th>P(better)</th></tr>")
+    body = "".join(rows)
+    return said, f'<table class="ct-endpoints" id="intervals"><thead>{head}</thead><tbody>{body}</tbody></table>'
 
 
 def _csv(last: dict[str, Outcome], what: str) -> Callable[[], Any]:

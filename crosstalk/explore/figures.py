@@ -9,7 +9,8 @@ resolves each session and infusion), so each peak is the one the endpoints repor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,8 @@ class TimeCourses:
                 top = float(positive.max())
                 self._y_ranges[name].start = max(float(positive.min()) * 0.8, top * 1e-4)
                 self._y_ranges[name].end = top * 1.6
+        for name in panels:  # a band was of the result before this one
+            self._sources["band:" + name].data = {"x": [], "lower": [], "upper": []}
         sessions = compiled.sessions
         self._sources["sessions"].data = {"x": [x.start_h / 24 for x in sessions], "y": ["exercise"] * len(sessions)}
         for drug in drugs:
@@ -98,6 +101,13 @@ class TimeCourses:
         if isinstance(title, Title):  # changed in place: a new Title object is not sent to a page already open
             title.text = f"{result.scenario.name}: schedule (sedentary care dashed)"
         return self.layout
+
+    def show_bands(self, bands: Mapping[str, tuple[Any, Any, Any]]) -> None:
+        """Draw 95 % bands behind the plotted lines: observable -> (time in hours, lower, upper)."""
+        for name, (time_h, lower, upper) in bands.items():
+            if "band:" + name in self._sources:
+                self._sources["band:" + name].data = {"x": np.asarray(time_h) / 24.0, "lower": np.asarray(lower),
+                                                      "upper": np.asarray(upper)}
 
     def _build(self, panels: Sequence[str], logs: Sequence[bool], rows: tuple[str, ...]) -> None:
         meta = {o.name: o for o in OBSERVABLES}
@@ -126,6 +136,9 @@ class TimeCourses:
             p.toolbar.autohide = True
             self._sources["ref:" + name] = ColumnDataSource({"x": [], "y": []})
             self._sources[name] = ColumnDataSource({"x": [], "y": []})
+            self._sources["band:" + name] = ColumnDataSource({"x": [], "lower": [], "upper": []})
+            p.varea(x="x", y1="lower", y2="upper", source=self._sources["band:" + name], fill_color=_LINE,
+                    fill_alpha=0.18)
             p.line("x", "y", source=self._sources["ref:" + name], line_dash="dashed", color="#888888",
                    line_width=1.2)
             p.line("x", "y", source=self._sources[name], color=_LINE, line_width=1.4)

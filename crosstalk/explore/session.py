@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from crosstalk.calibrate.uncertainty import UncertaintyResult, run_uncertainty
 from crosstalk.errors import InputError
 from crosstalk.explore.prescription import Prescription, build_scenario, prescription_of, sedentary
 from crosstalk.inputs import check_integer
@@ -22,14 +23,19 @@ from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.scenario import Scenario, load_scenario
 from crosstalk.studies.compare import CohortComparison, endpoint_table, run_cohort_comparison
 from crosstalk.studies.executors import Watch, watching
+from crosstalk.validation.anchors import anchor_conditioning
+from crosstalk.validation.population_heart import heart_outputs
 
-__all__ = ["MAX_COHORT", "MAX_UPLOAD_BYTES", "ExplorerSession", "Outcome", "read_upload", "run_cohort_pair"]
+__all__ = ["MAX_COHORT", "MAX_ENSEMBLE", "MAX_UPLOAD_BYTES", "ExplorerSession", "Outcome", "read_upload",
+           "run_cohort_pair", "run_ensemble_pair"]
 
 #: Largest scenario file the page accepts (a scenario is a few kB of TOML).
 MAX_UPLOAD_BYTES = 1_000_000
 #: Most virtual patients per arm the page runs (a few minutes on 2 cores; larger studies: ``crosstalk compare
 #: --cohort``).
 MAX_COHORT = 500
+#: Most parameter sets the page runs (``crosstalk simulate --uncertainty N`` for more).
+MAX_ENSEMBLE = 400
 
 
 def read_upload(data: bytes, filename: str) -> Scenario:
@@ -229,3 +235,33 @@ def run_cohort_pair(scenario: Scenario, n: int, *, seed: int, watch: Watch | Non
     with watching(watch or Watch()):
         return run_cohort_comparison([sedentary(scenario), scenario], n, seed=seed, n_boot=n_boot, workers=workers,
                                      progress=False)
+
+
+def run_ensemble_pair(outcome: Outcome, n: int, *, seed: int, watch: Watch | None = None,
+                      series: tuple[str, ...] | list[str] = (), workers: int | None = None) -> UncertaintyResult:
+    """The outcome's scenario and its sedentary reference over ``n`` parameter sets drawn from the tables'
+    uncertainty, each set re-calibrated to the anchored data first (what ``crosstalk compare REFERENCE SCENARIO
+    --uncertainty N`` gives): intervals, paired differences, and prediction bands of ``series``.
+
+    Parameters
+    ----------
+    outcome : Outcome
+        The runs at the tables' values (their endpoints are the point values).
+    n : int
+        Parameter sets (2 to :data:`MAX_ENSEMBLE`).
+    seed : int
+        Seed of the ensemble.
+    watch : Watch, optional
+        Progress reports and the cancel request.
+    series : sequence of str
+        Observables whose 95 % bands are kept.
+    workers : int, optional
+        Worker processes (default: every core).
+    """
+    check_integer("parameter sets", n, low=2, high=MAX_ENSEMBLE)
+    check_integer("seed", seed, low=0)
+    first = outcome.reference.scenario
+    with watching(watch or Watch()):
+        return run_uncertainty([outcome.reference, outcome.result], n, seed=seed, series=tuple(series),
+                               conditioning=anchor_conditioning(first.model, first.species),
+                               extra=heart_outputs(first), workers=workers, progress=False)
