@@ -182,6 +182,27 @@ def test_uploads_are_checked_like_files_and_fuzz_gives_one_line_errors() -> None
             assert "\n" not in str(err).strip()
 
 
+def test_the_page_takes_a_file_beyond_the_sliders_and_refuses_a_bad_one() -> None:
+    """Without a browser: the page's objects for a file whose values lie outside the sliders' usual ranges."""
+    import panel as pn
+
+    from crosstalk.explore.app import create_app
+
+    odd = replace(load_scenario("aerobic_during_ac"), duration_days=1000.0, output_step_hours=24.0,
+                  patient=replace(AC.patient, cardiac_sensitivity=8.0))
+    odd = replace(odd, name="odd", exercise=(replace(odd.exercise[0], minutes=150.0),))
+    page = create_app("ac_sedentary")
+    upload = page.select(pn.widgets.FileInput)[0]
+    upload.param.update(filename="odd.toml", value=odd.to_toml().encode())
+    (alert,) = page.select(pn.pane.Alert)
+    assert not alert.visible, alert.object
+    assert any("**odd**" in str(m.object) for m in page.select(pn.pane.Markdown))
+    days = [w for w in page.select(pn.widgets.IntSlider) if w.name == "Days simulated"][0]
+    assert (days.value, days.end) == (1000, 1000)
+    upload.param.update(filename="bad.toml", value=b"name = ")  # a bad file: its message, nothing else changes
+    assert alert.visible and "valid TOML" in alert.object and days.value == 1000
+
+
 def test_the_command_binds_this_machine_unless_told_otherwise() -> None:
     args = command_parser().parse_args(["explore", "--no-browser"])
     assert (args.host, args.port, args.scenario, args.no_browser) == ("127.0.0.1", 5006, None, True)
