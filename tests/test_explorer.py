@@ -197,7 +197,7 @@ def test_the_page_takes_a_file_beyond_the_sliders_and_refuses_a_bad_one() -> Non
     (alert,) = page.select(pn.pane.Alert)
     assert not alert.visible, alert.object
     assert any("**odd**" in str(m.object) for m in page.select(pn.pane.Markdown))
-    days = [w for w in page.select(pn.widgets.IntSlider) if w.name == "Days simulated"][0]
+    days = next(w for w in page.select(pn.widgets.IntSlider) if w.name == "Days simulated")
     assert (days.value, days.end) == (1000, 1000)
     upload.param.update(filename="bad.toml", value=b"name = ")  # a bad file: its message, nothing else changes
     assert alert.visible and "valid TOML" in alert.object and days.value == 1000

@@ -211,7 +211,8 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
                          (intensity, round(q.intensity * 100)), (adherence, round(q.adherence * 100)),
                          (window, q.window), (regimen, session.regimen),
                          (sensitivity, session.cardiac_sensitivity), (follow_up, int(session.duration_days))):
-                if hasattr(w, "end"):  # a slider widens to show a file's value outside its usual range
+                if isinstance(w, (pn.widgets.IntSlider, pn.widgets.FloatSlider)):
+                    # a slider widens to show a file's value outside its usual range
                     w.param.update(start=min(w.start, v), end=max(w.end, v))
                 w.value = v
         finally:
