@@ -224,3 +224,14 @@ def test_the_scenario_reference_states_what_each_validator_allows() -> None:
     assert not unchecked, unchecked
     page = scenario_file_page()
     assert "| `patient.trainability` |" in page and "a number in [0, 10]" in page
+
+
+def test_the_explorer_page_quotes_its_benchmark() -> None:
+    """The explorer's speed on its docs page is the benchmark's (benchmarks/results_explorer.json), rounded."""
+    import json
+
+    text = " ".join((DOCS / "explore.md").read_text(encoding="utf-8").split())
+    figures = json.loads((REPO / "benchmarks" / "results_explorer.json").read_text(encoding="utf-8"))
+    assert f"about {figures['change_median_s']:.1f} s" in text
+    assert f"median of {figures['changes']} changes" in text
+    assert f"slowest about {figures['change_max_s']:.0f} s" in text
