@@ -30,6 +30,7 @@ from crosstalk.explore.session import (
     run_cohort_pair,
     run_ensemble_pair,
 )
+from crosstalk.report.html import table_html
 from crosstalk.report.numbers import denoise, format_difference, format_nnt, pretty_unit
 from crosstalk.report.uncertainty import bands_of
 from crosstalk.spec.scenario import Scenario, builtin_scenario_names, load_scenario
@@ -57,13 +58,8 @@ _CSS = """
 """
 
 
-def _endpoint_html(outcome: Outcome) -> str:
-    header, rows = outcome.endpoint_rows()
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        f'<tr data-endpoint="{html.escape(r[0])}">' + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
-        for r in rows)
-    return f'<table class="ct-endpoints" id="endpoints"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def _endpoint_html(header: list[str], rows: list[list[str]]) -> str:
+    return table_html(header, rows, table_id="endpoints", css_class="ct-endpoints", row_attribute="data-endpoint")
 
 
 #: The endpoints the headline shows (label, endpoint), when the scenario has them.
@@ -82,9 +78,10 @@ def _panels(outcome: Outcome) -> list[str]:
                                                       or ref[c].max() > ref[c].min())]
 
 
-def _headline(outcome: Outcome) -> str:
-    """The answer first: the main endpoints with sedentary care and the difference."""
-    rows = {r[0]: r for r in outcome.endpoint_rows()[1]}
+def _headline(outcome: Outcome, table_rows: list[list[str]]) -> str:
+    """The answer first: the main endpoints with sedentary care and the difference (``table_rows``: the endpoint
+    table's rows for reading)."""
+    rows = {r[0]: r for r in table_rows}
     cells = []
     for label, name in HEADLINE:
         if name in rows:
@@ -173,8 +170,9 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
         layout = courses.show(outcome.result, outcome.reference, _panels(outcome))
         if layout is not figure.object:
             figure.object = layout
-        headline.object = _headline(outcome)
-        table.object = _endpoint_html(outcome)
+        header, rows = outcome.endpoint_rows()
+        headline.object = _headline(outcome, rows)
+        table.object = _endpoint_html(header, rows)
         sessions.disabled = not session.weekly_sessions_apply()
         cohort.clear()  # its results were of the scenario before this change
         intervals.clear()
@@ -296,15 +294,11 @@ def _front_section(result: OptimisationResult, load: Callable[[Scenario], None],
 
 def _risk_html(result: CohortComparison) -> str:
     """Risks in both arms, the difference with its interval and the NNT, one row per outcome."""
-    head = ("<tr><th>outcome</th><th>sedentary</th><th>this prescription</th><th>difference (95 % interval)</th>"
-            "<th>NNT</th></tr>")
-    body = "".join(
-        f'<tr data-outcome="{html.escape(str(r["outcome"]))}"><td>{html.escape(str(r["outcome"]))}</td>'
-        f'<td>{r["reference_risk"]:.3f}</td><td>{r["risk"]:.3f}</td>'
-        f'<td>{r["risk_difference"]:+.3f} ({r["ci_low"]:+.3f} to {r["ci_high"]:+.3f})</td>'
-        f'<td>{html.escape(format_nnt(r["nnt"], r["nnt_kind"]))}</td></tr>'
-        for r in result.risks.to_dict("records"))
-    return f'<table class="ct-endpoints" id="risks"><thead>{head}</thead><tbody>{body}</tbody></table>'
+    rows = [[r["outcome"], f'{r["reference_risk"]:.3f}', f'{r["risk"]:.3f}',
+             f'{r["risk_difference"]:+.3f} ({r["ci_low"]:+.3f} to {r["ci_high"]:+.3f})',
+             format_nnt(r["nnt"], r["nnt_kind"])] for r in result.risks.to_dict("records")]
+    return table_html(["outcome", "sedentary", "this prescription", "difference (95 % interval)", "NNT"], rows,
+                      table_id="risks", css_class="ct-endpoints", row_attribute="data-outcome")
 
 
 def _cohort_job(scenario: Scenario, n: int, seed: int, watch: Watch) -> Callable[[], CohortComparison]:
@@ -325,7 +319,7 @@ def _intervals_render(result: UncertaintyResult, n: int, seed: int) -> tuple[str
     said = (f"{n} parameter sets (seed {seed}); {result.uncalibrated} could not be re-calibrated and "
             f"{result.failed} simulations failed. Each set is its own control, so the difference is paired. The "
             f"band on the plots is the prescription's 95 % band over the {ran} sets.")
-    rows = []
+    rows: list[list[str]] = []
     scale = {(r["scenario"], r["endpoint"]): abs(float(r["point"])) for r in result.intervals.to_dict("records")}
     if result.differences is not None:
         for r in result.differences.to_dict("records"):
@@ -333,17 +327,15 @@ def _intervals_render(result: UncertaintyResult, n: int, seed: int) -> tuple[str
                 continue
             size = scale.get((r["reference"], r["endpoint"]), 0.0)
             r = {**r, **{k: denoise(float(r[k]), size) for k in ("point", "median", "lower95", "upper95")}}
-            unit = pretty_unit(str(r.get("unit", "")))
             better = r.get("probability_better")
-            rows.append(f'<tr data-endpoint="{html.escape(str(r["endpoint"]))}"><td>{html.escape(str(r["endpoint"]))}'
-                        f"</td><td>{html.escape(unit)}</td><td>{format_difference(r['point'])}</td>"
-                        f"<td>{format_difference(r['median'])}</td><td>{format_difference(r['lower95'])} to "
-                        f"{format_difference(r['upper95'])}</td><td>"
-                        f"{'' if better is None or better != better else f'{better:.0%}'}</td></tr>")
-    head = ("<tr><th>difference (prescription - sedentary)</th><th>unit</th><th>at the tables' values</th>"
-            "<th>median</th><th>95 % interval</th><th>P(better)</th></tr>")
-    body = "".join(rows)
-    return said, f'<table class="ct-endpoints" id="intervals"><thead>{head}</thead><tbody>{body}</tbody></table>'
+            rows.append([r["endpoint"], pretty_unit(str(r.get("unit", ""))), format_difference(r["point"]),
+                         format_difference(r["median"]),
+                         f"{format_difference(r['lower95'])} to {format_difference(r['upper95'])}",
+                         "" if better is None or better != better else f"{better:.0%}"])
+    header = ["difference (prescription - sedentary)", "unit", "at the tables' values", "median", "95 % interval",
+              "P(better)"]
+    return said, table_html(header, rows, table_id="intervals", css_class="ct-endpoints",
+                            row_attribute="data-endpoint")
 
 
 def _csv(last: dict[str, Outcome], what: str) -> Callable[[], Any]:

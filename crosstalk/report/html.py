@@ -36,14 +36,26 @@ def figure_tag(fig: Figure, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def table_html(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    """A plain HTML table; cells that are already HTML must be passed as ``Markup`` strings (str subclass)."""
+def table_html(header: Iterable[str], rows: Iterable[Iterable[object]], *, table_id: str | None = None,
+               css_class: str | None = None, row_attribute: str | None = None) -> str:
+    """A plain HTML table; cells that are already HTML must be passed as ``Markup`` strings (str subclass).
+
+    ``table_id`` and ``css_class`` go on the table; with ``row_attribute`` (e.g. ``data-endpoint``) each row
+    carries its first cell's text in that attribute, so a page or a browser test can find it by name.
+    """
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+
+    def opening(row: list[object]) -> str:
+        if row_attribute is None or not row:
+            return "<tr>"
+        return f'<tr {row_attribute}="{html.escape(str(row[0]))}">'
+
     body = "".join(
-        "<tr>" + "".join(f"<td>{c if isinstance(c, Markup) else html.escape(_fmt(c))}</td>" for c in row) + "</tr>"
-        for row in rows
+        opening(cells) + "".join(f"<td>{c if isinstance(c, Markup) else html.escape(_fmt(c))}</td>" for c in cells)
+        + "</tr>" for cells in (list(row) for row in rows)
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    attributes = "".join(f' {k}="{html.escape(v)}"' for k, v in (("id", table_id), ("class", css_class)) if v)
+    return f"<table{attributes}><tr>{head}</tr>{body}</table>"
 
 
 class Markup(str):
