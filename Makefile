@@ -60,3 +60,5 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_pce.py
 	$(PY) benchmarks/bench_explorer.py
 	$(PY) benchmarks/bench_uncertainty.py
+	$(PY) benchmarks/bench_optimise.py
+	$(PY) benchmarks/results_report.py

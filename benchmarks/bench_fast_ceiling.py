@@ -1,4 +1,4 @@
-"""How fast could a timescale-separated ("fast") mode be? The bound, measured in one run (issue 17, item 2).
+"""How fast could a timescale-separated ("fast") mode be? The bound, measured in one run.
 
 Run from the repository root (``make bench`` runs it, ~1 min)::
 

@@ -1,4 +1,4 @@
-"""The 20-parameter study by polynomial chaos against the Saltelli n = 4096 reference (issue 17).
+"""The 20-parameter study by polynomial chaos against the Saltelli n = 4096 reference.
 
 Run from the repository root (``make bench`` runs it with the defaults)::
 
@@ -15,7 +15,7 @@ study is ``analysis/bench_20_parameters_pce.toml`` (same inputs, ranges and outp
 Each run is timed from the command line (``crosstalk sensitivity ... --workers N``: process start, model
 compilation, simulations, expansions, report). For every output whose cross-validated Q2 reaches the spec's
 threshold, the largest difference of S1 and ST from the reference, and whether each index is within 0.05 of the
-reference or within the reference's 95 % interval (the issue's criterion), are printed and written to
+reference or within the reference's 95 % interval (the acceptance criterion), are printed and written to
 ``benchmarks/results_pce.json``.
 """
 
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "benchmarks" / "reference" / "bench_20_parameters"
 PCE_SPEC = REPO / "analysis" / "bench_20_parameters_pce.toml"
 SOBOL_SPEC = REPO / "analysis" / "bench_20_parameters.toml"
-#: The issue's agreement criterion: within this of the reference, or within the reference's 95 % interval.
+#: The agreement criterion: within this of the reference, or within the reference's 95 % interval.
 TOLERANCE = 0.05
 
 

@@ -6,8 +6,8 @@ Run from the repository root (``make bench`` runs it, ~3 min on 2 cores)::
 
 Measures, on 2 worker processes: the point run; 100 parameter sets drawn from the tables' uncertainty and run
 (no conditioning); the same 100 sets each re-calibrated to the anchored data first
-(:mod:`crosstalk.validation.anchors`), split into the calibration and the runs. The target of the calibration
-issue is <= 1 min for a 100-member interval on 2 cores. Writes ``benchmarks/results_uncertainty.json``.
+(:mod:`crosstalk.validation.anchors`), split into the calibration and the runs. The target is <= 1 min for a
+100-member interval on 2 cores. Writes ``benchmarks/results_uncertainty.json``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def main() -> None:
         t0 = time.perf_counter()
         run = run_ensemble(scenario, anchored, values=values, executor=pool, progress=False)
         runs = time.perf_counter() - t0
-    out = {"scenario": scenario.name, "n": N, "workers": 2, "point_run_s": round(point, 2),
+    out = {"date": time.strftime("%Y-%m-%d"), "scenario": scenario.name, "n": N, "workers": 2,
+           "point_run_s": round(point, 2),
            "unconditioned_s": round(unconditioned, 1), "calibration_s": round(calibration, 1),
            "conditioned_runs_s": round(runs, 1), "conditioned_total_s": round(calibration + runs, 1),
            "members_not_calibrated": int((run.failures["stage"] == "calibration").sum()),

@@ -1,4 +1,4 @@
-"""Exercise cardioprotection by prescription: sessions a week x minutes x intensity during AC (issue 16).
+"""Exercise cardioprotection by prescription: sessions a week x minutes x intensity during AC.
 
 For each prescription (aerobic, from the first AC dose to 3 weeks after the last), the median patient's myocyte
 injury a year after AC relative to sedentary, and the predicted CTRCD incidence (Cardinale's definition, as 2D echo

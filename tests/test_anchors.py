@@ -62,8 +62,38 @@ def test_animal_scenarios_and_parameters_a_scenario_sets_are_not_re_solved():
     fixed = replace(s, parameters={**s.parameters, "k_cardiomyocyte_loss": 1e-3})
     names = draw_ensemble(fixed, 4, seed=1, conditioning=conditioning).names
     assert "target:ctrcd_incidence.incidence" not in names and "k_cardiomyocyte_loss" not in names
+    assert not any(n.startswith("population:") for n in names)  # nothing re-solves the loss rate at them
     names = draw_ensemble(s, 4, seed=1, conditioning=conditioning).names
     assert "target:ctrcd_incidence.incidence" in names and "k_cardiomyocyte_loss" not in names
+    assert {"population:cardiac_sensitivity_sd", "population:echo_lvef_sd"} <= set(names)
+
+
+def test_the_heart_spread_is_drawn_and_the_loss_rate_re_solved_at_it():
+    """A wider spread of cardiac sensitivity puts more patients past the LVEF threshold at the same median injury,
+    so the same CTRCD incidence needs a slower loss: each member's loss rate is re-solved at its own spread, and
+    its population incidence read at that spread is the datum it drew."""
+    from crosstalk.calibrate.ensemble import POPULATION
+    from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, heart_incidences, population_ranges
+
+    conditioning = anchor_conditioning("crosstalk", "human")
+    (spread, basis), (echo, _) = population_ranges()
+    assert conditioning is not None and {spread, echo} <= set(conditioning.ranges) and "profile 95 %" in basis
+    assert spread.low < 0.3 < spread.high and spread.name not in conditioning.solves
+    assert (echo.low, echo.high) == (3.6, 5.1)
+    ctrcd = next(a for a in anchors() if a.target == "ctrcd_incidence")
+    key = POPULATION + SENSITIVITY_SD
+    solved = {sd: solve(ctrcd, {key: sd}, 0.09) for sd in (spread.low, spread.high)}
+    assert solved[spread.high] < solved[spread.low]
+    from crosstalk.validation.cardiac import cardinale_course
+
+    for sd, k in solved.items():
+        course = cardinale_course(model="anthracycline", parameters={"k_cardiomyocyte_loss": k})
+        assert heart_incidences(course, cardiac_sensitivity_sd=sd)["ctrcd_incidence"] == pytest.approx(0.09, abs=2e-3)
+    # a noisier echo sees more of the incidence in patients without dysfunction: less true injury is needed
+    noisy = solve(ctrcd, {POPULATION + ECHO_SD: echo.high}, 0.09)
+    assert noisy < solve(ctrcd, {POPULATION + ECHO_SD: echo.low}, 0.09)
+    course = cardinale_course(model="anthracycline", parameters={"k_cardiomyocyte_loss": noisy})
+    assert heart_incidences(course, echo_lvef_sd=echo.high)["ctrcd_incidence"] == pytest.approx(0.09, abs=2e-3)
 
 
 def test_a_decreasing_criterion_is_solved_too():

@@ -124,6 +124,38 @@ def test_the_performance_summary_quotes_the_benchmark_results() -> None:
     assert not sorted(n for n in numbers if n not in recorded)
 
 
+def _results_report() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("results_report", REPO / "benchmarks" / "results_report.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_page_is_written_from_the_benchmarks_records() -> None:
+    """RESULTS.md is what ``benchmarks/results_report.py`` renders from the committed records: a figure typed or
+    edited by hand, or a record re-measured without re-rendering, fails here."""
+    assert (REPO / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8") == _results_report().render()
+
+
+def test_the_benchmark_page_follows_its_records(tmp_path: Path) -> None:
+    """A changed record changes the page, and a missing one is named with the script that writes it."""
+    import json
+    import shutil
+
+    report = _results_report()
+    for path in (REPO / "benchmarks").glob("results_*.json"):
+        shutil.copy(path, tmp_path / path.name)
+    record = json.loads((tmp_path / "results_explorer.json").read_text(encoding="utf-8"))
+    record["change_median_s"] = 12.345
+    (tmp_path / "results_explorer.json").write_text(json.dumps(record), encoding="utf-8")
+    page = report.render(tmp_path)
+    assert "| a change, median (simulation and figure) | 12.35 |" in page
+    assert "(`results.json` is missing: `python benchmarks/bench_throughput.py` writes it.)" in page
+
+
 def _public_objects() -> list[tuple[str, Any]]:
     """Every function and class a module of the package exports in its ``__all__`` and defines itself."""
     import importlib

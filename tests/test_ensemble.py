@@ -213,6 +213,18 @@ def test_extra_answers_get_intervals_units_and_a_direction():
     assert (row["point"], row["median"], row["unit"]) == (0.5, 0.5, "fraction")
     diff = u.differences.set_index("endpoint").loc["bout_share"]
     assert diff["better"] == "higher" and diff["median"] == 0.0 and u.better == {"bout_share": "higher"}
+    assert (diff["ratio_point"], diff["ratio_median"], diff["ratio_lower95"]) == (1.0, 1.0, 1.0)
+
+
+def test_a_ratio_is_given_only_where_it_means_something():
+    """arm / reference set by set (a relative risk for incidences): NaN when a reference is not positive or a value
+    is negative (a ratio of signed changes means nothing)."""
+    from crosstalk.calibrate.ensemble import _ratio
+
+    risk = _ratio(np.array([0.10, 0.08, 0.09]), np.array([0.02, 0.04, 0.03]), 0.95)
+    assert risk[0] == pytest.approx(1 / 3) and 0.2 < risk[1] < risk[2] < 0.5
+    assert all(math.isnan(v) for v in _ratio(np.array([-60.0, -50.0]), np.array([-61.0, -52.0]), 0.95))
+    assert all(math.isnan(v) for v in _ratio(np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.95))
 
 
 def test_the_population_heart_of_an_ensemble_member_is_the_calibrated_incidence():
@@ -224,6 +236,34 @@ def test_the_population_heart_of_an_ensemble_member_is_the_calibrated_incidence(
     assert heart_outputs(load_scenario("aerobic_during_ac")) is not None
     incidence = heart_incidences(cardinale_course(model="anthracycline"))["ctrcd_incidence"]
     assert incidence == pytest.approx(run_check("ctrcd_incidence").criteria["incidence"][0], rel=1e-9)
+
+
+def _spread_echo(scenario, *, spread: float = -1.0) -> dict[str, float]:
+    return {"spread_seen": spread}
+
+
+def _keep(values: dict[str, float]) -> dict[str, float]:
+    return dict(values)
+
+
+def test_a_drawn_population_quantity_reaches_the_extra_outputs_and_never_the_model():
+    """``population:`` quantities are drawn like parameters, passed to the outputs that read them, and not applied
+    to the scenario (the model has no such parameter: applying it would fail every member)."""
+    from crosstalk.calibrate.ensemble import POPULATION, Conditioning, ExtraOutputs
+    from crosstalk.calibrate.uncertainty import run_uncertainty
+    from crosstalk.sim.simulator import simulate
+
+    spread = ParameterRange(POPULATION + "spread", 0.2, 0.6)
+    conditioning = Conditioning(ranges=(spread,), bases={spread.name: "test"}, solves={}, condition=_keep)
+    extra = ExtraOutputs(compute=_spread_echo, units={"spread_seen": "-"}, better={}, population=("spread",))
+    u = run_uncertainty([simulate(load_scenario("single_bout"))], 8, seed=3, conditioning=conditioning, extra=extra,
+                        workers=1, progress=False)
+    run = next(iter(u.runs.values()))
+    assert not run.members["failed"].any()
+    assert run.members["spread_seen"].tolist() == pytest.approx(u.ensemble.values()[spread.name].tolist())
+    assert 0.2 <= run.members["spread_seen"].min() < run.members["spread_seen"].max() <= 0.6
+    row = u.intervals.set_index("endpoint").loc["spread_seen"]
+    assert row["point"] == -1.0  # the point run draws nothing: the output's own default
 
 
 def _refuse_member_3(values: dict[str, float]) -> dict[str, float]:

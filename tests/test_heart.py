@@ -1,4 +1,4 @@
-"""The heart of issue 16: the virtual population's events, exercise dose-response, dexrazoxane, risk differences."""
+"""The heart: the virtual population's events, exercise dose-response, dexrazoxane, risk differences."""
 
 from __future__ import annotations
 
@@ -79,6 +79,23 @@ def test_heart_failure_is_an_lvef_event(sim: Simulator) -> None:
     high = sim.run(replace(sc, patient=Patient(cardiac_sensitivity=4.0))).endpoints
     assert low["heart_failure"] is False and high["heart_failure"] is True
     assert high["lvef_nadir_percent"] < 40.0 <= low["lvef_nadir_percent"]
+
+
+@pytest.mark.filterwarnings("ignore::crosstalk.plan.planner.ReadingTimeWarning")
+def test_the_injury_endpoint_ranks_prescriptions_the_lvef_drop_cannot() -> None:
+    """Within the myocardial reserve the LVEF does not fall, so the median patient's LVEF drop is 0 with two and
+    with five sessions a week and cannot rank them; the myocardium lost (the optimiser's heart objective) still
+    does, and it is 100 x (1 - the viable fraction) at the end."""
+    base = load_scenario("aerobic_during_ac")
+    composed = Simulator("crosstalk")
+    runs = {n: composed.run(replace(base, exercise=(replace(base.exercise[0], sessions_per_week=n),)))
+            for n in (2, 5)}
+    runs[0] = composed.run(replace(base, exercise=()))
+    loss = {n: r.endpoints["cardiomyocyte_loss_percent"] for n, r in runs.items()}
+    assert all(r.endpoints["lvef_drop_points"] == 0.0 for r in runs.values())
+    assert loss[0] > loss[2] > loss[5] > 0.0
+    viable = runs[5].timeseries["cardiomyocyte_viable_fraction"].iloc[-1]
+    assert loss[5] == pytest.approx(100.0 * (1.0 - viable), rel=1e-12)
 
 
 def test_dexrazoxane_pk_and_top2b(sim: Simulator) -> None:

@@ -1,4 +1,4 @@
-"""Issue 15: species as data, the human-scale tumour (Gompertz, 1e8 cells/cm3, no immune switch), AC with
+"""Species as data, the human-scale tumour (Gompertz, 1e8 cells/cm3, no immune switch), AC with
 cyclophosphamide, saturating NK kill with exhaustion, the CD8/CXCR3 arm of exercise, built-in populations."""
 
 from __future__ import annotations

@@ -97,5 +97,5 @@ def test_each_kind_of_parameter_override_equals_an_edited_fresh_model():
 def test_no_packaged_parameter_regenerates_the_model(module):
     """Every initial value of the packaged models is arithmetic in table parameters (resting levels, volumes,
     unit conversions, the initial tumour), so the simulator computes it and no override takes roadrunner's
-    ~0.8 s ``init()`` path: a study over any parameter costs what one over a rate constant does (issue 17)."""
+    ~0.8 s ``init()`` path: a study over any parameter costs what one over a rate constant does."""
     assert Simulator(module).regenerating_parameters == ()

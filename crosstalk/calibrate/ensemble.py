@@ -12,15 +12,19 @@ re-solves fitted parameters per member so each member stays consistent with the 
 that decide each answer.
 
 The ensemble is about the typical patient's biology (epistemic uncertainty), not about how patients differ (the
-virtual populations hold that). Another species' range is its row's relative spread around that species' value.
+virtual populations hold that). What the data leave open about a population itself (how widely patients differ)
+can be drawn too, as a quantity named ``population:<name>`` (:data:`POPULATION`): it is not applied to the
+scenario, but a conditioning and the :class:`ExtraOutputs` that name it read it. Another species' range is its
+row's relative spread around that species' value.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,14 +43,16 @@ from crosstalk.spec.scenario import Scenario, apply_values
 from crosstalk.studies.executors import RunFailure, run_many
 from crosstalk.studies.paired import BETTER
 
-__all__ = ["INTERVAL_COLUMNS", "MAX_MEMBERS", "PAIRED_INTERVAL_COLUMNS", "Conditioning", "Ensemble", "EnsembleRun",
-           "ExtraOutputs", "condition_members", "draw_ensemble", "endpoint_intervals", "fixed_ids", "paired_intervals",
-           "run_ensemble", "uncertain_ranges"]
+__all__ = ["INTERVAL_COLUMNS", "MAX_MEMBERS", "PAIRED_INTERVAL_COLUMNS", "POPULATION", "Conditioning", "Ensemble",
+           "EnsembleRun", "ExtraOutputs", "condition_members", "draw_ensemble", "endpoint_intervals", "fixed_ids",
+           "paired_intervals", "run_ensemble", "uncertain_ranges"]
 
 MAX_MEMBERS = 100_000
 #: Columns of :func:`endpoint_intervals` (``endpoints_uncertainty.csv``).
 INTERVAL_COLUMNS = ("endpoint", "unit", "point", "median", "lower95", "upper95", "mean", "n", "failed")
 FloatArray = npt.NDArray[np.float64]
+#: Prefix of a drawn population quantity (``population:cardiac_sensitivity_sd``): never a parameter id.
+POPULATION = "population:"
 
 
 @dataclass(frozen=True)
@@ -134,29 +140,41 @@ class Conditioning:
     Attributes
     ----------
     ranges : tuple of ParameterRange
-        Further quantities drawn with the parameters (e.g. the value a calibration summary is re-solved to, drawn
-        from that datum's plausible range); their names must not be parameter ids.
+        Further quantities drawn with the parameters: the value a calibration summary is re-solved to, drawn
+        from that datum's plausible range, or a population quantity (:data:`POPULATION`) the re-solving reads;
+        their names must not be parameter ids.
     bases : mapping of str to str
         Why each of those ranges is what it is.
     solves : mapping of str to str
-        Which parameter id each of ``ranges`` decides (re-solved per member, so not drawn); a scenario that sets
-        that parameter itself keeps its value, and the range is then not drawn either.
+        Which parameter id each datum of ``ranges`` decides (re-solved per member, so not drawn); a scenario that
+        sets that parameter itself keeps its value, and the range is then not drawn either.
     condition : callable
         Module level (it travels to workers): a member's drawn values (parameters and ``ranges``) -> the parameter
         values to run, with the solved ones set; raises when a member cannot be made consistent (that member is
-        recorded as failed).
+        recorded as failed); population quantities are passed through.
+    with_datum : mapping of str to str
+        Population quantity -> the datum of ``ranges`` whose re-solving reads it: drawn only when that datum is
+        (a population drawn without re-solving would no longer match the data).
     """
 
     ranges: tuple[ParameterRange, ...]
     bases: Mapping[str, str]
     solves: Mapping[str, str]
     condition: Callable[[dict[str, float]], dict[str, float]]
+    with_datum: Mapping[str, str] = field(default_factory=dict)
 
     def keeping(self, fixed: set[str]) -> Conditioning:
-        """This conditioning without what re-solves a parameter in ``fixed``."""
-        ranges = tuple(r for r in self.ranges if self.solves[r.name] not in fixed)
+        """This conditioning without what re-solves a parameter in ``fixed`` (and the population quantities that
+        go with it)."""
+        kept = {r.name for r in self.ranges if r.name in self.solves and self.solves[r.name] not in fixed}
+        ranges = tuple(r for r in self.ranges
+                       if r.name in kept or (r.name not in self.solves
+                                             and (r.name not in self.with_datum or self.with_datum[r.name] in kept)))
+        names = {r.name for r in ranges}
         return Conditioning(ranges=ranges, bases={r.name: self.bases[r.name] for r in ranges},
-                            solves={r.name: self.solves[r.name] for r in ranges}, condition=self.condition)
+                            solves={k: v for k, v in self.solves.items() if k in names},
+                            condition=self.condition,
+                            with_datum={k: v for k, v in self.with_datum.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -166,16 +184,39 @@ class ExtraOutputs:
     Attributes
     ----------
     compute : callable
-        Module level (it travels to workers): a member's scenario -> output name -> value.
+        Module level (it travels to workers): a member's scenario -> output name -> value; it also takes each
+        quantity of ``population`` the member drew, as a keyword argument (the point run passes none).
     units : mapping of str to str
         Each output's unit.
     better : mapping of str to str
         ``"lower"`` or ``"higher"`` per output whose direction of benefit is known.
+    population : tuple of str
+        Population quantities ``compute`` reads, by name without :data:`POPULATION`.
     """
 
-    compute: Callable[[Scenario], Mapping[str, float]]
+    compute: Callable[..., Mapping[str, float]]
     units: Mapping[str, str]
     better: Mapping[str, str]
+    population: tuple[str, ...] = ()
+
+    def of(self, scenario: Scenario, drawn: Mapping[str, float]) -> dict[str, float]:
+        """The outputs for one member.
+
+        Parameters
+        ----------
+        scenario : Scenario
+            The member's scenario (its parameter values applied).
+        drawn : mapping of str to float
+            The member's drawn values; the ``population:`` quantities this output reads are passed to
+            ``compute``, anything else is ignored (empty for the point run: ``compute``'s defaults).
+
+        Returns
+        -------
+        dict
+            Output name -> value.
+        """
+        kwargs = {name: drawn[POPULATION + name] for name in self.population if POPULATION + name in drawn}
+        return dict(self.compute(scenario, **kwargs))
 
 
 def draw_ensemble(scenario: Scenario, n: int, *, seed: int, also: Sequence[Scenario] = (),
@@ -253,17 +294,25 @@ class EnsembleRun:
         return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
 
 
-def _member(item: tuple[Scenario, tuple[str, ...], ExtraOutputs | None]
+def _member(item: tuple[Scenario, tuple[str, ...], ExtraOutputs | None, Mapping[str, float]]
             ) -> tuple[dict[str, Any], FloatArray, dict[str, npt.NDArray[np.float32]]]:
     """Endpoints (and extra outputs) and the chosen series of one member (module level: it travels to workers)."""
-    scenario, columns, extra = item
+    scenario, columns, extra, population = item
     with warnings.catch_warnings():  # the point run showed the planning warnings; one per member would bury them
         warnings.simplefilter("ignore")
         result = simulator_for(scenario.model).run(scenario)
-        found = {} if extra is None else dict(extra.compute(scenario))
+        found = {} if extra is None else extra.of(scenario, population)
     ts = result.timeseries
     return ({**result.endpoints, **found}, ts["time_h"].to_numpy(dtype=np.float64),
             {c: ts[c].to_numpy(dtype=np.float32) for c in columns if c in ts.columns})
+
+
+def _parameters(values: Mapping[str, float]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if not k.startswith(POPULATION)}
+
+
+def _population(values: Mapping[str, float]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if k.startswith(POPULATION)}
 
 
 def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str] = (),
@@ -290,7 +339,7 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
     """
     if values is None:
         known = parameter_ids(scenario.model)
-        drawn = [name for name in ensemble.names if name not in known]
+        drawn = [name for name in ensemble.names if name not in known and not name.startswith(POPULATION)]
         if drawn:
             raise InputError("values", f"none, with {drawn[0]} drawn", "each member's conditioned values "
                              "(condition_members) for an ensemble drawn with a conditioning")
@@ -298,7 +347,8 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
     columns = tuple(series)
     ready = {i for i, v in enumerate(values) if not isinstance(v, RunFailure)}
     order = sorted(ready)
-    items = [(apply_values(scenario, values[i]), columns, extra) for i in order]  # type: ignore[arg-type]
+    ready_values = [v for v in values if not isinstance(v, RunFailure)]  # in the order of ``order``
+    items = [(apply_values(scenario, _parameters(v)), columns, extra, _population(v)) for v in ready_values]
     done = run_many(items, _member, executor=executor, workers=workers, progress=progress, desc="ensemble")
     results: list[Any] = list(values)
     for i, r in zip(order, done):
@@ -389,6 +439,11 @@ def endpoint_intervals(run: EnsembleRun, point: Mapping[str, Any], *, mass: floa
     return pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
 
 
+def _point_ratio(reference: Any, arm: Any) -> float:
+    ref, value = _as_float(reference), _as_float(arm)
+    return value / ref if ref > 0 and value >= 0 else math.nan
+
+
 def _unit(name: str, units: Mapping[str, str] | None) -> str:
     return (units or {}).get(name, ENDPOINTS.get(name, ("", ""))[0])
 
@@ -399,7 +454,19 @@ def _as_float(v: Any) -> float:
 
 #: Columns of :func:`paired_intervals`.
 PAIRED_INTERVAL_COLUMNS = ("endpoint", "unit", "scenario", "reference", "point", "median", "lower95", "upper95",
-                           "probability_better", "better", "n")
+                           "probability_better", "better", "n", "ratio_point", "ratio_median", "ratio_lower95",
+                           "ratio_upper95")
+
+
+def _ratio(reference: npt.NDArray[np.float64], arm: npt.NDArray[np.float64], mass: float
+           ) -> tuple[float, float, float]:
+    """Median and central interval of ``arm / reference`` member by member (a relative risk for incidences); NaN
+    unless every reference value is positive and every arm value non-negative (a ratio of signed changes means
+    nothing)."""
+    ok = np.isfinite(reference) & np.isfinite(arm)
+    if not ok.any() or (reference[ok] <= 0).any() or (arm[ok] < 0).any():
+        return (math.nan, math.nan, math.nan)
+    return _quantiles(arm[ok] / reference[ok], mass)
 
 
 def paired_intervals(reference: EnsembleRun, arm: EnsembleRun, *, point_reference: Mapping[str, Any],
@@ -408,7 +475,8 @@ def paired_intervals(reference: EnsembleRun, arm: EnsembleRun, *, point_referenc
     """The difference ``arm - reference`` of each numeric endpoint, member by member (the same parameter sets:
     each member its own control): the point difference, median and central interval, and the probability over
     the parameter uncertainty that the arm is better (in the direction of
-    :data:`crosstalk.studies.paired.BETTER`; NaN where none is defined).
+    :data:`crosstalk.studies.paired.BETTER`; NaN where none is defined); and the ratio ``arm / reference`` the
+    same way where both are non-negative and the reference positive (the relative risk of an incidence).
 
     Parameters
     ----------
@@ -431,7 +499,10 @@ def paired_intervals(reference: EnsembleRun, arm: EnsembleRun, *, point_referenc
     for name in _numeric_endpoints(a):
         if name not in b.columns:
             continue
-        diff = (b[name].astype(float) - a[name].astype(float)).to_numpy()[keep]
+        ref_values = a[name].astype(float).to_numpy()[keep]
+        arm_values = b[name].astype(float).to_numpy()[keep]
+        diff = arm_values - ref_values
+        ratio = _ratio(ref_values, arm_values, mass)
         diff = diff[np.isfinite(diff)]
         if not len(diff):
             continue
@@ -443,5 +514,7 @@ def paired_intervals(reference: EnsembleRun, arm: EnsembleRun, *, point_referenc
                      "point": _as_float(point_arm.get(name)) - _as_float(point_reference.get(name)),
                      "median": med, "lower95": lo, "upper95": hi,
                      "probability_better": float(wins.mean()) if direction else float("nan"),
-                     "better": direction, "n": len(diff)})
+                     "better": direction, "n": len(diff),
+                     "ratio_point": _point_ratio(point_reference.get(name), point_arm.get(name)),
+                     "ratio_median": ratio[0], "ratio_lower95": ratio[1], "ratio_upper95": ratio[2]})
     return pd.DataFrame(rows, columns=list(PAIRED_INTERVAL_COLUMNS))

@@ -268,7 +268,7 @@ def run_uncertainty(results: Sequence[Result], n: int, *, seed: int, series: Seq
     runs = {s.name: run_ensemble(s, ensemble, series=series, values=member_values, extra=extra,
                                  executor=executor, progress=progress) for s in scenarios}
     units, better = (extra.units, extra.better) if extra is not None else ({}, {})
-    points = [{**r.endpoints, **(extra.compute(r.scenario) if extra is not None else {})} for r in results]
+    points = [{**r.endpoints, **(extra.of(r.scenario, {}) if extra is not None else {})} for r in results]
     intervals = pd.concat([endpoint_intervals(runs[r.scenario.name], p, units=units).assign(scenario=r.scenario.name)
                            for r, p in zip(results, points)], ignore_index=True)
     intervals.insert(0, "scenario", intervals.pop("scenario"))

@@ -59,6 +59,10 @@ def print_summary(result: UncertaintyResult) -> None:
         label = f"{r['endpoint']} ({r['scenario']} - {r['reference']})" if paired else r["endpoint"]
         top = ranked(result.deciding, label)
         some = (result.deciding["output"] == label).any()
+        relative = ""
+        if paired and str(r["unit"]).startswith("fraction of patients") and r.get("ratio_point") is not None:
+            relative = (f"; relative risk {format_number(r['ratio_point'])} (95 % {format_number(r['ratio_lower95'])}"
+                        f" to {format_number(r['ratio_upper95'])})")
         print(f"  {label}: {format_number(r['point'])} {pretty_unit(r['unit'])} (95 % "
-              f"{format_number(r['lower95'])} to {format_number(r['upper95'])})"
+              f"{format_number(r['lower95'])} to {format_number(r['upper95'])}){relative}"
               + (f"; decided by {', '.join(top)}" if top else "; not ranked (Q2 < 0.5)" if some else ""))

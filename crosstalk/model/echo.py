@@ -42,6 +42,7 @@ __all__ = [
     "CARDINALE_ECHO",
     "DAYS_PER_MONTH",
     "ECHO_2D_SD",
+    "ECHO_2D_SD_HIGH",
     "MEASURED_ENDPOINTS",
     "EchoSample",
     "Surveillance",
@@ -61,6 +62,8 @@ DAYS_PER_MONTH = 365.25 / 12.0
 #: Read instead as 1.96 sd of one reading (their ANOVA's definition was not seen), it would be about 5.1: plausible
 #: range 3.6-5.1, and "over 10" makes both a floor.
 ECHO_2D_SD = 3.6
+#: The same variability read as 1.96 sd of one reading: 10 / 1.96 = 5.1 (the top of the plausible range).
+ECHO_2D_SD_HIGH = 5.1
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
                                      "and 3, 6, 9, 12 months after the last doxorubicin dose (cohorts only)"),
     "ctrcd_cardinale_measured": ("true/false", "CTRCD with Cardinale 2015's definition (to < 50%) on the same "
                                                "readings: what Cardinale's incidence counts (cohorts only)"),
+    "cardiomyocyte_loss_percent": ("%", "the model's cardiac injury at the end, 100 x (1 - viable cardiomyocyte "
+                                   "fraction): every heart event follows it, and it varies where LVEF stays within "
+                                   "the myocardial reserve; an index on the fitted model's scale, not a measured "
+                                   "myocyte loss"),
     "heart_failure": ("true/false", "LVEF below 40 % at any time (ESC 2022 severe CTRCD; the model's heart failure)"),
     "chf_risk_final": ("1", "Swain 2003 population heart-failure incidence at the final myocyte loss (a population "
                             "curve, not this patient's risk: use heart_failure)"),
@@ -186,6 +190,9 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         out["ctrcd"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_THRESHOLD_PERCENT)
         out["ctrcd_cardinale"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_CARDINALE_THRESHOLD_PERCENT)
         out["heart_failure"] = bool(nadir < HEART_FAILURE_LVEF_PERCENT)
+    if "cardiomyocyte_viable_fraction" in traj:
+        # the loss is irreversible, so the end is its largest value
+        out["cardiomyocyte_loss_percent"] = float(100.0 * (1.0 - traj["cardiomyocyte_viable_fraction"].iloc[-1]))
     if "chf_risk" in traj:
         out["chf_risk_final"] = float(traj["chf_risk"].iloc[-1])
     if "cumulative_doxorubicin_mg_per_m2" in traj:

@@ -197,8 +197,9 @@ def _warn_reading_times(scenario: Scenario, doses: tuple[Administration, ...]) -
     names = ", ".join(sorted({a.drug for a in capped}))
     after = end_day - last
     if after < HEART_FOLLOW_UP_DAYS:
-        warnings.warn(f"scenario {scenario.name!r}: heart endpoints (lvef_nadir_percent, ctrcd, heart_failure) are "
-                      f"read {after:.0f} days after the last {names} dose, but LVEF keeps falling for about a year "
+        warnings.warn(f"scenario {scenario.name!r}: heart endpoints (lvef_nadir_percent, ctrcd, heart_failure, "
+                      f"cardiomyocyte_loss_percent) are read {after:.0f} days after the last {names} dose, but LVEF "
+                      "keeps falling for about a year "
                       f"(Cardinale 2015); set duration_days >= {last + HEART_FOLLOW_UP_DAYS:.0f} to count their events",
                       ReadingTimeWarning, stacklevel=3)
     if (scenario.tumour_assessment_day is None and "tumour_volume_mm3" in observable_names(scenario.model)

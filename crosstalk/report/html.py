@@ -13,10 +13,11 @@ from matplotlib.figure import Figure
 from crosstalk.files import strict_json
 from crosstalk.report.numbers import format_value
 
-__all__ = ["Markup", "figure_tag", "page", "provenance_html", "schedule_html", "table_html", "warnings_html"]
+__all__ = ["Markup", "breakable", "figure_tag", "page", "provenance_html", "schedule_html", "table_html",
+           "warnings_html"]
 
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.4; }
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; line-height: 1.4; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1.5em; }
 td, th { border: 1px solid #ccc; padding: 3px 7px; text-align: left; }
 th { background: #f3f3f3; }
@@ -36,6 +37,17 @@ def figure_tag(fig: Figure, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def breakable(text: object) -> Markup:
+    """``text`` escaped, with a break opportunity after each underscore, for identifiers in narrow table cells.
+
+    Examples
+    --------
+    >>> str(breakable("mean_lvef_drop"))
+    'mean_<wbr>lvef_<wbr>drop'
+    """
+    return Markup(html.escape(str(text)).replace("_", "_<wbr>"))
+
+
 def table_html(header: Iterable[str], rows: Iterable[Iterable[object]], *, table_id: str | None = None,
                css_class: str | None = None, row_attribute: str | None = None) -> str:
     """A plain HTML table; cells that are already HTML must be passed as ``Markup`` strings (str subclass).
@@ -43,7 +55,8 @@ def table_html(header: Iterable[str], rows: Iterable[Iterable[object]], *, table
     ``table_id`` and ``css_class`` go on the table; with ``row_attribute`` (e.g. ``data-endpoint``) each row
     carries its first cell's text in that attribute, so a page or a browser test can find it by name.
     """
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    # a header is often an identifier (mean_tumour_volume_change_percent): let it break after its underscores
+    head = "".join(f"<th>{breakable(h)}</th>" for h in header)
 
     def opening(row: list[object]) -> str:
         if row_attribute is None or not row:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from crosstalk.files import strict_json, write_text_atomic
 from crosstalk.model.observables import OBSERVABLES
-from crosstalk.report.html import figure_tag, page, table_html
+from crosstalk.report.html import breakable, figure_tag, page, table_html
 from crosstalk.report.layout import scale_axis
 from crosstalk.report.numbers import pretty_unit
 from crosstalk.sim.result import Result
@@ -113,7 +113,7 @@ def _holdout(result: OptimisationResult) -> list[str]:
                     *(["in sample minus sedentary", "holdout minus sedentary [paired 95 %]",
                        "holdout patients better than sedentary"] if vs else []),
                     "rank in sample / holdout", "failed"],
-                   [(r["why"], r["prescription"], r["objective"], f"{r['in_sample']:.4g}",
+                   [(breakable(r["why"]), r["prescription"], breakable(r["objective"]), f"{r['in_sample']:.4g}",
                      f"{r['holdout']:.4g} [{r['holdout_low']:.4g}, {r['holdout_high']:.4g}]",
                      *([f"{r['in_sample_vs_sedentary']:+.4g}",
                         f"{r['holdout_vs_sedentary']:+.4g} [{r['holdout_vs_sedentary_low']:+.4g}, "
@@ -143,7 +143,7 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
                     *[f"{x} [95 % interval]" for x in labels],
                     *[f"{x} minus sedentary [paired 95 %]" for x in labels if f"{x}_vs_sedentary" in chosen],
                     *[f"patients better than sedentary: {x}" for x in labels if f"{x}_beats_sedentary" in chosen]],
-                   [(r["why"], r["prescription"],
+                   [(breakable(r["why"]), r["prescription"],
                      *[f"{r[x]:.4g} [{r[x + '_low']:.4g}, {r[x + '_high']:.4g}]" for x in labels],
                      *[f"{r[x + '_vs_sedentary']:+.4g} [{r[x + '_vs_sedentary_low']:+.4g}, "
                        f"{r[x + '_vs_sedentary_high']:+.4g}]" for x in labels if f"{x}_vs_sedentary" in chosen],
@@ -177,7 +177,8 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
                   f"on the {spec.patients} virtual patients; |rho| >= 0.3 shown, all in benefit_drivers.csv. With few "
                   "patients, read the p-values.</p>",
                   table_html(["prescription", "objective", "parameter", "rho", "p", "mean benefit"],
-                             [(r.why, r.objective, r.parameter, r.spearman_rho, r.p_value, r.mean_benefit)
+                             [(breakable(r.why), breakable(r.objective), r.parameter, r.spearman_rho, r.p_value,
+                               r.mean_benefit)
                               for r in top.itertuples()]) if len(top) else "<p>no |rho| >= 0.3</p>"]
     if len(result.uncertainty_summary):
         summ = result.uncertainty_summary
@@ -189,7 +190,7 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
                   "does.</p>",
                   table_html(["why", "objective", "nominal benefit", "median [5 %, 95 %] over draws",
                               "draws with benefit", "order kept"],
-                             [(r.why, r.objective, r.nominal_benefit,
+                             [(breakable(r.why), breakable(r.objective), r.nominal_benefit,
                                f"{r.median_benefit:.4g} [{r.benefit_p05:.4g}, {r.benefit_p95:.4g}]",
                                f"{r.fraction_benefit:.0%}", f"{r.order_kept:.0%}" if r.order_kept == r.order_kept
                                else "n/a") for r in summ.itertuples()])]
@@ -197,7 +198,8 @@ def write_optimisation_report(result: OptimisationResult, outdir: str | Path, *,
             top = result.uncertainty.assign(size=result.uncertainty.spearman_rho.abs()).sort_values(
                 "size", ascending=False).head(12)
             parts.append(table_html(["why", "objective", "parameter", "Spearman rho with the benefit", "p"],
-                                    [(r.why, r.objective, r.parameter, r.spearman_rho, r.p_value)
+                                    [(breakable(r.why), breakable(r.objective), r.parameter, r.spearman_rho,
+                                      r.p_value)
                                      for r in top.itertuples()]))
     front = result.front
     parts += ["<h2>Every prescription on the front</h2>",

@@ -34,6 +34,14 @@ def _interval(lo: float, hi: float, unit: str) -> str:
     return f"{format_number(lo)} to {format_number(hi)}"
 
 
+def _relative_risk(row: Mapping[str, Any]) -> str:
+    """``point (lower to upper)`` of an incidence's ratio; empty for other endpoints."""
+    if not str(row["unit"]).startswith("fraction of patients") or not math.isfinite(float(row["ratio_point"])):
+        return ""
+    return (f"{format_number(row['ratio_point'])} ({format_number(row['ratio_lower95'])} to "
+            f"{format_number(row['ratio_upper95'])})")
+
+
 def uncertainty_html(result: UncertaintyResult) -> str:
     """The report section: what the ensemble is, the intervals (of each difference for a comparison), and the
     parameters that decide each answer with the basis of their ranges."""
@@ -45,7 +53,10 @@ def uncertainty_html(result: UncertaintyResult) -> str:
              f"Latin hypercube from the uncertainty every parameter row states ({len(e.ranges)} uncertain "
              "quantities, each with its distribution and basis: a cited dispersion, an assumed plausible range with "
              "its reason, or a provisional range for a fitted value). The intervals are about how well the typical "
-             "patient's biology is known, not about how patients differ (a cohort shows that).</p>"]
+             "patient's biology is known, not about how patients differ (a cohort shows that); where the data do "
+             "not settle a property of the population itself (how widely patients' hearts differ, how noisy the "
+             "echo that counts CTRCD is), it is drawn too (<code>population:</code> rows below) and the "
+             "population's incidences are read at it.</p>"]
     if result.solved:
         parts.append(f"<p>Each set is re-calibrated before it runs: {solved} are re-solved so that their "
                      "calibration summaries (IL-6 and EV rise with exercise, tumour doubling time, CTRCD incidence, "
@@ -64,14 +75,15 @@ def uncertainty_html(result: UncertaintyResult) -> str:
         reference = str(result.differences["reference"].iloc[0]) if len(result.differences) else ""
         rows = [(r["endpoint"], *([r["scenario"]] if len(arms) > 1 else []), format_number(r["point"]),
                  format_number(r["median"]), _interval(r["lower95"], r["upper95"], r["unit"]), pretty_unit(r["unit"]),
-                 "" if math.isnan(r["probability_better"]) else f"{r['probability_better']:.0%}")
+                 "" if math.isnan(r["probability_better"]) else f"{r['probability_better']:.0%}", _relative_risk(r))
                 for r in map(clean, result.differences.to_dict("records")) if r["endpoint"] in answers]
         parts += [f"<p class='small'>Differences {html.escape(arms[0]) + ' − ' if len(arms) == 1 else ''}"
                   f"{html.escape(reference)}, taken parameter set by parameter set (each its own control). "
                   "<i>P(better)</i>: the share of parameter sets in which the scenario is better than the "
-                  "reference.</p>",
+                  "reference. <i>Relative risk</i>: of an incidence, at the tables' values and its 95 % interval over "
+                  "the same sets.</p>",
                   table_html(["endpoint", *(["scenario"] if len(arms) > 1 else []), "at the tables' values", "median",
-                              "95 % interval", "unit", "P(better)"], rows)]
+                              "95 % interval", "unit", "P(better)", "relative risk"], rows)]
     varying = [r for r in map(clean, result.intervals.to_dict("records"))
                if r["upper95"] - r["lower95"] > 1e-9 * max(abs(r["upper95"]), abs(r["lower95"]))]
     fixed = sorted({r["endpoint"] for r in result.intervals.to_dict("records")} - {r["endpoint"] for r in varying})

@@ -26,6 +26,7 @@ BETTER: Mapping[str, str] = {
     "nk_tumour_cells_mean": "higher",
     "lvef_drop_points": "lower",
     "lvef_nadir_percent": "higher",
+    "cardiomyocyte_loss_percent": "lower",
     "chf_risk_final": "lower",
 }
 PAIRED_COLUMNS = ("endpoint", "unit", "scenario", "reference", "n", "mean_a", "mean_b", "mean_difference", "lower95",

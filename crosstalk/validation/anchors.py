@@ -20,14 +20,15 @@ from importlib import resources
 
 from scipy.optimize import brentq
 
-from crosstalk.calibrate.ensemble import Conditioning
+from crosstalk.calibrate.ensemble import POPULATION, Conditioning
 from crosstalk.errors import CrosstalkError, ModelBuildError
 from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.simulator import Simulator, simulator_for
 from crosstalk.spec.ranges import ParameterRange
-from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course
+from crosstalk.validation.cardiac import cardinale_course
 from crosstalk.validation.check import CHECKS, run_check
 from crosstalk.validation.checks_tumour import doubling_time_days
+from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population, population_ranges
 
 __all__ = ["PREFIX", "READINGS", "Anchor", "anchor_conditioning", "anchors", "reading", "recalibrate", "solve"]
 
@@ -84,19 +85,32 @@ def anchor_conditioning(model: str, species: str) -> Conditioning | None:
     mine = [a for a in anchors() if a.parameter in ids]
     if not mine or species != "human":
         return None
-    return Conditioning(ranges=tuple(a.range for a in mine), bases={a.name: f"datum: {a.why}" for a in mine},
-                        solves={a.name: a.parameter for a in mine}, condition=recalibrate)
+    ranges = [a.range for a in mine]
+    bases = {a.name: f"datum: {a.why}" for a in mine}
+    with_datum = {}
+    ctrcd = next((a for a in mine if a.target == "ctrcd_incidence"), None)
+    if ctrcd is not None:
+        # how widely hearts differ and how noisy the echo is decide how a cut in injury becomes a cut in measured
+        # incidence: drawn, and the loss rate re-solved at them
+        for quantity, basis in population_ranges():
+            ranges.append(quantity)
+            bases[quantity.name] = basis
+            with_datum[quantity.name] = ctrcd.name
+    return Conditioning(ranges=tuple(ranges), bases=bases, solves={a.name: a.parameter for a in mine},
+                        condition=recalibrate, with_datum=with_datum)
 
 
-def _ctrcd_incidence(sim: Simulator, parameters: Mapping[str, float]) -> float:
+def _ctrcd_incidence(sim: Simulator, parameters: Mapping[str, float], population: Mapping[str, float]) -> float:
     """The ``ctrcd_incidence`` check's fitted criterion alone (its exact population integral), without the 4000
-    sampled patients and onset times it also reads."""
-    population = CardiacPopulation.load()
-    courses = population.courses(sim, cardinale_course(model=sim.model, parameters=parameters))
-    return float(population.incidence(courses, "ctrcd_cardinale"))
+    sampled patients and onset times it also reads; at the member's spread of cardiac sensitivity and echo reading
+    error when it drew them."""
+    cardiac = cardiac_population(population.get(POPULATION + ECHO_SD))
+    courses = cardiac.courses(sim, cardinale_course(model=sim.model, parameters=parameters))
+    return float(cardiac.incidence(courses, "ctrcd_cardinale",
+                                   sensitivity_sd=population.get(POPULATION + SENSITIVITY_SD)))
 
 
-def _tvdt_at_2_cm3(sim: Simulator, parameters: Mapping[str, float]) -> float:
+def _tvdt_at_2_cm3(sim: Simulator, parameters: Mapping[str, float], population: Mapping[str, float]) -> float:
     """The ``human_breast_tumour_growth`` check's fitted criterion alone (one tumour size, not six), over 800 days
     (four times the datum's upper bound; the check's 2000 days drive extreme sets into a Gompertz plateau the
     solver can fail in)."""
@@ -104,23 +118,25 @@ def _tvdt_at_2_cm3(sim: Simulator, parameters: Mapping[str, float]) -> float:
     return doubling_time_days(sim, 2.0 * per_cm3, parameters=parameters, duration_days=800.0)
 
 
-#: Readings of a criterion cheaper than running its whole check (each equals the check's value: tested), by
-#: (target, criterion); the others run the check.
-READINGS: Mapping[tuple[str, str], Callable[[Simulator, Mapping[str, float]], float]] = {
+#: Readings of a criterion cheaper than running its whole check (each equals the check's value at the population's
+#: own quantities: tested), by (target, criterion); the others run the check. Each takes the simulator, the
+#: parameters and the member's drawn population quantities.
+READINGS: Mapping[tuple[str, str], Callable[[Simulator, Mapping[str, float], Mapping[str, float]], float]] = {
     ("ctrcd_incidence", "incidence"): _ctrcd_incidence,
     ("human_breast_tumour_growth", "tvdt_days_at_2_cm3"): _tvdt_at_2_cm3,
 }
 
 
 def reading(anchor: Anchor, values: Mapping[str, float], x: float) -> float:
-    """The anchor's criterion with ``values`` (those its check's model has) and the anchor's parameter at ``x``."""
+    """The anchor's criterion with ``values`` (those its check's model has, and the drawn population quantities
+    for a cheap reading that depends on them) and the anchor's parameter at ``x``."""
     model = CHECKS[anchor.target].model
     ids = parameter_ids(model)
     parameters = {**{k: v for k, v in values.items() if k in ids}, anchor.parameter: x}
     sim = simulator_for(model)
     fast = READINGS.get((anchor.target, anchor.criterion))
     if fast is not None:
-        return fast(sim, parameters)
+        return fast(sim, parameters, {k: v for k, v in values.items() if k.startswith(POPULATION)})
     return float(run_check(anchor.target, sim, parameters=parameters).criteria[anchor.criterion][0])
 
 
@@ -171,7 +187,8 @@ def solve(anchor: Anchor, values: Mapping[str, float], wanted: float) -> float:
 
 def recalibrate(values: dict[str, float]) -> dict[str, float]:
     """A member's parameter values with every anchor it names re-solved to its drawn datum (the ``target:`` keys
-    are consumed). Module level: it runs in the study's workers.
+    are consumed; the ``population:`` quantities are read by the readings that depend on them and passed on).
+    Module level: it runs in the study's workers.
 
     Raises
     ------

@@ -5,25 +5,55 @@ population's incidence of a scenario is exact over the cardiac sensitivity and n
 node (:class:`crosstalk.validation.cardiac.CardiacPopulation`), so it can be read for every parameter set of an
 uncertainty ensemble: :data:`HEART_OUTPUTS` is that reading as
 :class:`~crosstalk.calibrate.ensemble.ExtraOutputs`, and :func:`heart_outputs` says when a scenario has it.
+
+Two quantities of the population decide how much of a cut in injury becomes a cut in incidence, and the data do
+not settle either: how widely patients' hearts differ (the fitted spread of ln(cardiac sensitivity) has a profile
+interval) and how large echocardiography's reading error is (Thavendiranathan 2013 read two ways).
+:func:`population_ranges` gives both as population quantities an ensemble draws (:data:`SENSITIVITY_SD`,
+:data:`ECHO_SD`); each member's incidences are read at its own values, after its loss rate is re-solved to
+Cardinale's measured incidence at them (:mod:`crosstalk.validation.anchors`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
-from crosstalk.calibrate.ensemble import ExtraOutputs
+from crosstalk.calibrate.ensemble import POPULATION, ExtraOutputs
+from crosstalk.model.echo import CARDINALE_ECHO, ECHO_2D_SD, ECHO_2D_SD_HIGH
 from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.simulator import simulator_for
+from crosstalk.spec.ranges import ParameterRange
 from crosstalk.spec.scenario import Scenario
 from crosstalk.validation.cardiac import CARDINALE_FOLLOW_DAYS, CardiacPopulation
+from crosstalk.validation.heart_fit import read_heart_fit
 
-__all__ = ["HEART_OUTPUTS", "followed", "heart_incidences", "heart_outputs"]
+__all__ = ["ECHO_SD", "HEART_OUTPUTS", "SENSITIVITY_SD", "cardiac_population", "followed", "heart_incidences",
+           "heart_outputs", "population_ranges"]
+
+#: Population quantity: sd of ln(cardiac sensitivity) across patients.
+SENSITIVITY_SD = "cardiac_sensitivity_sd"
+#: Population quantity: sd of one echocardiographic LVEF reading (points).
+ECHO_SD = "echo_lvef_sd"
 
 
-@cache
-def _population() -> CardiacPopulation:
-    return CardiacPopulation.load()
+@lru_cache(maxsize=16)
+def cardiac_population(echo_lvef_sd: float | None = None) -> CardiacPopulation:
+    """The calibrated cardiac population, its CTRCD read by 2D echo.
+
+    Parameters
+    ----------
+    echo_lvef_sd : float, optional
+        Reading error of one echo (LVEF points); default :data:`crosstalk.model.echo.ECHO_2D_SD`. The sample of
+        patients and errors is seeded, so two calls with one value give the same population.
+
+    Returns
+    -------
+    CardiacPopulation
+        Quadrature nodes over baseline LVEF and body size, the fitted spread, Cardinale's surveillance.
+    """
+    surveillance = CARDINALE_ECHO if echo_lvef_sd is None else replace(CARDINALE_ECHO, measurement_sd=echo_lvef_sd)
+    return CardiacPopulation.load(surveillance=surveillance)
 
 
 def followed(scenario: Scenario) -> Scenario:
@@ -36,21 +66,69 @@ def followed(scenario: Scenario) -> Scenario:
     return scenario if scenario.duration_days >= wanted else replace(scenario, duration_days=wanted)
 
 
-def heart_incidences(scenario: Scenario) -> dict[str, float]:
+def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None = None,
+                     echo_lvef_sd: float | None = None) -> dict[str, float]:
     """The calibrated population's incidence of CTRCD (Cardinale's definition: a fall of more than 10 points to
     below 50 %) and of heart failure (LVEF below 40 %) on ``scenario``, within a year of its last doxorubicin dose
-    (:func:`followed`), whatever its own duration. Module level: it runs in the study's workers."""
-    population = _population()
+    (:func:`followed`), whatever its own duration. Module level: it runs in the study's workers.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A human scenario with doxorubicin (its patient's own sensitivity is replaced by the population's).
+    cardiac_sensitivity_sd : float, optional
+        Spread of ln(cardiac sensitivity); default the fitted value.
+    echo_lvef_sd : float, optional
+        Reading error of one echo (LVEF points); default :data:`crosstalk.model.echo.ECHO_2D_SD`.
+
+    Returns
+    -------
+    dict
+        ``ctrcd_incidence`` (as echocardiography measures it) and ``heart_failure_incidence`` (true LVEF), as
+        fractions of patients.
+    """
+    population = cardiac_population(echo_lvef_sd)
     courses = population.courses(simulator_for(scenario.model), followed(scenario))
-    return {"ctrcd_incidence": population.incidence(courses, "ctrcd_cardinale"),
-            "heart_failure_incidence": population.incidence(courses, "heart_failure")}
+    return {"ctrcd_incidence": population.incidence(courses, "ctrcd_cardinale", sensitivity_sd=cardiac_sensitivity_sd),
+            "heart_failure_incidence": population.incidence(courses, "heart_failure",
+                                                            sensitivity_sd=cardiac_sensitivity_sd)}
+
+
+@cache
+def population_ranges() -> tuple[tuple[ParameterRange, str], ...]:
+    """The heart population's quantities as an ensemble draws them, each with its basis.
+
+    Returns
+    -------
+    tuple of (ParameterRange, str)
+        ``population:cardiac_sensitivity_sd``, log-uniform over the shipped fit's profile 95 % interval (read
+        from ``heart_fit.toml``), and ``population:echo_lvef_sd``, uniform over the two readings of
+        Thavendiranathan 2013 (3.6-5.1 points).
+
+    Examples
+    --------
+    >>> [(r.name, r.distribution) for r, _ in population_ranges()]
+    [('population:cardiac_sensitivity_sd', 'loguniform'), ('population:echo_lvef_sd', 'uniform')]
+    """
+    estimates, _, _ = read_heart_fit()
+    row = estimates.set_index("parameter").loc["sensitivity_sd"]
+    spread = (f"fit: heart population (crosstalk.validation.heart_fit), binomial likelihood to Swain 2003 and "
+              f"Cardinale 2015; profile 95 % interval {row['lower95']:.3g}-{row['upper95']:.3g} around "
+              f"{row['estimate']:.3g} ({row['identifiability']}); the loss rate is re-solved per set at it")
+    echo = (f"cited: Thavendiranathan 2013 (2D echo, 56 women, a year of readings): temporal variability over 10 "
+            f"points, read as the 95 % limit of a change between two readings (sd {ECHO_2D_SD:g}) or of one reading "
+            f"(sd {ECHO_2D_SD_HIGH:g}); the loss rate is re-solved per set at it")
+    return ((ParameterRange(POPULATION + SENSITIVITY_SD, float(row["lower95"]), float(row["upper95"]),
+                            distribution="loguniform"), spread),
+            (ParameterRange(POPULATION + ECHO_SD, ECHO_2D_SD, ECHO_2D_SD_HIGH), echo))
 
 
 #: The population heart as further answers of an ensemble (units and the direction of benefit).
 HEART_OUTPUTS = ExtraOutputs(compute=heart_incidences,
                              units={"ctrcd_incidence": "fraction of patients (a year after the last dose)",
                                     "heart_failure_incidence": "fraction of patients (a year after the last dose)"},
-                             better={"ctrcd_incidence": "lower", "heart_failure_incidence": "lower"})
+                             better={"ctrcd_incidence": "lower", "heart_failure_incidence": "lower"},
+                             population=(SENSITIVITY_SD, ECHO_SD))
 
 
 def heart_outputs(scenario: Scenario) -> ExtraOutputs | None:
