@@ -129,3 +129,80 @@ def test_a_conditioned_ensemble_does_not_run_on_its_raw_draws():
     e = draw_ensemble(s, 4, seed=1, conditioning=anchor_conditioning("crosstalk", "human"))
     with pytest.raises(InputError, match="conditioned values"):
         run_ensemble(s, e, workers=1, progress=False)
+
+
+def test_the_reserve_is_re_fitted_with_the_loss_rate_to_swain_and_cardinale():
+    """A member's reserve is picked inside the reserves Swain's curve allows at its spread, and its loss rate
+    gives its drawn Cardinale datum at that reserve (re-simulated, not only by the linear scaling)."""
+    from crosstalk.calibrate.ensemble import POPULATION
+    from crosstalk.sim.simulator import simulator_for
+    from crosstalk.validation.anchors import _ctrcd_incidence
+    from crosstalk.validation.heart_conditioning import RESERVE_POSITION, solve_heart
+    from crosstalk.validation.heart_fit import heart_data
+    from crosstalk.validation.population_heart import SENSITIVITY_SD
+
+    sim = simulator_for("anthracycline")
+    swain = [p for p in heart_data() if p.name.startswith("heart_failure_swain")]
+    population = {POPULATION + SENSITIVITY_SD: 0.45}
+    low, high = (solve_heart(sim, {}, population, ctrcd=0.09, position=x) for x in (0.0, 1.0))
+    assert low.interval == high.interval and 0.0 <= low.myocardial_reserve < high.myocardial_reserve <= 0.5
+    for h in (low, high):
+        # a larger reserve hides more injury: a faster loss gives the same incidence
+        assert _ctrcd_incidence(sim, h.parameters(), population) == pytest.approx(0.09, abs=1e-3)
+        # every Swain point inside its binomial interval at either end (a wide spread flattens the curve)
+        assert all(p.interval()[0] <= x <= p.interval()[1] for p, x in zip(swain, h.swain)), h.swain
+    assert high.k_cardiomyocyte_loss > low.k_cardiomyocyte_loss
+    # the ensemble draws the position, not the reserve; a scenario that sets the reserve draws neither
+    conditioning = anchor_conditioning("crosstalk", "human")
+    assert conditioning is not None and conditioning.solves[RESERVE_POSITION] == "myocardial_reserve"
+    s = load_scenario("aerobic_during_ac")
+    names = draw_ensemble(s, 4, seed=1, conditioning=conditioning).names
+    assert RESERVE_POSITION in names and "myocardial_reserve" not in names
+    fixed = replace(s, parameters={**s.parameters, "myocardial_reserve": 0.3})
+    names = draw_ensemble(fixed, 4, seed=1, conditioning=conditioning).names
+    assert RESERVE_POSITION not in names and "target:ctrcd_incidence.incidence" in names
+    solved = recalibrate({"myocardial_reserve": 0.3, "target:ctrcd_incidence.incidence": 0.09})
+    assert solved["myocardial_reserve"] == 0.3 and "k_cardiomyocyte_loss" in solved
+    fixed = replace(s, parameters={**s.parameters, "k_cardiomyocyte_loss": 1e-3})
+    assert RESERVE_POSITION not in draw_ensemble(fixed, 4, seed=1, conditioning=conditioning).names
+
+
+def test_a_member_that_cannot_give_swains_curve_at_any_reserve_fails_in_one_line():
+    """With a shallow LVEF slope too few patients ever fall below 40 %: the set is not plausible."""
+    from crosstalk.sim.simulator import simulator_for
+    from crosstalk.validation.heart_conditioning import GOODNESS_OF_FIT, solve_heart
+
+    sim = simulator_for("anthracycline")
+    with pytest.raises(CrosstalkError, match=r"myocardial_reserve: no reserve in 0-0.5 reproduces Swain") as err:
+        solve_heart(sim, {"lvef_points_per_loss": 45.0}, {}, ctrcd=0.09, position=0.5)
+    assert "\n" not in str(err.value) and "lvef_points_per_loss 45" in str(err.value)
+    assert solve_heart(sim, {}, {}, ctrcd=0.0861, position=0.5).deviance < 1.0 < GOODNESS_OF_FIT  # the fit's own
+
+
+def test_a_reserve_interval_narrower_than_the_search_grid_is_found(monkeypatch):
+    """A steep LVEF slope leaves a narrow band of plausible reserves (here about 0.06 wide): on a grid whose step is
+    four times that, the interval is still found around the best reserve, as on the default grid."""
+    import crosstalk.validation.heart_conditioning as hc
+    from crosstalk.sim.simulator import simulator_for
+
+    def run() -> hc.HeartSolution:
+        return hc.solve_heart(simulator_for("anthracycline"), {"lvef_points_per_loss": 150.0}, {}, ctrcd=0.09,
+                              position=0.63)
+
+    fine = run()
+    monkeypatch.setattr(hc, "_GRID", 3)
+    coarse = run()
+    low, high = coarse.interval
+    assert 0.0 < low < coarse.myocardial_reserve < high < 0.25 and high - low < 0.1
+    assert coarse.interval == pytest.approx(fine.interval, abs=2e-3)
+    assert coarse.myocardial_reserve == pytest.approx(low + 0.63 * (high - low))
+
+
+def test_a_member_that_draws_the_reserve_position_is_re_fitted_through_recalibrate():
+    from crosstalk.validation.heart_conditioning import RESERVE_POSITION
+
+    solved = recalibrate({"target:ctrcd_incidence.incidence": 0.09, RESERVE_POSITION: 0.25,
+                          "population:cardiac_sensitivity_sd": 0.3, "myocardial_reserve": 0.49})
+    assert RESERVE_POSITION not in solved and "target:ctrcd_incidence.incidence" not in solved
+    assert solved["population:cardiac_sensitivity_sd"] == 0.3
+    assert 0.2 < solved["myocardial_reserve"] < 0.4  # a quarter of the way through about 0.23-0.5, not the 0.49 given

@@ -311,3 +311,21 @@ def test_a_scenario_key_asks_for_the_ensemble_without_the_flag(tmp_path):
     assert len(pd.read_csv(tmp_path / "run" / "ensemble_parameters.csv")) == 6
     with pytest.raises(InputError, match=r"^uncertainty: got 1; allowed: an integer"):
         Scenario.from_toml("uncertainty = 1\n" + load_scenario("single_bout").to_toml())
+
+
+def test_sets_left_out_are_counted_by_the_parameter_that_could_not_be_solved():
+    from crosstalk.calibrate.ensemble import EnsembleRun
+    from crosstalk.calibrate.uncertainty import UncertaintyResult
+
+    failures = pd.DataFrame({"member": [0, 1, 2, 3, 4], "stage": ["calibration"] * 4 + ["simulation"],
+                             "error": ["CrosstalkError: myocardial_reserve: no reserve in 0-0.5 reproduces Swain",
+                                       "CrosstalkError: tumour_growth_rate: no value within 1000-fold",
+                                       "CrosstalkError: myocardial_reserve: no reserve in 0-0.5 reproduces Swain",
+                                       "ValueError: f(a) and f(b) must have different signs",
+                                       "CrosstalkError: CVODE failed"]})
+    run = EnsembleRun(load_scenario("single_bout"), pd.DataFrame(), failures, np.zeros(1), {})
+    result = UncertaintyResult(ensemble=None, runs={"a": run}, intervals=pd.DataFrame(), differences=None,  # type: ignore[arg-type]
+                               deciding=pd.DataFrame(), provenance={}, values=pd.DataFrame(),
+                               solved=("myocardial_reserve", "tumour_growth_rate"))
+    assert (result.uncalibrated, result.failed) == (4, 1)
+    assert result.uncalibrated_by() == {"myocardial_reserve": 2, "tumour_growth_rate": 1, "other": 1}

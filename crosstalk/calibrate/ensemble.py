@@ -153,8 +153,9 @@ class Conditioning:
         values to run, with the solved ones set; raises when a member cannot be made consistent (that member is
         recorded as failed); population quantities are passed through.
     with_datum : mapping of str to str
-        Population quantity -> the datum of ``ranges`` whose re-solving reads it: drawn only when that datum is
-        (a population drawn without re-solving would no longer match the data).
+        Population quantity (or a datum solved jointly with another) -> the datum of ``ranges`` whose re-solving
+        reads it: drawn only when that datum is (a population drawn without re-solving would no longer match the
+        data).
     """
 
     ranges: tuple[ParameterRange, ...]
@@ -168,8 +169,8 @@ class Conditioning:
         go with it)."""
         kept = {r.name for r in self.ranges if r.name in self.solves and self.solves[r.name] not in fixed}
         ranges = tuple(r for r in self.ranges
-                       if r.name in kept or (r.name not in self.solves
-                                             and (r.name not in self.with_datum or self.with_datum[r.name] in kept)))
+                       if (r.name in kept or r.name not in self.solves)
+                       and (r.name not in self.with_datum or self.with_datum[r.name] in kept))
         names = {r.name for r in ranges}
         return Conditioning(ranges=ranges, bases={r.name: self.bases[r.name] for r in ranges},
                             solves={k: v for k, v in self.solves.items() if k in names},

@@ -18,6 +18,7 @@ analysis, ch. 3).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -229,6 +230,14 @@ class UncertaintyResult:
         """Members that could not be made consistent with the calibration data (left out of every scenario)."""
         first = next(iter(self.runs.values()))
         return int((first.failures["stage"] == "calibration").sum())
+
+    def uncalibrated_by(self) -> dict[str, int]:
+        """How many members each re-solved parameter could not be solved for, most first (read from the error's
+        first field, which names the parameter; ``other`` for an error that names none)."""
+        first = next(iter(self.runs.values()))
+        errors = first.failures.loc[first.failures["stage"] == "calibration", "error"].astype(str)
+        named = [next((f for f in e.split(": ")[:2] if f in self.solved), "other") for e in errors]
+        return dict(Counter(named).most_common())
 
 
 def run_uncertainty(results: Sequence[Result], n: int, *, seed: int, series: Sequence[str] = (),

@@ -38,6 +38,11 @@ def run(results: Sequence[Result], n: int, *, seed: int, workers: int | None, pr
                            extra=heart_outputs(first))
 
 
+def _by(result: UncertaintyResult) -> str:
+    by = result.uncalibrated_by()
+    return f" ({', '.join(f'{p} {n}' for p, n in by.items())})" if by else ""
+
+
 def print_summary(result: UncertaintyResult) -> None:
     """The answers with their intervals and deciding parameters, on stdout."""
     from crosstalk.calibrate.uncertainty import ranked
@@ -48,7 +53,7 @@ def print_summary(result: UncertaintyResult) -> None:
     e = result.ensemble
     print(f"uncertainty: {e.n} parameter sets over {len(e.ranges)} uncertain quantities (seed {e.seed}); "
           + (f"{len(result.solved)} fitted parameters re-solved per set to their calibration data, "
-             f"{result.uncalibrated} sets could not be and are left out; " if result.solved else "")
+             f"{result.uncalibrated} sets could not be and are left out{_by(result)}; " if result.solved else "")
           + f"{result.failed} failed simulations")
     paired = result.differences is not None
     table = result.differences if result.differences is not None else result.intervals

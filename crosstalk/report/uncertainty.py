@@ -63,8 +63,9 @@ def uncertainty_html(result: UncertaintyResult) -> str:
                      "...) take a value drawn from the published datum's range (<code>target:</code> rows below), "
                      "given the set's other values. Drawn independently instead, almost no set would still match "
                      "the data the fits came from."
-                     + (f" <b>{result.uncalibrated} sets could not be re-calibrated</b> and are left out." if
-                        result.uncalibrated else "") + "</p>")
+                     + (f" <b>{result.uncalibrated} sets could not be re-calibrated</b> and are left out ("
+                        + ", ".join(f"<code>{html.escape(p)}</code>: {n}" for p, n in result.uncalibrated_by().items())
+                        + "; <code>uncertainty.json</code> says why)." if result.uncalibrated else "") + "</p>")
     if result.failed:
         parts.append(f"<p><b>{result.failed} simulations failed</b> and are left out "
                      "(<code>uncertainty.json</code> lists them).</p>")

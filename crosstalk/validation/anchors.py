@@ -28,6 +28,7 @@ from crosstalk.spec.ranges import ParameterRange
 from crosstalk.validation.cardiac import cardinale_course
 from crosstalk.validation.check import CHECKS, run_check
 from crosstalk.validation.checks_tumour import doubling_time_days
+from crosstalk.validation.heart_conditioning import RESERVE_POSITION, reserve_range, solve_heart
 from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population, population_ranges
 
 __all__ = ["PREFIX", "READINGS", "Anchor", "anchor_conditioning", "anchors", "reading", "recalibrate", "solve"]
@@ -87,6 +88,7 @@ def anchor_conditioning(model: str, species: str) -> Conditioning | None:
         return None
     ranges = [a.range for a in mine]
     bases = {a.name: f"datum: {a.why}" for a in mine}
+    solves = {a.name: a.parameter for a in mine}
     with_datum = {}
     ctrcd = next((a for a in mine if a.target == "ctrcd_incidence"), None)
     if ctrcd is not None:
@@ -96,8 +98,15 @@ def anchor_conditioning(model: str, species: str) -> Conditioning | None:
             ranges.append(quantity)
             bases[quantity.name] = basis
             with_datum[quantity.name] = ctrcd.name
-    return Conditioning(ranges=tuple(ranges), bases=bases, solves={a.name: a.parameter for a in mine},
-                        condition=recalibrate, with_datum=with_datum)
+        if "myocardial_reserve" in ids:
+            # the reserve was fitted with the spread and the loss rate: re-fitted with them, not drawn alone
+            position, basis = reserve_range()
+            ranges.append(position)
+            bases[position.name] = basis
+            with_datum[position.name] = ctrcd.name
+            solves[position.name] = "myocardial_reserve"
+    return Conditioning(ranges=tuple(ranges), bases=bases, solves=solves, condition=recalibrate,
+                        with_datum=with_datum)
 
 
 def _ctrcd_incidence(sim: Simulator, parameters: Mapping[str, float], population: Mapping[str, float]) -> float:
@@ -186,8 +195,10 @@ def solve(anchor: Anchor, values: Mapping[str, float], wanted: float) -> float:
 
 
 def recalibrate(values: dict[str, float]) -> dict[str, float]:
-    """A member's parameter values with every anchor it names re-solved to its drawn datum (the ``target:`` keys
-    are consumed; the ``population:`` quantities are read by the readings that depend on them and passed on).
+    """A member's parameter values with every anchor it names re-solved to its drawn datum (the heart's loss rate
+    with its reserve when it drew the reserve's position: :mod:`crosstalk.validation.heart_conditioning`). The
+    ``target:`` keys are consumed; the ``population:`` quantities are read by the readings that depend on them and
+    passed on.
     Module level: it runs in the study's workers.
 
     Raises
@@ -199,6 +210,14 @@ def recalibrate(values: dict[str, float]) -> dict[str, float]:
     with warnings.catch_warnings():  # the calibration protocols' own reading-time notes are not the user's scenario's
         warnings.simplefilter("ignore")
         for anchor in anchors():
-            if anchor.name in values:
+            if anchor.name not in values:
+                continue
+            if (anchor.target, anchor.criterion) == ("ctrcd_incidence", "incidence") and RESERVE_POSITION in values:
+                model = CHECKS[anchor.target].model
+                ids = parameter_ids(model)
+                out.update(solve_heart(simulator_for(model), {k: v for k, v in out.items() if k in ids},
+                                       {k: v for k, v in out.items() if k.startswith(POPULATION)},
+                                       ctrcd=values[anchor.name], position=values[RESERVE_POSITION]).parameters())
+            else:
                 out[anchor.parameter] = solve(anchor, out, values[anchor.name])
     return out

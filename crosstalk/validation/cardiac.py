@@ -57,6 +57,7 @@ from crosstalk.validation.targets import target
 __all__ = [
     "CARDIAC_POPULATION",
     "CARDINALE_FOLLOW_DAYS",
+    "DOX_CL_OMEGA2",
     "ECHO_INTERVAL_MONTHS",
     "MEASURED_EVENTS",
     "SWAIN_DOSE_MG_M2",
@@ -64,6 +65,7 @@ __all__ = [
     "InjuryCourse",
     "cardiac_draws",
     "cardinale_course",
+    "clearance_spread",
     "event_incidences",
     "exercise_protection",
     "expected_incidence",
@@ -164,6 +166,41 @@ def injury_course(sim: Simulator, scenario: Scenario) -> InjuryCourse:
     injury = np.maximum.accumulate(np.maximum(-np.log(viable), 0.0))
     return InjuryCourse(ts["time_h"].to_numpy(dtype=float) / 24.0, injury, value("lvef_points_per_loss"),
                         value("myocardial_reserve"), float(last))
+
+
+#: Between-patient variance of ln(doxorubicin clearance): Perez-Blanco 2016 Table 2, IIV(CL) 22.9 % CV, omega^2
+#: 0.0511 (RSE 32.7 %, shrinkage 40 %), as transcribed in nlmixr2lib's ``PerezBlanco_2016_doxorubicin``: the same
+#: source as the table's typical clearance.
+DOX_CL_OMEGA2 = 0.0511
+
+
+def clearance_spread(sim: Simulator, *, parameters: Mapping[str, float] | None = None) -> tuple[float, float]:
+    """How much of the population's spread of cardiac injury the variability of doxorubicin clearance alone gives.
+
+    The population's fitted spread of ln(cardiac sensitivity) stands for every between-patient difference in
+    injury at a given dose per m2, exposure included. Clearance multiplies exposure, and on AC the median patient's
+    injury falls with clearance as a power (its elasticity, read here between one sd of ln clearance either side
+    of the typical value); a lognormal clearance then gives ln(injury) an sd of ``|elasticity| * sqrt(omega^2)``.
+
+    Parameters
+    ----------
+    sim : Simulator
+        A simulator of a model with the heart.
+    parameters : mapping of str to float, optional
+        Values other than the tables'.
+
+    Returns
+    -------
+    tuple of float
+        (elasticity of injury to clearance, sd of ln(injury) from clearance alone).
+    """
+    p = dict(parameters or {})
+    omega = float(np.sqrt(DOX_CL_OMEGA2))
+    cl = float(p.get("dox_cl_l_per_h", parameter_ids(sim.model)["dox_cl_l_per_h"].value))
+    injury = [float(injury_course(sim, cardinale_course(model=sim.model, parameters={
+        **p, "dox_cl_l_per_h": cl * float(np.exp(side * omega))})).injury[-1]) for side in (-1.0, 1.0)]
+    elasticity = float(np.log(injury[1] / injury[0]) / (2.0 * omega))
+    return elasticity, abs(elasticity) * omega
 
 
 def patient_lvef(course: InjuryCourse, sensitivity: npt.ArrayLike,

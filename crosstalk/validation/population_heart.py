@@ -10,8 +10,8 @@ Two quantities of the population decide how much of a cut in injury becomes a cu
 not settle either: how widely patients' hearts differ (the fitted spread of ln(cardiac sensitivity) has a profile
 interval) and how large echocardiography's reading error is (Thavendiranathan 2013 read two ways).
 :func:`population_ranges` gives both as population quantities an ensemble draws (:data:`SENSITIVITY_SD`,
-:data:`ECHO_SD`); each member's incidences are read at its own values, after its loss rate is re-solved to
-Cardinale's measured incidence at them (:mod:`crosstalk.validation.anchors`).
+:data:`ECHO_SD`); each member's incidences are read at its own values, after its heart is re-fitted at them to
+Cardinale's measured incidence and Swain's heart-failure curve (:mod:`crosstalk.validation.heart_conditioning`).
 """
 
 from __future__ import annotations
@@ -114,10 +114,11 @@ def population_ranges() -> tuple[tuple[ParameterRange, str], ...]:
     row = estimates.set_index("parameter").loc["sensitivity_sd"]
     spread = (f"fit: heart population (crosstalk.validation.heart_fit), binomial likelihood to Swain 2003 and "
               f"Cardinale 2015; profile 95 % interval {row['lower95']:.3g}-{row['upper95']:.3g} around "
-              f"{row['estimate']:.3g} ({row['identifiability']}); the loss rate is re-solved per set at it")
+              f"{row['estimate']:.3g} ({row['identifiability']}); the loss rate and reserve are re-fitted per set "
+              "at it")
     echo = (f"cited: Thavendiranathan 2013 (2D echo, 56 women, a year of readings): temporal variability over 10 "
             f"points, read as the 95 % limit of a change between two readings (sd {ECHO_2D_SD:g}) or of one reading "
-            f"(sd {ECHO_2D_SD_HIGH:g}); the loss rate is re-solved per set at it")
+            f"(sd {ECHO_2D_SD_HIGH:g}); the loss rate and reserve are re-fitted per set at it")
     return ((ParameterRange(POPULATION + SENSITIVITY_SD, float(row["lower95"]), float(row["upper95"]),
                             distribution="loguniform"), spread),
             (ParameterRange(POPULATION + ECHO_SD, ECHO_2D_SD, ECHO_2D_SD_HIGH), echo))
