@@ -263,12 +263,22 @@ def _swain(d: dict[str, Any]) -> list[str]:
             f"{d['seed']}` run of {', '.join(d['scenarios'])} ({d['sets']} sets that ran, {drawn} the population's "
             "spread and echo error drawn). "
             + ("Each set re-fits its reserve with its loss rate: the loss rate to its drawn Cardinale datum, the "
-               "reserve inside the interval Swain's four points allow jointly at its spread:"
+               "reserve inside the interval Swain's four points allow jointly at its spread; sets that no reserve fits "
+               "are left out, so this checks the re-fit, not the model:"
                if d.get("reserve_refitted") else
                "Each set re-solves only the loss rate, to Cardinale's CTRCD incidence; Swain's curve is not "
                "re-solved:"), "",
             _table(["dose", "Swain (binomial 95 %)", "sets: median", "sets: 2.5-97.5 %", "sets inside"], rows), "",
-            f"Sets inside all three intervals: {100 * d['inside_all_three']:.0f} %."]
+            f"Sets inside every interval: {100 * d.get('inside_all', d.get('inside_all_three', 0.0)):.0f} %."
+            + _left_out(d.get("left_out_for_swain"))]
+
+
+def _left_out(d: dict[str, Any] | None) -> str:
+    if not d or not d["sets"]:
+        return ""
+    return (f" Left out because no reserve reproduces Swain's curve: {d['sets']} sets, their LVEF slopes median "
+            f"{d['lvef_slope_median']:.0f} points per unit loss ({100 * d['lvef_slope_below_63']:.0f} % below 63; "
+            f"the kept sets' lowest {d['kept_lvef_slope_min']:.0f}).")
 
 
 #: Record, script that writes it, section renderer.

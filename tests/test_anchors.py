@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -195,7 +196,23 @@ def test_a_reserve_interval_narrower_than_the_search_grid_is_found(monkeypatch):
     low, high = coarse.interval
     assert 0.0 < low < coarse.myocardial_reserve < high < 0.25 and high - low < 0.1
     assert coarse.interval == pytest.approx(fine.interval, abs=2e-3)
-    assert coarse.myocardial_reserve == pytest.approx(low + 0.63 * (high - low))
+    assert coarse.myocardial_reserve == pytest.approx(fine.myocardial_reserve, abs=2e-3)
+
+
+def test_the_reserve_position_is_a_quantile_of_swains_profile_likelihood():
+    """Position 0 and 1 are the interval's ends; in between the reserve rises with the position, and the middle
+    of the likelihood is not the middle of the interval when the likelihood is lopsided (open towards the 0.5
+    search limit at the fitted spread)."""
+    from crosstalk.sim.simulator import simulator_for
+    from crosstalk.validation.heart_conditioning import solve_heart
+
+    sim = simulator_for("anthracycline")
+    picks = [solve_heart(sim, {}, {}, ctrcd=0.0861, position=x) for x in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    low, high = picks[0].interval
+    reserves = [h.myocardial_reserve for h in picks]
+    assert reserves[0] == pytest.approx(low) and reserves[-1] == pytest.approx(high)
+    assert all(a < b for a, b in itertools.pairwise(reserves))
+    assert abs(reserves[2] - (low + high) / 2) > 0.005
 
 
 def test_a_member_that_draws_the_reserve_position_is_re_fitted_through_recalibrate():

@@ -329,3 +329,23 @@ def test_sets_left_out_are_counted_by_the_parameter_that_could_not_be_solved():
                                solved=("myocardial_reserve", "tumour_growth_rate"))
     assert (result.uncalibrated, result.failed) == (4, 1)
     assert result.uncalibrated_by() == {"myocardial_reserve": 2, "tumour_growth_rate": 1, "other": 1}
+
+
+def _report_slope(values):
+    return {**values, "seen_slope": values.get("lvef_points_per_loss", -1.0)}
+
+
+def test_a_scenarios_own_values_reach_each_members_re_calibration():
+    """A scenario that sets a parameter runs every member with it, so each member is re-calibrated with it too
+    (not with the table's value); it is not reported as a drawn value."""
+    from dataclasses import replace
+
+    from crosstalk.calibrate.ensemble import Conditioning, condition_members
+
+    s = load_scenario("aerobic_during_ac")
+    steep = replace(s, parameters={**s.parameters, "lvef_points_per_loss": 150.0})
+    e = draw_ensemble(steep, 3, seed=1)
+    assert "lvef_points_per_loss" not in e.names
+    c = Conditioning(ranges=(), bases={}, solves={}, condition=_report_slope)
+    out = condition_members(e, c, workers=1, progress=False, given=dict(steep.parameters))
+    assert all(v["seen_slope"] == 150.0 and "lvef_points_per_loss" not in v for v in out)

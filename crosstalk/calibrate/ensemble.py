@@ -377,7 +377,8 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
 
 
 def condition_members(ensemble: Ensemble, conditioning: Conditioning, *, executor: Executor | None = None,
-                      workers: int | None = None, progress: bool = True) -> list[Mapping[str, float] | RunFailure]:
+                      workers: int | None = None, progress: bool = True,
+                      given: Mapping[str, float] | None = None) -> list[Mapping[str, float] | RunFailure]:
     """Each member's parameter values after ``conditioning`` (a :class:`RunFailure` where it could not be done).
 
     Parameters
@@ -392,10 +393,16 @@ def condition_members(ensemble: Ensemble, conditioning: Conditioning, *, executo
         Worker processes of the default executor.
     progress : bool
         Show a progress bar.
+    given : mapping of str to float, optional
+        Parameter values the scenarios set themselves (not drawn): each member is re-calibrated with them, so a
+        calibration reads the model the member will run; they are not part of the returned values.
     """
-    found = run_many(ensemble.members(), conditioning.condition, executor=executor, workers=workers,
+    fixed = dict(given or {})
+    members = [{**fixed, **m} for m in ensemble.members()]
+    found = run_many(members, conditioning.condition, executor=executor, workers=workers,
                      progress=progress, desc="calibrating members")
-    return [r if isinstance(r, RunFailure) else dict(r) for r in found]
+    return [r if isinstance(r, RunFailure) else {k: v for k, v in r.items() if k not in fixed or k in m}
+            for r, m in zip(found, ensemble.members())]
 
 
 def _numeric_endpoints(members: pd.DataFrame) -> list[str]:

@@ -272,8 +272,11 @@ def run_uncertainty(results: Sequence[Result], n: int, *, seed: int, series: Seq
                                    executor=pool, progress=progress)
     scenarios = [r.scenario for r in results]
     ensemble = draw_ensemble(scenarios[0], n, seed=seed, also=scenarios[1:], conditioning=conditioning)
+    # what every scenario sets alike is part of the model each member is re-calibrated on
+    given = {k: v for k, v in scenarios[0].parameters.items() if all(s.parameters.get(k) == v for s in scenarios)}
     member_values = None if conditioning is None else condition_members(ensemble, conditioning,
-                                                                         executor=executor, progress=progress)
+                                                                         executor=executor, progress=progress,
+                                                                         given=given)
     runs = {s.name: run_ensemble(s, ensemble, series=series, values=member_values, extra=extra,
                                  executor=executor, progress=progress) for s in scenarios}
     units, better = (extra.units, extra.better) if extra is not None else ({}, {})

@@ -61,8 +61,11 @@ def uncertainty_html(result: UncertaintyResult) -> str:
         parts.append(f"<p>Each set is re-calibrated before it runs: {solved} are re-solved so that their "
                      "calibration summaries (IL-6 and EV rise with exercise, tumour doubling time, CTRCD incidence, "
                      "...) take a value drawn from the published datum's range (<code>target:</code> rows below), "
-                     "given the set's other values. Drawn independently instead, almost no set would still match "
-                     "the data the fits came from."
+                     "given the set's other values"
+                     + ("; the heart's reserve is re-fitted with its loss rate to Swain's heart-failure curve as "
+                        "well, and a set with which no reserve reproduces that curve is left out"
+                        if "myocardial_reserve" in result.solved else "")
+                     + ". Drawn independently instead, almost no set would still match the data the fits came from."
                      + (f" <b>{result.uncalibrated} sets could not be re-calibrated</b> and are left out ("
                         + ", ".join(f"<code>{html.escape(p)}</code>: {n}" for p, n in result.uncalibrated_by().items())
                         + "; <code>uncertainty.json</code> says why)." if result.uncalibrated else "") + "</p>")

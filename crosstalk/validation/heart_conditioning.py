@@ -12,14 +12,21 @@ drew (its drug exposure, its LVEF slope):
   simulation per regimen and body-size node: injury is linear in the loss rate, so the solve is analytic);
 - the reserves whose Swain binomial deviance is within the chi-square 95 % threshold of the best (one degree of
   freedom, searched over the fit's 0-0.5 range) are the member's plausible reserves;
-- the member's drawn position, uniform on 0-1 (:data:`RESERVE_POSITION`), picks its reserve in that interval, so
-  the reserve's remaining uncertainty is carried, and shown among the deciding quantities, without breaking the
-  fit. The drawn quantities stay independent (what the Latin hypercube and the Sobol analysis need);
+- the member's drawn position, uniform on 0-1 (:data:`RESERVE_POSITION`), is the quantile of its reserve under
+  the profile likelihood normalised over that interval (a flat prior on the reserve), so the reserve's remaining
+  uncertainty is carried with the weight the data give it, not spread evenly to the interval's edges (one of which
+  is often the search limit);
 - a member that cannot reproduce Swain's curve at any reserve (its best deviance against the four observations
   fails the chi-square goodness-of-fit test at 5 %, three degrees of freedom: four data, one reserve) is not
   plausible and fails calibration: chiefly a shallow drawn LVEF slope, with which too few patients ever reach an
   LVEF below 40 % (the plausible-patient selection of Allen et al. 2016, CPT Pharmacometrics Syst Pharmacol
   5:140, applied to parameter sets).
+
+The chi-square levels are approximate: Swain's four points are nested values of one Kaplan-Meier curve and their
+numbers at risk are assumed (``project_targets.toml``), so treating them as independent binomials overstates what
+they know. The drawn quantities are independent, but the members kept are not: leaving out those that cannot give
+Swain's curve ties the kept members' LVEF slopes to their other values, which the Sobol analysis of an ensemble
+(built for independent inputs) does not account for.
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ GOODNESS_OF_FIT = float(stats.chi2.ppf(0.95, 3))
 #: Widest loss-rate factor either side of the member's starting value.
 MAX_FACTOR = 1000.0
 _GRID = 11
+_QUANTILE_GRID = 21
 
 
 def reserve_range() -> tuple[ParameterRange, str]:
@@ -177,8 +185,9 @@ def solve_heart(sim: Simulator, parameters: Mapping[str, float], population: Map
         near, f_near = last[0], gap(last[0])
         step = 0.1
         while True:
-            far = near + (step if f_near < 0 else -step)
-            if abs(far) > math.log(MAX_FACTOR):
+            widest = math.log(MAX_FACTOR)
+            far = min(max(near + (step if f_near < 0 else -step), -widest), widest)
+            if far == near:
                 raise CrosstalkError(f"k_cardiomyocyte_loss: no value within {MAX_FACTOR:g}-fold of the member's "
                                      f"gives a measured CTRCD incidence of {ctrcd:.4g} with a reserve of "
                                      f"{reserve:.3g}")
@@ -228,7 +237,11 @@ def solve_heart(sim: Simulator, parameters: Mapping[str, float], population: Map
         return float(grid[0] if side < 0 else grid[-1])
 
     interval = (edge(-1), edge(1))
-    reserve = interval[0] + min(max(position, 0.0), 1.0) * (interval[1] - interval[0])
+    # the position as a quantile of the profile likelihood over the interval (trapezoids on a fine grid)
+    fine = np.linspace(*interval, _QUANTILE_GRID)
+    weight = np.exp(-(np.array([nll(float(r)) for r in fine]) - level))
+    cdf = np.concatenate(([0.0], np.cumsum(0.5 * (weight[1:] + weight[:-1]) * np.diff(fine))))
+    reserve = float(np.interp(min(max(position, 0.0), 1.0) * cdf[-1], cdf, fine)) if cdf[-1] > 0 else r_best
     f = factor(reserve)
     k0 = float(parameters.get("k_cardiomyocyte_loss", parameter_ids(sim.model)["k_cardiomyocyte_loss"].value))
     return HeartSolution(k0 * f, reserve, interval, deviance,
