@@ -42,7 +42,7 @@ from scipy import stats
 from scipy.optimize import brentq, minimize_scalar
 
 from crosstalk.calibrate.ensemble import POPULATION
-from crosstalk.calibrate.proportions import Proportion
+from crosstalk.calibrate.proportions import binomial_nll
 from crosstalk.errors import CrosstalkError
 from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.simulator import Simulator
@@ -88,15 +88,6 @@ def reserve_range() -> tuple[ParameterRange, str]:
 def _bounds() -> tuple[float, float]:
     reserve = next(u for u in HEART_UNKNOWNS if u.name == "myocardial_reserve")
     return reserve.low, reserve.high
-
-
-def _saturated(data: list[Proportion]) -> float:
-    """The binomial negative log-likelihood of ``data`` at their own observed proportions."""
-    out = 0.0
-    for d in data:
-        for count, p in ((d.observed * d.n, d.observed), ((1.0 - d.observed) * d.n, 1.0 - d.observed)):
-            out -= count * math.log(p) if count > 0 else 0.0
-    return out
 
 
 @dataclass(frozen=True)
@@ -199,15 +190,12 @@ def solve_heart(sim: Simulator, parameters: Mapping[str, float], population: Map
         return math.exp(last[0])
 
     def nll(reserve: float) -> float:
+        """Swain's binomial negative log-likelihood less the saturated model's (half the deviance)."""
         try:
             f = factor(reserve)
         except CrosstalkError:
             return math.inf  # this reserve cannot give the datum: implausible, not a failed member
-        out = 0.0
-        for datum, courses in zip(data, swain):
-            p = min(max(incidence(courses, "heart_failure", f, reserve), 1e-12), 1.0 - 1e-12)
-            out -= datum.observed * datum.n * math.log(p) + (1.0 - datum.observed) * datum.n * math.log(1.0 - p)
-        return out
+        return binomial_nll(np.array([incidence(c, "heart_failure", f, reserve) for c in swain]), data)
 
     low, high = _bounds()
     grid = np.linspace(low, high, _GRID)
@@ -218,7 +206,7 @@ def solve_heart(sim: Simulator, parameters: Mapping[str, float], population: Map
     best = minimize_scalar(nll, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, _GRID - 1)]), method="bounded",
                            options={"xatol": 1e-4})
     r_best, level = (float(best.x), float(best.fun)) if best.fun < values[i] else (float(grid[i]), float(values[i]))
-    deviance = 2.0 * (level - _saturated(data))
+    deviance = 2.0 * level
     if deviance > GOODNESS_OF_FIT:
         raise CrosstalkError(f"myocardial_reserve: no reserve in {low:g}-{high:g} reproduces Swain's heart-failure "
                              f"curve with this member's other values (best deviance {deviance:.1f} > "
