@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crosstalk import load_scenario
-from crosstalk.calibrate.ensemble import POPULATION, condition_members, draw_ensemble
+from crosstalk.calibrate.ensemble import POPULATION, condition_members, draw_ensemble, population_quantities
 from crosstalk.errors import CrosstalkError
 from crosstalk.model.parameters import parameter_ids, parameter_table
 from crosstalk.sim.simulator import Simulator, simulator_for
@@ -44,7 +44,7 @@ def passes(values: dict[str, float]) -> dict[str, bool]:
     quantities (the heart's spread and echo error), as its anchor was solved, and so is Swain's heart-failure curve;
     the check itself reads the defaults."""
     out = {}
-    population = {k: v for k, v in values.items() if k.startswith(POPULATION)}
+    population = population_quantities(values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for target in TARGETS:

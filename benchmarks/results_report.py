@@ -251,7 +251,8 @@ def _anchors(d: dict[str, Any]) -> list[str]:
             "700 mg/m2 are the reference's +/- 0.03 absolute, much narrower than the observations' binomial "
             "intervals (n about 120 and 12) that section 14 uses; its heart-failure criteria are read at each "
             "set's drawn spread and echo error, the CTRCD check's onset and Plana-definition criteria at the "
-            "fitted ones."]
+            "fitted ones. The tumour growth anchor holds the check's slow and fast tumours (`holds` in "
+            "`anchors.toml`), so a set whose slow tumours never double is among those not anchored."]
 
 
 def _swain(d: dict[str, Any]) -> list[str]:

@@ -57,5 +57,15 @@ class SimulationError(CrosstalkError):
 def show_warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                       file: TextIO | None = None, line: str | None = None) -> None:
     """A :func:`warnings.showwarning` for processes the package owns (the command line, its worker processes): one
-    line with the warning's kind and message, no source file or code."""
-    print(f"crosstalk: warning ({category.__name__}): {message}", file=sys.stderr if file is None else file)
+    line with the warning's kind and message, no source file or code, each distinct line once per process (a study
+    plans every candidate alike, and ``warnings.catch_warnings`` anywhere resets Python's own once-only registry, so
+    without this one warning would fill the terminal once per simulation)."""
+    text = f"crosstalk: warning ({category.__name__}): {message}"
+    if text in _SHOWN:
+        return
+    _SHOWN.add(text)
+    print(text, file=sys.stderr if file is None else file)
+
+
+#: Warning lines this process has shown.
+_SHOWN: set[str] = set()

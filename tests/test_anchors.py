@@ -9,9 +9,17 @@ import pytest
 
 from crosstalk import load_scenario
 from crosstalk.calibrate.ensemble import draw_ensemble
-from crosstalk.errors import CrosstalkError
+from crosstalk.errors import CrosstalkError, ModelBuildError
 from crosstalk.model.parameters import parameter_ids
-from crosstalk.validation.anchors import READINGS, anchor_conditioning, anchors, reading, recalibrate, solve
+from crosstalk.validation.anchors import (
+    READINGS,
+    anchor_conditioning,
+    anchors,
+    parse_anchors,
+    reading,
+    recalibrate,
+    solve,
+)
 from crosstalk.validation.check import CHECKS, run_check
 
 #: Anchors whose datum is another target of the same joint fit as their row's (anchors.toml says why).
@@ -223,3 +231,40 @@ def test_a_member_that_draws_the_reserve_position_is_re_fitted_through_recalibra
     assert RESERVE_POSITION not in solved and "target:ctrcd_incidence.incidence" not in solved
     assert solved["population:cardiac_sensitivity_sd"] == 0.3
     assert 0.2 < solved["myocardial_reserve"] < 0.4  # a quarter of the way through about 0.23-0.5, not the 0.49 given
+
+
+def test_a_member_whose_solved_growth_rate_breaks_the_populations_spread_is_left_out():
+    """The tumour anchor holds the population's slow and fast tumours to the grade medians: at the tables' values
+    the re-solved member keeps them; with a CD8 kill that stays strong at a low effector ratio (exponent x 0.6) the
+    median tumour still reaches the datum, but the slow tumours no longer double within the band, and the member
+    fails in one line naming the parameter and the criterion."""
+    tumour = next(a for a in anchors() if a.parameter == "tumour_growth_rate")
+    assert tumour.holds == ("tvdt_days_p05_growth_rate_at_2_cm3", "tvdt_days_p95_growth_rate_at_2_cm3")
+    ids = parameter_ids("immune")
+    kept = recalibrate({tumour.name: 160.0})
+    check = run_check(tumour.target, parameters={"tumour_growth_rate": kept["tumour_growth_rate"]})
+    assert all(lo <= v <= hi for v, lo, hi in check.criteria.values())
+    strong = {"cd8_ratio_exponent": 0.6 * ids["cd8_ratio_exponent"].value}
+    alone = solve(tumour, strong, 160.0)  # the datum alone is met ...
+    assert reading(tumour, strong, alone) == pytest.approx(160.0, abs=1.0)
+    slow = run_check(tumour.target, parameters={**strong, "tumour_growth_rate": alone}).criteria[tumour.holds[0]]
+    assert not slow[1] <= slow[0] <= slow[2]  # ... by slow tumours that no grade shows
+    with pytest.raises(CrosstalkError, match=r"tumour_growth_rate: .* reads 160, leaves "
+                                             r"tvdt_days_p05_growth_rate_at_2_cm3 at .*, outside 317-1500"):
+        recalibrate({tumour.name: 160.0, **strong})
+
+
+@pytest.mark.parametrize(("holds", "named"), [
+    ("tvdt_days_p05_growth_rate_at_2_cm3", "a list of criterion names"),
+    (["no_such_criterion"], "no_such_criterion"),
+    (["tvdt_days_at_2_cm3"], "other criteria of human_breast_tumour_growth"),
+])
+def test_an_anchor_holding_what_its_check_has_not_is_refused_in_one_line(holds, named):
+    """``holds`` must list other criteria of the anchor's own check: a string, an unknown name or the anchored
+    criterion itself is refused when the table is read, naming the value."""
+    row = {"parameter": "tumour_growth_rate", "target": "human_breast_tumour_growth",
+           "criterion": "tvdt_days_at_2_cm3", "distribution": "loguniform", "low": 121.0, "high": 204.0,
+           "why": "test", "holds": holds}
+    assert parse_anchors({"anchor": [{k: v for k, v in row.items() if k != "holds"}]})[0].holds == ()
+    with pytest.raises(ModelBuildError, match=named):
+        parse_anchors({"anchor": [row]})

@@ -300,6 +300,9 @@ def test_the_page_in_a_browser(server: str, browser: Any, tmp_path: Path) -> Non
     chosen = page.locator(".ct-sessions button.bk-active")
     _wait_for(lambda: chosen.count() == 1 and chosen.first.inner_text().strip() == str(weekly),
               "the front prescription in the controls")
+    # the page says which prescription it shows, not the base scenario's own description
+    about = page.locator(".ct-about div").first
+    _wait_for(lambda: "of the front of optimisation" in about.inner_text(), "the front prescription's description")
     page.screenshot(path=str(SHOTS / "explorer-front.png"), full_page=False)
 
     # a sensitive patient followed for a year, uploaded as a user would

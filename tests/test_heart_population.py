@@ -12,7 +12,7 @@ import pytest
 
 from crosstalk.calibrate.proportion_fit import fit_proportions
 from crosstalk.calibrate.proportions import Proportion, Unknown
-from crosstalk.errors import InputError
+from crosstalk.errors import CrosstalkError, InputError
 from crosstalk.model.echo import (
     MEASURED_ENDPOINTS,
     Surveillance,
@@ -151,3 +151,52 @@ def test_clearance_variability_alone_fills_the_fitted_spread(sim: Simulator) -> 
     row = read_heart_fit()[0].set_index("parameter").loc["sensitivity_sd"]
     assert row["lower95"] < spread < row["upper95"]
     assert f"a spread of ln(injury) of {spread:.2f}, inside" in run_check("heart_population_data").note
+
+
+def test_the_population_mean_lvef_fall_equals_simulated_patients_averaged(sim: Simulator) -> None:
+    """The mean LVEF fall the exercise trials report, integrated exactly over the sensitivity, equals the mean of
+    sampled patients' own LVEF courses (sensitivity and baseline drawn from the population, 40000 each: within 3
+    standard errors), at the end of AC, where a few sensitive patients carry it, and half a year later; it is 0
+    when the reserve is never reached, grows with time after the last dose, and is what ensembles report."""
+    from crosstalk.validation.cardiac import cardiac_draws
+    from crosstalk.validation.population_heart import heart_incidences
+
+    population = CardiacPopulation.load()
+    courses = population.courses(sim, cardinale_course(model=sim.model))
+    s, baseline = cardiac_draws(40000, seed=11)
+    for day in (21.0, 180.0):
+        falls = np.concatenate([baseline - np.array([np.interp(c.last_dose_day + day, c.time_days, row)
+                                                     for row in patient_lvef(c, s, baseline)]) for c in courses])
+        mean = population.mean_lvef_drop(courses, days_after_last_dose=day)
+        assert mean == pytest.approx(falls.mean(), abs=3.0 * falls.std() / math.sqrt(falls.size))
+    assert 0.05 < population.mean_lvef_drop(courses, days_after_last_dose=21.0) < 0.5 < mean
+    full = tuple(c.with_rates(reserve=0.99) for c in courses)
+    assert population.mean_lvef_drop(full, days_after_last_dose=180.0) == pytest.approx(0.0, abs=1e-12)
+    early, late = (population.mean_lvef_drop(courses, days_after_last_dose=d) for d in (21.0, 365.0))
+    assert early < mean < late
+    out = heart_incidences(cardinale_course(model=sim.model))
+    assert out["mean_lvef_drop_points"] == pytest.approx(late)
+    assert out["mean_lvef_drop_end_of_treatment_points"] == pytest.approx(early)
+    with pytest.raises(CrosstalkError, match="after the simulated end"):
+        population.mean_lvef_drop(courses, days_after_last_dose=400.0)
+
+
+def test_the_exercise_trial_check_reads_the_population_means_at_the_trials_times() -> None:
+    """Antunes 2023's two readings (end of AC, 3 months later) are the model's curve at 0 and 3 months, each the
+    sedentary arm's mean LVEF fall minus the exercise arm's, and the benefit grows after AC as the LVEF falls."""
+    from crosstalk.model.echo import CARDINALE_ECHO, DAYS_PER_MONTH
+    from crosstalk.spec.scenario import load_scenario
+    from crosstalk.validation import run_check
+    from crosstalk.validation.population_heart import followed
+
+    check = run_check("exercise_trials_lvef")
+    curve = check.curves[0]
+    assert curve.x[0] == 0.0 and check.value("lvef_benefit_end_of_chemotherapy") == pytest.approx(curve.y[0])
+    assert check.value("lvef_benefit_3_months_after") == pytest.approx(curve.y[list(curve.x).index(3.0)])
+    assert np.all(np.diff(curve.y[:8]) > 0)
+    population = CardiacPopulation.load()
+    sim = Simulator("crosstalk")
+    day = CARDINALE_ECHO.end_of_treatment_days + 3.0 * DAYS_PER_MONTH
+    falls = [population.mean_lvef_drop(population.courses(sim, followed(load_scenario(n))), days_after_last_dose=day)
+             for n in ("ac_sedentary", "aerobic_during_ac")]
+    assert check.value("lvef_benefit_3_months_after") == pytest.approx(falls[0] - falls[1])

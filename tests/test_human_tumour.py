@@ -92,6 +92,26 @@ def test_human_growth_law_is_gompertz_and_fitted_doubling_time_holds():
     assert run_check("human_breast_tumour_growth").value("tvdt_days_at_2_cm3") == pytest.approx(160.0, abs=2.0)
 
 
+def test_growth_check_reads_the_spread_around_the_sets_own_rate():
+    """A parameter set with its own growth rate (an ensemble member re-fitted to a drawn doubling time) has the
+    population's fast and slow tumours around that rate: the check's 95th-percentile tumour is the set's rate times
+    exp(1.645 x 0.62), not the table's."""
+    from crosstalk.validation.checks_tumour import HUMAN_POPULATION, doubling_time_days
+
+    sim = Simulator("immune")
+    table = parameter_ids("immune")["tumour_growth_rate"].value
+    row = next(r for r in load_population(HUMAN_POPULATION).parameters if r.name == "tumour_growth_rate")
+    assert row.low == pytest.approx(table)  # the spread is centred on the fitted rate
+    own = 1.25 * table
+    check = run_check("human_breast_tumour_growth", parameters={"tumour_growth_rate": own})
+    per_cm3 = 1e3 / parameter_ids("immune")["tumour_cell_volume_mm3"].value
+    fast = doubling_time_days(sim, 2.0 * per_cm3, parameters={
+        "tumour_growth_rate": own * float(np.exp(stats.norm.ppf(0.95) * row.high))})
+    assert check.value("tvdt_days_p95_growth_rate_at_2_cm3") == pytest.approx(fast)
+    assert check.value("tvdt_days_p95_growth_rate_at_2_cm3") < run_check("human_breast_tumour_growth").value(
+        "tvdt_days_p95_growth_rate_at_2_cm3")
+
+
 def _change(sim: Simulator, scenario: Scenario, values: dict[str, float]) -> float:
     return float(sim.run(apply_values(scenario, values)).endpoints["tumour_volume_change_percent"])
 

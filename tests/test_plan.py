@@ -75,3 +75,20 @@ def test_a_window_past_the_end_warns_and_a_course_without_anthracycline_does_not
 @pytest.mark.parametrize("name", ["single_bout", "tumour_running", "untreated_tumour"])
 def test_scenarios_without_anthracycline_read_quietly(name):
     assert _caught(load_scenario(SCENARIOS / f"{name}.toml")) == []
+
+
+def test_the_command_lines_warning_shows_each_line_once_per_process(capsys, monkeypatch):
+    """A study plans every candidate alike and warnings.catch_warnings anywhere resets Python's once-only
+    registry: the package's warning line is printed once however often the same warning is raised."""
+    from crosstalk.errors import show_warning_line
+
+    monkeypatch.setattr(warnings, "showwarning", show_warning_line)
+    for n in range(3):
+        with warnings.catch_warnings():  # what a library call in between does to the registry
+            warnings.simplefilter("default")
+            warnings.warn("read once, said three times (test)", ReadingTimeWarning, stacklevel=1)
+        if n == 1:
+            warnings.warn("a different reading (test)", ReadingTimeWarning, stacklevel=1)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["crosstalk: warning (ReadingTimeWarning): read once, said three times (test)",
+                     "crosstalk: warning (ReadingTimeWarning): a different reading (test)"]

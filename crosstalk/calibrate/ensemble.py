@@ -45,7 +45,7 @@ from crosstalk.studies.paired import BETTER
 
 __all__ = ["INTERVAL_COLUMNS", "MAX_MEMBERS", "PAIRED_INTERVAL_COLUMNS", "POPULATION", "Conditioning", "Ensemble",
            "EnsembleRun", "ExtraOutputs", "condition_members", "draw_ensemble", "endpoint_intervals", "fixed_ids",
-           "paired_intervals", "run_ensemble", "uncertain_ranges"]
+           "paired_intervals", "population_quantities", "run_ensemble", "uncertain_ranges"]
 
 MAX_MEMBERS = 100_000
 #: Columns of :func:`endpoint_intervals` (``endpoints_uncertainty.csv``).
@@ -312,7 +312,13 @@ def _parameters(values: Mapping[str, float]) -> dict[str, float]:
     return {k: v for k, v in values.items() if not k.startswith(POPULATION)}
 
 
-def _population(values: Mapping[str, float]) -> dict[str, float]:
+def population_quantities(values: Mapping[str, float]) -> dict[str, float]:
+    """The drawn population quantities among a member's ``values`` (names starting with :data:`POPULATION`, kept
+    whole): what re-solving and the extra outputs read, never applied to the model.
+
+    >>> population_quantities({"k_cardiomyocyte_loss": 1.0, "population:patient.cardiac_sensitivity": 0.3})
+    {'population:patient.cardiac_sensitivity': 0.3}
+    """
     return {k: v for k, v in values.items() if k.startswith(POPULATION)}
 
 
@@ -349,7 +355,7 @@ def run_ensemble(scenario: Scenario, ensemble: Ensemble, *, series: Sequence[str
     ready = {i for i, v in enumerate(values) if not isinstance(v, RunFailure)}
     order = sorted(ready)
     ready_values = [v for v in values if not isinstance(v, RunFailure)]  # in the order of ``order``
-    items = [(apply_values(scenario, _parameters(v)), columns, extra, _population(v)) for v in ready_values]
+    items = [(apply_values(scenario, _parameters(v)), columns, extra, population_quantities(v)) for v in ready_values]
     done = run_many(items, _member, executor=executor, workers=workers, progress=progress, desc="ensemble")
     results: list[Any] = list(values)
     for i, r in zip(order, done):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -120,7 +121,7 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
 
     pick = pn.widgets.Select(name="Built-in scenario", options=names, value=start if start in names else names[0])
     upload = pn.widgets.FileInput(accept=".toml", name="Or upload a scenario file")
-    about = pn.pane.Markdown("", sizing_mode="stretch_width")
+    about = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["ct-about"])
     modality = pn.widgets.RadioButtonGroup(name="Modality", options=["aerobic", "resistance", "hiit"],
                                            value=p.modality, css_classes=["ct-modality"])
     sessions = pn.widgets.RadioButtonGroup(name="Sessions a week", options=[1, 2, 3, 4, 5, 6, 7],
@@ -274,7 +275,12 @@ def _front_section(result: OptimisationResult, load: Callable[[Scenario], None],
             return
         try:
             row = front.iloc[k].to_dict()
-            load(prescribe(spec.base_scenario, {d.name: row[d.name] for d in spec.decisions}))
+            base = spec.base_scenario
+            # the base's own description names its own prescription, not the one picked
+            load(replace(prescribe(base, {d.name: row[d.name] for d in spec.decisions}),
+                         name=f"{base.name}-front-{k + 1}",
+                         description=f"Prescription {k + 1} of the front of optimisation {spec.name}: "
+                                     f"{labels[k]}; otherwise as {base.name}."))
         except CrosstalkError as err:
             fail(err)
 

@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from scipy.optimize import brentq
 
-from crosstalk.calibrate.ensemble import POPULATION, Conditioning
+from crosstalk.calibrate.ensemble import POPULATION, Conditioning, population_quantities
 from crosstalk.errors import CrosstalkError, ModelBuildError
 from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.simulator import Simulator, simulator_for
@@ -30,8 +31,10 @@ from crosstalk.validation.check import CHECKS, run_check
 from crosstalk.validation.checks_tumour import doubling_time_days
 from crosstalk.validation.heart_conditioning import RESERVE_POSITION, reserve_range, solve_heart
 from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population, population_ranges
+from crosstalk.validation.targets import bands_for
 
-__all__ = ["PREFIX", "READINGS", "Anchor", "anchor_conditioning", "anchors", "reading", "recalibrate", "solve"]
+__all__ = ["PREFIX", "READINGS", "Anchor", "anchor_conditioning", "anchors", "parse_anchors", "reading", "recalibrate",
+           "solve"]
 
 #: Drawn datum values are named ``target:<target>.<criterion>`` (never a parameter id).
 PREFIX = "target:"
@@ -48,6 +51,9 @@ class Anchor:
     criterion: str
     range: ParameterRange
     why: str
+    #: Other criteria of the same check the re-solved member must still meet (within their bands): a member that
+    #: matches the datum only by contradicting the rest of its calibration data is left out, not kept.
+    holds: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -65,17 +71,37 @@ def anchors() -> tuple[Anchor, ...]:
         If a row names an unknown check or criterion, or a parameter no table has.
     """
     raw = tomllib.loads((resources.files("crosstalk.validation") / "anchors.toml").read_text(encoding="utf-8"))
+    return parse_anchors(raw)
+
+
+def parse_anchors(raw: Mapping[str, Any]) -> tuple[Anchor, ...]:
+    """Anchors from the parsed ``anchors.toml`` (its ``anchor`` rows), checked against the registered checks.
+
+    Raises
+    ------
+    ModelBuildError
+        If a row names an unknown check or criterion, or a parameter no table has.
+    """
     out = []
     for row in raw.get("anchor", []):
         where = f"validation/anchors.toml: anchor {row.get('parameter', '?')}"
-        if set(row) != {"parameter", "target", "criterion", "distribution", "low", "high", "why"}:
-            raise ModelBuildError(f"{where} needs parameter, target, criterion, distribution, low, high and why")
+        required = {"parameter", "target", "criterion", "distribution", "low", "high", "why"}
+        if not required <= set(row) <= required | {"holds"}:
+            raise ModelBuildError(f"{where} needs parameter, target, criterion, distribution, low, high and why "
+                                  "(and optionally holds)")
         check = CHECKS.get(row["target"])
         if check is None or row["parameter"] not in parameter_ids(check.model):
             raise ModelBuildError(f"{where}: no check {row['target']!r} on a model with that parameter")
+        holds = row.get("holds", [])
+        if not isinstance(holds, list) or not all(isinstance(h, str) for h in holds):
+            raise ModelBuildError(f"{where}: holds {holds!r}, allowed: a list of criterion names")
+        unknown = sorted(set(holds) - set(bands_for(row["target"])) | ({row["criterion"]} & set(holds)))
+        if unknown:
+            raise ModelBuildError(f"{where}: holds {unknown}, allowed: other criteria of {row['target']} in "
+                                  "bands.toml")
         out.append(Anchor(row["parameter"], row["target"], row["criterion"],
                           ParameterRange(f"{PREFIX}{row['target']}.{row['criterion']}", row["low"], row["high"],
-                                         distribution=row["distribution"]), row["why"]))
+                                         distribution=row["distribution"]), row["why"], tuple(holds)))
     return tuple(out)
 
 
@@ -145,7 +171,7 @@ def reading(anchor: Anchor, values: Mapping[str, float], x: float) -> float:
     sim = simulator_for(model)
     fast = READINGS.get((anchor.target, anchor.criterion))
     if fast is not None:
-        return fast(sim, parameters, {k: v for k, v in values.items() if k.startswith(POPULATION)})
+        return fast(sim, parameters, population_quantities(values))
     return float(run_check(anchor.target, sim, parameters=parameters).criteria[anchor.criterion][0])
 
 
@@ -216,8 +242,30 @@ def recalibrate(values: dict[str, float]) -> dict[str, float]:
                 model = CHECKS[anchor.target].model
                 ids = parameter_ids(model)
                 out.update(solve_heart(simulator_for(model), {k: v for k, v in out.items() if k in ids},
-                                       {k: v for k, v in out.items() if k.startswith(POPULATION)},
+                                       population_quantities(out),
                                        ctrcd=values[anchor.name], position=values[RESERVE_POSITION]).parameters())
             else:
                 out[anchor.parameter] = solve(anchor, out, values[anchor.name])
+                if anchor.holds:  # at once: a member that breaks it is left out before the costlier anchors
+                    _still_holds(anchor, out, values[anchor.name])
+        # and after every anchor: a later one may move what an earlier one holds
+        for anchor in anchors():
+            if anchor.holds and anchor.name in values:
+                _still_holds(anchor, out, values[anchor.name])
     return out
+
+
+def _still_holds(anchor: Anchor, values: Mapping[str, float], wanted: float) -> None:
+    """Raise if a criterion ``anchor`` holds is outside its band with the member's re-solved ``values``."""
+    model = CHECKS[anchor.target].model
+    ids = parameter_ids(model)
+    criteria = run_check(anchor.target, simulator_for(model),
+                         parameters={k: v for k, v in values.items() if k in ids}).criteria
+    for name in anchor.holds:
+        value, low, high = criteria[name]
+        if not low <= value <= high:
+            # NaN: the check's protocol never reached its event (e.g. a tumour that never doubles)
+            read = "no value within the check's time" if math.isnan(value) else f"{value:.4g}"
+            raise CrosstalkError(f"{anchor.parameter}: {values[anchor.parameter]:.4g}, solved so that "
+                                 f"{anchor.target}.{anchor.criterion} reads {wanted:.4g}, leaves {name} at {read}, "
+                                 f"outside {low:g}-{high:g}, with this member's other values")

@@ -49,8 +49,11 @@ def human_breast_tumour_growth(sim: Simulator, *, parameters: Mapping[str, float
     per_cm3 = 1e3 / parameter_ids(sim.model)["tumour_cell_volume_mm3"].value
     tvdt = np.array([doubling_time_days(sim, v * per_cm3, parameters=parameters) for v in TVDT_VOLUMES_CM3])
     rate = next(r for r in load_population(HUMAN_POPULATION).parameters if r.name == "tumour_growth_rate")
-    slow, fast = (doubling_time_days(sim, 2.0 * per_cm3, parameters={**(parameters or {}),
-                                                                    "tumour_growth_rate": float(rate.from_unit(q))})
+    # the population's spread is around the fitted median rate: a parameter set with its own rate (an ensemble
+    # member re-fitted to a drawn doubling time) carries the spread around that rate, not around the table's
+    median = float((parameters or {}).get("tumour_growth_rate", parameter_ids(sim.model)["tumour_growth_rate"].value))
+    slow, fast = (doubling_time_days(sim, 2.0 * per_cm3, parameters={
+        **(parameters or {}), "tumour_growth_rate": median * float(rate.from_unit(q) / rate.from_unit(0.5))})
                   for q in (0.05, 0.95))
     volumes = np.array(TVDT_VOLUMES_CM3)
     return Check(t.id, t.source, sim.model, _judge(t.id, {

@@ -1,4 +1,5 @@
-"""The virtual population's heart as an answer of every ensemble member: CTRCD and heart-failure incidences.
+"""The virtual population's heart as an answer of every ensemble member: CTRCD and heart-failure incidences, and
+the mean LVEF fall that exercise trials report.
 
 A single simulated patient's ``ctrcd`` is yes or no; what a cardio-oncologist asks is the incidence. The calibrated
 population's incidence of a scenario is exact over the cardiac sensitivity and needs one simulation per body-size
@@ -85,13 +86,19 @@ def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None
     -------
     dict
         ``ctrcd_incidence`` (as echocardiography measures it) and ``heart_failure_incidence`` (true LVEF), as
-        fractions of patients.
+        fractions of patients; ``mean_lvef_drop_end_of_treatment_points`` and ``mean_lvef_drop_points``, the
+        population's mean LVEF fall (points) 3 weeks and a year after the last dose: the scale on which exercise
+        trials report their cardiac outcome.
     """
     population = cardiac_population(echo_lvef_sd)
     courses = population.courses(simulator_for(scenario.model), followed(scenario))
-    return {"ctrcd_incidence": population.incidence(courses, "ctrcd_cardinale", sensitivity_sd=cardiac_sensitivity_sd),
-            "heart_failure_incidence": population.incidence(courses, "heart_failure",
-                                                            sensitivity_sd=cardiac_sensitivity_sd)}
+    sd = cardiac_sensitivity_sd
+    return {"ctrcd_incidence": population.incidence(courses, "ctrcd_cardinale", sensitivity_sd=sd),
+            "heart_failure_incidence": population.incidence(courses, "heart_failure", sensitivity_sd=sd),
+            "mean_lvef_drop_end_of_treatment_points": population.mean_lvef_drop(
+                courses, days_after_last_dose=CARDINALE_ECHO.end_of_treatment_days, sensitivity_sd=sd),
+            "mean_lvef_drop_points": population.mean_lvef_drop(courses, days_after_last_dose=CARDINALE_FOLLOW_DAYS,
+                                                               sensitivity_sd=sd)}
 
 
 @cache
@@ -127,8 +134,14 @@ def population_ranges() -> tuple[tuple[ParameterRange, str], ...]:
 #: The population heart as further answers of an ensemble (units and the direction of benefit).
 HEART_OUTPUTS = ExtraOutputs(compute=heart_incidences,
                              units={"ctrcd_incidence": "fraction of patients (a year after the last dose)",
-                                    "heart_failure_incidence": "fraction of patients (a year after the last dose)"},
-                             better={"ctrcd_incidence": "lower", "heart_failure_incidence": "lower"},
+                                    "heart_failure_incidence": "fraction of patients (a year after the last dose)",
+                                    "mean_lvef_drop_end_of_treatment_points":
+                                        "LVEF points (population mean, 3 weeks after the last dose)",
+                                    "mean_lvef_drop_points":
+                                        "LVEF points (population mean, a year after the last dose)"},
+                             better={"ctrcd_incidence": "lower", "heart_failure_incidence": "lower",
+                                     "mean_lvef_drop_end_of_treatment_points": "lower",
+                                     "mean_lvef_drop_points": "lower"},
                              population=(SENSITIVITY_SD, ECHO_SD))
 
 
