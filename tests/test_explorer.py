@@ -127,6 +127,34 @@ def test_a_bad_choice_changes_nothing_in_the_session() -> None:
     assert session.base == load_scenario("aerobic_during_ac") and session.scenario() == before
 
 
+def test_the_tumour_can_be_read_before_surgery_while_the_heart_is_followed() -> None:
+    """The page's "tumour read on day" control: the day the tumour endpoints are read, 0 at the end; it moves with
+    a course that prehabilitation moves, a day beyond the simulated ones is refused in one line naming the field,
+    and a bad value leaves the session's choices as they were."""
+    base = load_scenario("aerobic_during_ac")  # read at the end
+    followed = build_scenario(base, prescription_of(base), duration_days=429.0, tumour_assessment_day=84.0)
+    assert (followed.tumour_assessment_day, followed.duration_days) == (84.0, 429.0)
+    assert "tumour read on day 84" in followed.description
+    cohort = load_scenario("cohort_ac_sedentary")  # read on day 84
+    assert build_scenario(cohort, prescription_of(cohort), tumour_assessment_day=0.0).tumour_assessment_day is None
+    assert build_scenario(cohort, prescription_of(cohort), tumour_assessment_day=84.0) == cohort
+    prehab = build_scenario(AC, Prescription(window="prehabilitation"), tumour_assessment_day=84.0)
+    assert prehab.tumour_assessment_day == 84.0 + PREHABILITATION_DAYS
+    with pytest.raises(InputError, match=r"tumour_assessment_day: got 200.*\[0, 180\]"):
+        build_scenario(base, prescription_of(base), tumour_assessment_day=200.0)
+    session = ExplorerSession("aerobic_during_ac")
+    out = session.update(duration_days=429.0, tumour_assessment_day=84.0)
+    assert out.scenario.tumour_assessment_day == 84.0 and session.tumour_assessment_day == 84.0
+    at_end = session.update(tumour_assessment_day=0.0)
+    assert at_end.scenario.tumour_assessment_day is None
+    assert (at_end.result.endpoints["tumour_volume_change_percent"]
+            != out.result.endpoints["tumour_volume_change_percent"])
+    before = session.scenario()
+    with pytest.raises(InputError, match="tumour_assessment_day"):
+        session.update(duration_days=60.0, tumour_assessment_day=84.0)
+    assert session.scenario() == before
+
+
 def test_the_session_simulates_what_the_command_line_simulates() -> None:
     session = ExplorerSession("aerobic_during_ac")
     out = session.update(Prescription(sessions_per_week=5, window="as in the scenario"), cardiac_sensitivity=3.0,

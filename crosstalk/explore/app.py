@@ -137,7 +137,10 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
                                          step=0.25, value=session.cardiac_sensitivity)
     follow_up = pn.widgets.IntSlider(name="Days simulated", start=1, end=730, step=1,
                                      value=int(session.duration_days))
-    controls = (modality, sessions, minutes, intensity, adherence, window, regimen, sensitivity, follow_up)
+    # the tumour is read before surgery while the heart is followed for a year (0: at the end)
+    assessed = pn.widgets.IntSlider(name="Tumour read on day (0: at the end)", start=0, end=730, step=1,
+                                    value=int(session.tumour_assessment_day), css_classes=["ct-assessment"])
+    controls = (modality, sessions, minutes, intensity, adherence, window, regimen, sensitivity, follow_up, assessed)
     message = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["ct-message"])
     status = pn.pane.Markdown("", css_classes=["ct-status"])
     courses = TimeCourses()
@@ -197,7 +200,8 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
                                   minutes=float(v[id(minutes)]), intensity=v[id(intensity)] / 100.0,
                                   window=v[id(window)], adherence=v[id(adherence)] / 100.0)
             show(session.update(chosen, regimen=v[id(regimen)], cardiac_sensitivity=float(v[id(sensitivity)]),
-                                duration_days=float(v[id(follow_up)])))
+                                duration_days=float(v[id(follow_up)]),
+                                tumour_assessment_day=float(v[id(assessed)])))
         except CrosstalkError as err:
             fail(err)
 
@@ -209,7 +213,8 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
             for w, v in ((modality, q.modality), (sessions, q.sessions_per_week), (minutes, int(q.minutes)),
                          (intensity, round(q.intensity * 100)), (adherence, round(q.adherence * 100)),
                          (window, q.window), (regimen, session.regimen),
-                         (sensitivity, session.cardiac_sensitivity), (follow_up, int(session.duration_days))):
+                         (sensitivity, session.cardiac_sensitivity), (follow_up, int(session.duration_days)),
+                         (assessed, int(session.tumour_assessment_day))):
                 if isinstance(w, (pn.widgets.IntSlider, pn.widgets.FloatSlider)):
                     # a slider widens to show a file's value outside its usual range
                     w.param.update(start=min(w.start, v), end=max(w.end, v))
@@ -248,7 +253,8 @@ def create_app(scenario: str | None = None, *, optimisation: OptimisationResult 
     sidebar = pn.Column(
         "## crosstalk explorer", pick, upload, pn.pane.Markdown("### Prescription"), "Modality", modality,
         "Sessions a week", sessions, minutes, intensity, adherence, window, pn.pane.Markdown("### Treatment"),
-        regimen, pn.pane.Markdown("### Patient and follow-up"), sensitivity, follow_up, downloads, width=380)
+        regimen, pn.pane.Markdown("### Patient and follow-up"), sensitivity, follow_up, assessed, downloads,
+        width=380)
     heading = pn.pane.Markdown("### Endpoints (difference: this prescription minus sedentary care)")
     sections = [] if optimisation is None else [_front_section(optimisation, load_base, fail)]
     main = pn.Column(message, *sections, about, headline, status, figure, heading, table, intervals.view,

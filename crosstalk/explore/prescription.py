@@ -130,7 +130,8 @@ def _adapted(regime: ExerciseRegime, p: Prescription) -> ExerciseRegime:
 
 
 def build_scenario(base: Scenario, prescription: Prescription, *, regimen: str = "as in the scenario",
-                   cardiac_sensitivity: float | None = None, duration_days: float | None = None) -> Scenario:
+                   cardiac_sensitivity: float | None = None, duration_days: float | None = None,
+                   tumour_assessment_day: float | None = None) -> Scenario:
     """``base`` with ``regimen``'s doses and ``prescription``'s exercise.
 
     Parameters
@@ -146,6 +147,9 @@ def build_scenario(base: Scenario, prescription: Prescription, *, regimen: str =
     duration_days : float, optional
         Days simulated before any prehabilitation (default: the base's); the heart needs about a year after
         the last dose for its events.
+    tumour_assessment_day : float, optional
+        Day the tumour endpoints are read, before any prehabilitation moves the course (0: at the end; default:
+        the base's), e.g. before surgery while the heart is followed for a year.
 
     Returns
     -------
@@ -168,12 +172,15 @@ def build_scenario(base: Scenario, prescription: Prescription, *, regimen: str =
                                              "placed around its doses); without one: 'throughout' or 'as in the "
                                              "scenario'")
     first, last = span if span is not None else (0.0, base.duration_days)
-    if cardiac_sensitivity is not None or duration_days is not None:
+    if cardiac_sensitivity is not None or duration_days is not None or tumour_assessment_day is not None:
         patient = base.patient if cardiac_sensitivity is None else replace(
             base.patient, cardiac_sensitivity=check_number("patient.cardiac_sensitivity", cardiac_sensitivity,
                                                            low=0.0, high=100.0))
         days = base.duration_days if duration_days is None else duration_days
         assessed_day = base.tumour_assessment_day
+        if tumour_assessment_day is not None:  # 0 reads the tumour at the end
+            read = check_number("tumour_assessment_day", tumour_assessment_day, low=0.0, high=days)
+            assessed_day = None if read == 0.0 else read
         base = replace(base, patient=patient, duration_days=days,
                        tumour_assessment_day=None if assessed_day is None or assessed_day > days else assessed_day)
     end, assessed = base.duration_days, base.tumour_assessment_day
@@ -221,9 +228,10 @@ def build_scenario(base: Scenario, prescription: Prescription, *, regimen: str =
     if built == original:
         return original
     said = "; ".join(r.describe() for r in exercise) or "no exercise"
+    reading = "" if assessed is None else f", tumour read on day {assessed:g}"
     return replace(built, name=f"{original.name}-explored",
                    description=f"Explored from {original.name}: {said}; regimen {regimen}; cardiac sensitivity "
-                               f"{built.patient.cardiac_sensitivity:g}; {end:g} days.")
+                               f"{built.patient.cardiac_sensitivity:g}; {end:g} days{reading}.")
 
 
 def sedentary(scenario: Scenario) -> Scenario:

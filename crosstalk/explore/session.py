@@ -126,6 +126,7 @@ class ExplorerSession:
         self.regimen = "as in the scenario"
         self.cardiac_sensitivity = scenario.patient.cardiac_sensitivity
         self.duration_days = scenario.duration_days
+        self.tumour_assessment_day = scenario.tumour_assessment_day or 0.0  # 0: at the end
 
     def load(self, scenario: Scenario) -> Outcome:
         """Simulate ``scenario`` as the new base; on any error (bad file, planning, solver) nothing changes."""
@@ -142,7 +143,8 @@ class ExplorerSession:
     def scenario(self) -> Scenario:
         """The scenario the current choices give."""
         return build_scenario(self.base, self.prescription, regimen=self.regimen,
-                              cardiac_sensitivity=self.cardiac_sensitivity, duration_days=self.duration_days)
+                              cardiac_sensitivity=self.cardiac_sensitivity, duration_days=self.duration_days,
+                              tumour_assessment_day=self.tumour_assessment_day)
 
     def _simulator(self, model: str) -> Simulator:
         if model not in self._simulators:
@@ -170,7 +172,8 @@ class ExplorerSession:
         return Outcome(scenario, result, reference, table, said)
 
     def update(self, prescription: Prescription | None = None, *, regimen: str | None = None,
-               cardiac_sensitivity: float | None = None, duration_days: float | None = None) -> Outcome:
+               cardiac_sensitivity: float | None = None, duration_days: float | None = None,
+               tumour_assessment_day: float | None = None) -> Outcome:
         """Change the choices given and simulate; on bad input nothing changes.
 
         Parameters
@@ -183,15 +186,19 @@ class ExplorerSession:
             The patient's cardiac sensitivity relative to the median patient (default: keep).
         duration_days : float, optional
             Days simulated (default: keep).
+        tumour_assessment_day : float, optional
+            Day the tumour is read, 0 at the end (default: keep).
         """
         new = (self.prescription if prescription is None else prescription,
                self.regimen if regimen is None else regimen,
                self.cardiac_sensitivity if cardiac_sensitivity is None else cardiac_sensitivity,
-               self.duration_days if duration_days is None else duration_days)
+               self.duration_days if duration_days is None else duration_days,
+               self.tumour_assessment_day if tumour_assessment_day is None else tumour_assessment_day)
         # an InputError while building, planning or simulating leaves the choices as they were
         outcome = self._run(build_scenario(self.base, new[0], regimen=new[1], cardiac_sensitivity=new[2],
-                                           duration_days=new[3]))
-        self.prescription, self.regimen, self.cardiac_sensitivity, self.duration_days = new
+                                           duration_days=new[3], tumour_assessment_day=new[4]))
+        (self.prescription, self.regimen, self.cardiac_sensitivity, self.duration_days,
+         self.tumour_assessment_day) = new
         return outcome
 
     def scenario_toml(self) -> str:
