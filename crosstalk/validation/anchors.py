@@ -233,6 +233,7 @@ def recalibrate(values: dict[str, float]) -> dict[str, float]:
         If an anchor cannot be met (the member is then recorded as failed).
     """
     out = {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+    held: dict[str, dict[str, float]] = {}  # what each hold was checked with
     with warnings.catch_warnings():  # the calibration protocols' own reading-time notes are not the user's scenario's
         warnings.simplefilter("ignore")
         for anchor in anchors():
@@ -247,20 +248,25 @@ def recalibrate(values: dict[str, float]) -> dict[str, float]:
             else:
                 out[anchor.parameter] = solve(anchor, out, values[anchor.name])
                 if anchor.holds:  # at once: a member that breaks it is left out before the costlier anchors
-                    _still_holds(anchor, out, values[anchor.name])
-        # and after every anchor: a later one may move what an earlier one holds
+                    held[anchor.name] = _still_holds(anchor, out, values[anchor.name])
+        # and again if a later anchor moved a parameter of the held check's model
         for anchor in anchors():
-            if anchor.holds and anchor.name in values:
+            if anchor.name in held and _check_inputs(anchor, out) != held[anchor.name]:
                 _still_holds(anchor, out, values[anchor.name])
     return out
 
 
-def _still_holds(anchor: Anchor, values: Mapping[str, float], wanted: float) -> None:
-    """Raise if a criterion ``anchor`` holds is outside its band with the member's re-solved ``values``."""
-    model = CHECKS[anchor.target].model
-    ids = parameter_ids(model)
-    criteria = run_check(anchor.target, simulator_for(model),
-                         parameters={k: v for k, v in values.items() if k in ids}).criteria
+def _check_inputs(anchor: Anchor, values: Mapping[str, float]) -> dict[str, float]:
+    """The member's values of the parameters of ``anchor``'s check's model."""
+    ids = parameter_ids(CHECKS[anchor.target].model)
+    return {k: v for k, v in values.items() if k in ids}
+
+
+def _still_holds(anchor: Anchor, values: Mapping[str, float], wanted: float) -> dict[str, float]:
+    """Raise if a criterion ``anchor`` holds is outside its band with the member's re-solved ``values``; else
+    return the parameter values it was checked with."""
+    inputs = _check_inputs(anchor, values)
+    criteria = run_check(anchor.target, simulator_for(CHECKS[anchor.target].model), parameters=inputs).criteria
     for name in anchor.holds:
         value, low, high = criteria[name]
         if not low <= value <= high:
@@ -269,3 +275,4 @@ def _still_holds(anchor: Anchor, values: Mapping[str, float], wanted: float) -> 
             raise CrosstalkError(f"{anchor.parameter}: {values[anchor.parameter]:.4g}, solved so that "
                                  f"{anchor.target}.{anchor.criterion} reads {wanted:.4g}, leaves {name} at {read}, "
                                  f"outside {low:g}-{high:g}, with this member's other values")
+    return inputs
