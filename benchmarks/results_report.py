@@ -274,6 +274,31 @@ def _swain(d: dict[str, Any]) -> list[str]:
             + _left_out(d.get("left_out_for_swain"))]
 
 
+def _structures(d: dict[str, Any]) -> list[str]:
+    names = {"threshold": "threshold (LVEF < 40 %)", "hazard": "graded, hazard slope free",
+             "hazard_mesa": "graded, MESA's slope"}
+    rows = []
+    for key, x in d["structures"].items():
+        ex = x["exercise"]
+        rows.append([names.get(key, key), f"{x['values']['myocardial_reserve']:.3f}", f"{x['unknowns']}",
+                     f"{x['deviance']:.2f}", f"{x['aic']:.2f}",
+                     f"{x['mean_lvef_fall_end_of_ac']:.2f} / {x['mean_lvef_fall_180_days']:.2f}",
+                     f"{ex['relative_risk.ctrcd_measured']:.2f}", f"{ex['relative_risk.heart_failure']:.3f}",
+                     f"{ex['lvef_benefit.end_of_ac']:.2f}"])
+    profile = d["structures"]["hazard"]["reserve_profile"]
+    spans = ", ".join(f"{p['values']['myocardial_reserve']:g}: {p['deviance']:.1f} "
+                      f"(RR {p['exercise']['relative_risk.ctrcd_measured']:.2f})" for p in profile)
+    return ["## 15. Which heart structure do the calibration data support?", "",
+            f"`python benchmarks/heart_structure.py`, {d['date']} ({d['seconds'] / 60:.0f} min; not in `make "
+            "bench`): three structures fitted to Swain's four heart-failure incidences, Cardinale's measured CTRCD "
+            f"and the pooled placebo arms' mean LVEF decline ({d['decline']:g} points, sd {d['decline_sd']:.2f}, "
+            "read 180 days after the first dose), the spread of ln(injury) kept at least at the clearance's "
+            f"({d['spread_floor']:.2f}); exercise is 3 x 45 min at 65 % VO2max during AC against sedentary AC.", "",
+            _table(["structure", "reserve", "unknowns", "deviance", "AIC", "mean fall, end of AC / 180 d",
+                    "CTRCD RR", "heart-failure RR", "LVEF benefit, end of AC"], rows), "",
+            f"The graded structure's reserve profiled (reserve: deviance, CTRCD RR): {spans}."]
+
+
 def _left_out(d: dict[str, Any] | None) -> str:
     if not d or not d["sets"]:
         return ""
@@ -292,6 +317,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[dict[str, Any]], list[str]]], ...] = (
     ("results_uncertainty.json", "bench_uncertainty.py", _uncertainty),
     ("results_anchor_consistency.json", "anchor_consistency.py", _anchors),
     ("results_swain_consistency.json", "swain_consistency.py", _swain),
+    ("results_heart_structure.json", "heart_structure.py", _structures),
 )
 
 

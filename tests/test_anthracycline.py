@@ -86,7 +86,7 @@ def test_mass_balance_through_repeated_doses(asim):
     assert dosed[-1] == pytest.approx(total_mg * 1e-3 / mw * AVOGADRO, rel=1e-9)
 
 
-def test_ac_regimen_small_lvef_decline(asim):
+def test_ac_mean_lvef_decline_is_judged_against_placebo_arms(asim):
     check = run_check("ac_lvef_decline", asim)
     assert check.passed, check.describe()
 

@@ -167,6 +167,22 @@ def test_the_session_simulates_what_the_command_line_simulates() -> None:
     assert differences["exercise_sessions_total"] == out.result.endpoints["exercise_sessions_total"]
 
 
+def test_the_schedule_sits_above_each_column_of_plots_on_the_same_time_axis() -> None:
+    outcome = ExplorerSession("aerobic_during_ac").update(Prescription(sessions_per_week=3,
+                                                                       window="as in the scenario"))
+    layout = TimeCourses().show(outcome.result, outcome.reference,
+                                ["tumour_volume_mm3", "lvef_percent", "nk_blood_per_ul"])
+    strips, *rows = layout.children
+    assert len(strips.children) == 2 and [len(r.children) for r in rows] == [2, 1]
+    for column_ in range(2):  # the same width, left border and time range as every plot below it
+        strip = strips.children[column_]
+        for plot in (r.children[column_] for r in rows if len(r.children) > column_):
+            assert (strip.width, strip.min_border_left) == (plot.width, plot.min_border_left)
+            assert strip.x_range is plot.x_range
+    ticks = strip.renderers[0].data_source.data
+    assert len(ticks["x"]) == len(outcome.result.compiled.sessions) > 0
+
+
 @pytest.mark.slow  # an ensemble: worker processes and re-calibrations
 def test_intervals_pair_each_parameter_set_with_its_own_sedentary_run_and_give_bands() -> None:
     session = ExplorerSession("aerobic_during_ac")

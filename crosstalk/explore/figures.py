@@ -28,6 +28,8 @@ __all__ = ["TimeCourses", "front_plot"]
 _SESSION = "#ff7f0e"
 _DOSES = ("#9467bd", "#d62728", "#2ca02c", "#8c564b", "#e377c2")
 _LINE = "#1f77b4"
+#: Left border of every plot and strip (px): wide enough for the longest drug name, so the time axes line up.
+_LEFT_BORDER = 110
 
 
 class TimeCourses:
@@ -99,7 +101,7 @@ class TimeCourses:
             self._sources["dose:" + drug].data = {"x": at, "y": [drug] * len(at)}
         title = self._strip.title
         if isinstance(title, Title):  # changed in place: a new Title object is not sent to a page already open
-            title.text = f"{result.scenario.name}: schedule (sedentary care dashed)"
+            title.text = f"{result.scenario.name}: schedule"
         return self.layout
 
     def show_bands(self, bands: Mapping[str, tuple[Any, Any, Any]]) -> None:
@@ -114,23 +116,30 @@ class TimeCourses:
         self._x_range = Range1d(start=0.0, end=1.0)
         self._sources = {"sessions": ColumnDataSource({"x": [], "y": []})}
         self._y_ranges: dict[str, Range1d] = {}
-        strip = figure(height=40 + 22 * max(len(rows), 1), width=self.width, x_range=self._x_range,
-                       y_range=FactorRange(factors=list(reversed(rows)) or ["none"]), toolbar_location=None,
-                       title="schedule")
-        # each session a vertical tick of fixed pixel size: a 45-minute bout is 0.02 % of a 180-day axis
-        strip.scatter("x", "y", source=self._sources["sessions"], marker="dash", angle=math.pi / 2, size=14,
-                      line_width=2, color=_SESSION)
-        for k, drug in enumerate(d for d in rows if d != "exercise"):
-            self._sources["dose:" + drug] = source = ColumnDataSource({"x": [], "y": []})
-            strip.scatter("x", "y", source=source, marker="inverted_triangle", size=9, color=_DOSES[k % len(_DOSES)])
-        strip.xaxis.visible = False
-        strip.ygrid.grid_line_color = None
+        # one strip above each column of plots, with the plots' width and left border, so a dose sits above its
+        # effect in both columns
+        strips = [figure(height=40 + 22 * max(len(rows), 1), width=self.width // 2, x_range=self._x_range,
+                         y_range=FactorRange(factors=list(reversed(rows)) or ["none"]), toolbar_location=None,
+                         title="schedule" if k == 0 else "sedentary care dashed", min_border_left=_LEFT_BORDER)
+                  for k in range(2)]
+        for drug in (d for d in rows if d != "exercise"):
+            self._sources["dose:" + drug] = ColumnDataSource({"x": [], "y": []})
+        for strip in strips:
+            # each session a vertical tick of fixed pixel size: a 45-minute bout is 0.02 % of a 180-day axis
+            strip.scatter("x", "y", source=self._sources["sessions"], marker="dash", angle=math.pi / 2, size=14,
+                          line_width=2, color=_SESSION)
+            for k, drug in enumerate(d for d in rows if d != "exercise"):
+                strip.scatter("x", "y", source=self._sources["dose:" + drug], marker="inverted_triangle", size=9,
+                              color=_DOSES[k % len(_DOSES)])
+            strip.xaxis.visible = False
+            strip.ygrid.grid_line_color = None
         plots = []
         for name, log in zip(panels, logs):
             o = meta[name]
             p = figure(height=210, width=self.width // 2, x_range=self._x_range,
                        y_axis_type="log" if log else "linear", title=f"{o.short_label} [{pretty_unit(o.unit)}]",
-                       tools="xpan,xwheel_zoom,box_zoom,reset,save", min_border_left=70)
+                       tools="xpan,xwheel_zoom,box_zoom,reset,save", min_border_left=_LEFT_BORDER,
+                       toolbar_location="above")  # beside the title: a toolbar at the side narrows the frame
             if log:  # set from the data at every update
                 p.y_range = self._y_ranges[name] = Range1d(start=1.0, end=10.0)
             p.toolbar.autohide = True
@@ -144,9 +153,9 @@ class TimeCourses:
             p.line("x", "y", source=self._sources[name], color=_LINE, line_width=1.4)
             p.xaxis.axis_label = "time [days]"
             plots.append(p)
-        self._strip = strip
+        self._strip = strips[0]
         # rows of plain plots: Panel's Bokeh pane lays a gridplot out at zero size
-        self.layout = column(strip, *(row(*plots[i:i + 2]) for i in range(0, len(plots), 2)))
+        self.layout = column(row(*strips), *(row(*plots[i:i + 2]) for i in range(0, len(plots), 2)))
 
 
 def front_plot(front: pd.DataFrame, *, x: str, y: str, labels: Sequence[str], width: int = 600) -> tuple[figure,
