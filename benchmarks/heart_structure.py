@@ -103,16 +103,30 @@ def _spread(x: float) -> float:
     return _SPREAD_FLOOR[0] + (2.0 - _SPREAD_FLOOR[0]) * float(expit(x))  # up to the fit's 2.0 search limit
 
 
+#: The steepest hazard searched (per LVEF point): a factor of e^2 per 0.1 point, a step for any purpose here.
+STEEPEST = 20.0
+
+
+def _slope(x: float) -> float:
+    return STEEPEST * float(expit(x))
+
+
+def _lvef(x: float) -> float:
+    return 20.0 + 40.0 * float(expit(x))  # the LVEF (%) at which the hazard is 1 per year: 20 to 60
+
+
+#: Transforms whose values are bounded, so a fit can end at a bound (reported).
+BOUNDED = (_reserve, _spread, _slope, _lvef)
 COMMON = (("loss_factor", _positive, (-3.0, 1.0)), ("myocardial_reserve", _reserve, (-6.0, 1.0)),
           ("sensitivity_sd", _spread, (-3.0, -1.0)))
+LOCATION = ("lvef_at_1_per_year", _lvef, (-2.0, 1.0))
 STRUCTURES = (
     Structure("threshold", COMMON, hazard=False),
-    Structure("hazard", (*COMMON, ("rate_at_40_per_year", _positive, (-4.0, 1.0)),
-                         ("per_point", _positive, (-3.0, -0.7))), hazard=True),
-    Structure("hazard_mesa", (*COMMON, ("rate_at_40_per_year", _positive, (-4.0, 1.0))), hazard=True,
-              fixed=(("per_point", MESA_PER_POINT),)),
+    Structure("hazard", (*COMMON, LOCATION, ("per_point", _slope, (-6.0, -2.0))), hazard=True),
+    Structure("step", (*COMMON, LOCATION), hazard=True, fixed=(("per_point", STEEPEST),)),
+    Structure("hazard_mesa", (*COMMON, LOCATION), hazard=True, fixed=(("per_point", MESA_PER_POINT),)),
 )
-#: The reserves at which the threshold and hazard structures are profiled (the others re-fitted at each).
+#: The reserves at which the threshold and step structures are profiled (the others re-fitted at each).
 PROFILE_RESERVES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 _SHOWN = ("relative_risk", "lvef_benefit")
 
@@ -154,12 +168,21 @@ def main() -> int:
     def values(structure: Structure, x: np.ndarray) -> dict[str, float]:
         return {**{name: f(float(v)) for (name, f, _), v in zip(structure.unknowns, x)}, **dict(structure.fixed)}
 
+    def at_bounds(structure: Structure, x: np.ndarray) -> list[str]:
+        """The unknowns a fit left within 0.1 % of a search bound (or of the spread's floor)."""
+        return [name for (name, f, _), v in zip(structure.unknowns, x)
+                if f in BOUNDED and not 1e-3 < float(expit(v)) < 1.0 - 1e-3]
+
+    def hazard(v: dict[str, float]) -> dict[str, float]:
+        """The hazard's keywords of :func:`hazard_incidence`: 1 per year at ``lvef_at_1_per_year``."""
+        return {"rate_at_40": math.exp(v["per_point"] * (v["lvef_at_1_per_year"] - 40.0)),
+                "per_point": v["per_point"]}
+
     def predict(structure: Structure, v: dict[str, float]) -> tuple[np.ndarray, float]:
         scaled = [tuple(c.with_rates(loss_factor=v["loss_factor"], reserve=v["myocardial_reserve"]) for c in cs)
                   for cs in swain]
         if structure.hazard:
-            hf = [float(np.mean([hazard_incidence(c, baselines, sensitivity_sd=v["sensitivity_sd"],
-                                                  rate_at_40=v["rate_at_40_per_year"], per_point=v["per_point"])
+            hf = [float(np.mean([hazard_incidence(c, baselines, sensitivity_sd=v["sensitivity_sd"], **hazard(v))
                                  for c in cs])) for cs in scaled]
         else:
             hf = [population.incidence(cs, "heart_failure", sensitivity_sd=v["sensitivity_sd"]) for cs in scaled]
@@ -169,11 +192,14 @@ def main() -> int:
                                          sensitivity_sd=v["sensitivity_sd"])
         return np.array([*hf, ctrcd]), fall
 
-    def deviance(structure: Structure, x: np.ndarray) -> float:
-        p, fall = predict(structure, values(structure, x))
+    def split(p: np.ndarray, fall: float, sd: float) -> tuple[float, float]:
+        """(binomial deviance of the five incidences, squared z-score of the decline)."""
         p = np.clip(p, 1e-12, 1 - 1e-12)
         nll = -float(np.sum(n * observed * np.log(p) + n * (1 - observed) * np.log1p(-p))) + saturated
-        return 2.0 * nll + ((fall - decline) / decline_sd) ** 2
+        return 2.0 * nll, ((fall - decline) / sd) ** 2
+
+    def deviance(structure: Structure, x: np.ndarray, sd: float) -> float:
+        return sum(split(*predict(structure, values(structure, x)), sd))
 
     arms = _arms(population)
 
@@ -189,8 +215,8 @@ def main() -> int:
             out[f"{name}.mean_lvef_fall_a_year_after"] = population.mean_lvef_drop(
                 cs, days_after_last_dose=365.0, sensitivity_sd=sd)
             out[f"{name}.heart_failure"] = (float(np.mean([hazard_incidence(
-                c, baselines, sensitivity_sd=sd, rate_at_40=v["rate_at_40_per_year"], per_point=v["per_point"])
-                for c in cs])) if structure.hazard else population.incidence(cs, "heart_failure", sensitivity_sd=sd))
+                c, baselines, sensitivity_sd=sd, **hazard(v)) for c in cs])) if structure.hazard
+                else population.incidence(cs, "heart_failure", sensitivity_sd=sd))
         for event in ("ctrcd_measured", "heart_failure"):
             out[f"relative_risk.{event}"] = out[f"aerobic_during_ac.{event}"] / out[f"ac_sedentary.{event}"]
         for when in ("end_of_ac", "a_year_after"):
@@ -200,39 +226,45 @@ def main() -> int:
 
     rng = np.random.default_rng(1)
 
-    def fit(structure: Structure, starts: int,
-            start: np.ndarray | None = None) -> tuple[dict[str, float], float, np.ndarray]:
+    def fit(structure: Structure, starts: int, start: np.ndarray | None = None,
+            sd: float = decline_sd) -> tuple[dict[str, float], float, np.ndarray]:
         """The best of ``starts`` Nelder-Mead runs from random points (and ``start``): (values, deviance, point)."""
         x0s = [np.array([rng.uniform(*u[2]) for u in structure.unknowns]) for _ in range(starts)]
         best = None
         for x0 in ([start] if start is not None else []) + x0s:
-            r = optimize.minimize(lambda x: deviance(structure, x), x0, method="Nelder-Mead",
+            r = optimize.minimize(lambda x: deviance(structure, x, sd), x0, method="Nelder-Mead",
                                   options={"maxiter": 2500, "xatol": 1e-5, "fatol": 1e-7})
             if best is None or r.fun < best.fun:
                 best = r
         assert best is not None
         return values(structure, best.x), float(best.fun), best.x
 
-    def summary(structure: Structure, v: dict[str, float], dev: float) -> dict[str, object]:
+    def summary(structure: Structure, v: dict[str, float], x: np.ndarray,
+                sd: float = decline_sd) -> dict[str, object]:
         p, fall = predict(structure, v)
+        incidences, z2 = split(p, fall, sd)
         scaled_ac = tuple(c.with_rates(loss_factor=v["loss_factor"], reserve=v["myocardial_reserve"]) for c in ac)
         entry: dict[str, object] = {
-            "deviance": dev, "values": v, "predicted": dict(zip([d.name for d in data], p.tolist())),
+            "deviance": incidences + z2, "deviance_incidences": incidences, "deviance_decline": z2,
+            "at_bounds": at_bounds(structure, x), "values": v,
+            "predicted": dict(zip([d.name for d in data], p.tolist())),
             "mean_lvef_fall_180_days": fall,
             "mean_lvef_fall_end_of_ac": population.mean_lvef_drop(scaled_ac, days_after_last_dose=21.0,
                                                                   sensitivity_sd=v["sensitivity_sd"]),
             "exercise": answers(structure, v)}
         if structure.hazard:
-            entry["hazard_per_year_at_lvef"] = {str(lv): v["rate_at_40_per_year"] * math.exp(
-                v["per_point"] * (40.0 - lv)) for lv in (62, 50, 45, 40, 35, 30)}
-            entry["hazard_ratio_per_10_points"] = math.exp(10.0 * v["per_point"])
+            entry["hazard_per_year_at_lvef"] = {str(lv): math.exp(v["per_point"] * (v["lvef_at_1_per_year"] - lv))
+                                                for lv in (62, 50, 45, 40, 35, 30)}
+            entry["hazard_ratio_per_10_points"] = math.exp(min(10.0 * v["per_point"], 700.0))
         return entry
 
     def line(name: str, entry: dict[str, object]) -> str:
         v = entry["values"]
         ex = entry["exercise"]
         assert isinstance(v, dict) and isinstance(ex, dict)
-        return (f"{name}: deviance {entry['deviance']:.3f}; {', '.join(f'{a}={b:.4g}' for a, b in v.items())}; "
+        return (f"{name}: deviance {entry['deviance']:.3f} ({entry['deviance_incidences']:.2f} + "
+                f"{entry['deviance_decline']:.2f}), at bounds {entry['at_bounds']}; "
+                f"{', '.join(f'{a}={b:.4g}' for a, b in v.items())}; "
                 f"fall at end of AC {entry['mean_lvef_fall_end_of_ac']:.2f}, 180 days "
                 f"{entry['mean_lvef_fall_180_days']:.2f}; exercise: "
                 f"{', '.join(f'{a} {b:.3g}' for a, b in ex.items() if a.split('.')[0] in _SHOWN)}")
@@ -240,18 +272,24 @@ def main() -> int:
     report: dict[str, object] = {}
     for structure in STRUCTURES:
         v, dev, x = fit(structure, STARTS)
-        entry = summary(structure, v, dev)
+        entry = summary(structure, v, x)
         k = len(structure.unknowns)
         entry.update(unknowns=k, data=len(data) + 1, aic=dev + 2 * k)
-        if structure.name != "hazard_mesa":  # the reserve profiled, the rest re-fitted at each
+        if structure.name in ("threshold", "step"):  # the reserve profiled, the rest re-fitted at each
             profile = []
             start = np.delete(x, [u[0] for u in structure.unknowns].index("myocardial_reserve"))
             for reserve in PROFILE_RESERVES:  # each from the last point's optimum and two random points
                 held = structure.profiled("myocardial_reserve", reserve)
-                pv, pdev, start = fit(held, 2, start)
-                profile.append(summary(held, pv, pdev))
+                pv, _, start = fit(held, 2, start)
+                profile.append(summary(held, pv, start))
                 print("  " + line(f"reserve {reserve:g}", profile[-1]), flush=True)
             entry["reserve_profile"] = profile
+        if structure.name != "hazard_mesa":  # how much the preference rests on the decline's weight
+            wide = 2.0 * decline_sd
+            wv, _, wx = fit(structure, STARTS // 2, x, sd=wide)
+            doubled = summary(structure, wv, wx, sd=wide)
+            entry["decline_sd_doubled"] = doubled
+            print("  " + line("decline sd doubled", doubled), flush=True)
         report[structure.name] = entry
         print(f"{structure.name} ({k} unknowns, AIC {dev + 2 * k:.2f}): " + line("best", entry), flush=True)
     out = {"date": time.strftime("%Y-%m-%d"), "observed": dict(zip([d.name for d in data], observed.tolist())),

@@ -27,7 +27,13 @@ from crosstalk.plan.planner import ReadingTimeWarning
 from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.scenario import DoseSchedule, Patient, Scenario
 from crosstalk.studies.cohort import patient_endpoints
-from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course, injury_course, patient_lvef
+from crosstalk.validation.cardiac import (
+    CardiacPopulation,
+    InjuryCourse,
+    cardinale_course,
+    injury_course,
+    patient_lvef,
+)
 from crosstalk.validation.heart_fit import heart_data, predicted_incidences
 
 
@@ -219,6 +225,13 @@ def test_a_hazard_of_the_lvef_deficit_gives_the_incidence_of_sampled_patients(si
     p = -np.expm1(-np.sum(0.5 * (hazard[:, 1:] + hazard[:, :-1]) * years, axis=1))
     got = hazard_incidence(course, baseline, sensitivity_sd=sd, rate_at_40=rate, per_point=per_point)
     assert got == pytest.approx(p.mean(), abs=3.0 * p.std() / math.sqrt(p.size))
+    # an LVEF falling linearly over a year: H = rate * e^(k (40 - b)) * (e^(k F) - 1) / (k F), exactly, however steep
+    days = np.linspace(0.0, 365.25, 5)
+    linear = InjuryCourse(days, -np.log1p(-0.25 * days / 365.25), 80.0, 0.0, 0.0)  # falls 20 points
+    for k in (0.05, 0.3, 6.0):
+        h = 1e-30 * math.exp(k * (40.0 - 60.0)) * math.expm1(k * 20.0) / (k * 20.0)
+        assert hazard_incidence(linear, [60.0], sensitivity_sd=1e-12, rate_at_40=1e-30, per_point=k) == \
+            pytest.approx(-math.expm1(-h), rel=1e-9)
     span = (course.time_days[-1] - course.time_days[0]) / 365.25
     assert hazard_incidence(course, baseline[:50], sensitivity_sd=sd, rate_at_40=rate, per_point=0.0) == \
         pytest.approx(-math.expm1(-rate * span), rel=1e-12)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
+from scipy.special import logsumexp
 
 from crosstalk.errors import CrosstalkError
 from crosstalk.model.echo import (
@@ -347,10 +348,11 @@ def hazard_incidence(course: InjuryCourse, baseline: npt.ArrayLike, *, sensitivi
 
     A patient's hazard (per year) is ``rate_at_40 * exp(per_point * (40 - LVEF(t)))``: ``rate_at_40`` at an LVEF of
     40 %, multiplied by ``exp(per_point)`` for every point lower (``per_point`` = ln(hazard ratio per 10 points) /
-    10). Her probability of the event is ``1 - exp(-H)``, with ``H`` the hazard integrated over the output times
-    (trapezoid); the incidence is its mean over the ``baseline`` LVEFs and a lognormal sensitivity of median 1
-    (Gauss-Hermite, 48 nodes). Heart failure as a clinical event is such a hazard, where a count of LVEF < 40 % is
-    its limit of an infinite ``per_point``.
+    10). Her probability of the event is ``1 - exp(-H)``, with ``H`` the hazard integrated over the output times,
+    exactly for an LVEF linear between them (the log-mean of each interval's end values); the incidence is its mean
+    over the ``baseline`` LVEFs and a lognormal sensitivity of median 1 (Gauss-Hermite, 48 nodes). Sums are taken
+    in logarithms, so a steep hazard (a step, in the limit) is neither lost to overflow nor turned into NaN. Heart
+    failure as a clinical event is such a hazard; a count of LVEF < 40 % is its limit of an infinite ``per_point``.
 
     Examples
     --------
@@ -359,15 +361,23 @@ def hazard_incidence(course: InjuryCourse, baseline: npt.ArrayLike, *, sensitivi
     0.095163
     """
     b = np.asarray(baseline, dtype=float)
-    # past overflow a node has lost all its myocytes (exp(-inf) = 0) or is certain to have the event (1 - e^-inf)
-    with np.errstate(over="ignore"):
+    if rate_at_40 <= 0.0:
+        return 0.0
+    with np.errstate(over="ignore"):  # past overflow a node has lost all its myocytes: exp(-inf) = 0
         s = np.exp(sensitivity_sd * _GH_NODES)[:, None]
         fall = course.points_per_loss * np.maximum(1.0 - np.exp(-s * course.injury[None, :]) - course.reserve, 0.0)
-        g = np.exp(per_point * fall)  # (sensitivity nodes, times): the hazard's factor from the fall
-        years = np.diff(course.time_days) / _DAYS_PER_YEAR
-        integral = np.sum(0.5 * (g[:, 1:] + g[:, :-1]) * years, axis=1)
-        at_baseline = rate_at_40 * np.exp(per_point * (40.0 - b))
-        probability = -np.expm1(-at_baseline[:, None] * integral[None, :])
+    f = per_point * fall  # ln of the hazard's factor from the fall (sensitivity nodes, times)
+    f0, d = f[:, :-1], np.diff(f, axis=1)
+    # ln of each interval's integral of exp(f), f linear: ln(dt) + f0 + ln((e^d - 1) / d), the last term 0 at d = 0
+    tiny = np.abs(d) < 1e-12
+    safe = np.where(tiny, 1.0, d)
+    rising = safe > 0.0  # ln((e^d - 1) / d) = d + ln((1 - e^-d) / d): no overflow however steep
+    log_mean = np.where(tiny, 0.5 * d, np.where(rising, safe + np.log(-np.expm1(-np.abs(safe)) / np.abs(safe)),
+                                                 np.log(np.expm1(-np.abs(safe)) / -np.abs(safe))))
+    log_integral = logsumexp(np.log(np.diff(course.time_days) / _DAYS_PER_YEAR) + f0 + log_mean, axis=1)
+    log_h = math.log(rate_at_40) + per_point * (40.0 - b)[:, None] + log_integral[None, :]
+    with np.errstate(over="ignore"):  # H beyond overflow is an event for certain: 1 - e^-inf = 1
+        probability = -np.expm1(-np.exp(log_h))
     return float(np.sum(probability.mean(axis=0) * _GH_WEIGHTS))
 
 
