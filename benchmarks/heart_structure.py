@@ -46,6 +46,7 @@ import numpy as np
 from scipy import optimize
 from scipy.special import expit
 
+from crosstalk.calibrate.proportions import binomial_nll
 from crosstalk.plan.planner import ReadingTimeWarning
 from crosstalk.sim.result import versions
 from crosstalk.sim.simulator import Simulator
@@ -159,11 +160,9 @@ def main() -> int:
     baselines = population.echo.baseline
     data = heart_data()
     observed = np.array([d.observed for d in data])
-    n = np.array([d.n for d in data])
     t = target("ac_lvef_decline")
     decline = t.number("mean_lvef_drop_points")
     decline_sd = (t.number("mean_lvef_drop_points_high") - t.number("mean_lvef_drop_points_low")) / (2 * 1.959964)
-    saturated = float(np.sum(n * observed * np.log(observed) + n * (1 - observed) * np.log1p(-observed)))
 
     def values(structure: Structure, x: np.ndarray) -> dict[str, float]:
         return {**{name: f(float(v)) for (name, f, _), v in zip(structure.unknowns, x)}, **dict(structure.fixed)}
@@ -194,9 +193,7 @@ def main() -> int:
 
     def split(p: np.ndarray, fall: float, sd: float) -> tuple[float, float]:
         """(binomial deviance of the five incidences, squared z-score of the decline)."""
-        p = np.clip(p, 1e-12, 1 - 1e-12)
-        nll = -float(np.sum(n * observed * np.log(p) + n * (1 - observed) * np.log1p(-p))) + saturated
-        return 2.0 * nll, ((fall - decline) / sd) ** 2
+        return 2.0 * binomial_nll(p, data), ((fall - decline) / sd) ** 2
 
     def deviance(structure: Structure, x: np.ndarray, sd: float) -> float:
         return sum(split(*predict(structure, values(structure, x)), sd))

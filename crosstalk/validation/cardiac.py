@@ -368,12 +368,10 @@ def hazard_incidence(course: InjuryCourse, baseline: npt.ArrayLike, *, sensitivi
         fall = course.points_per_loss * np.maximum(1.0 - np.exp(-s * course.injury[None, :]) - course.reserve, 0.0)
     f = per_point * fall  # ln of the hazard's factor from the fall (sensitivity nodes, times)
     f0, d = f[:, :-1], np.diff(f, axis=1)
-    # ln of each interval's integral of exp(f), f linear: ln(dt) + f0 + ln((e^d - 1) / d), the last term 0 at d = 0
-    tiny = np.abs(d) < 1e-12
-    safe = np.where(tiny, 1.0, d)
-    rising = safe > 0.0  # ln((e^d - 1) / d) = d + ln((1 - e^-d) / d): no overflow however steep
-    log_mean = np.where(tiny, 0.5 * d, np.where(rising, safe + np.log(-np.expm1(-np.abs(safe)) / np.abs(safe)),
-                                                 np.log(np.expm1(-np.abs(safe)) / -np.abs(safe))))
+    # ln of each interval's integral of exp(f), f linear: ln(dt) + f0 + ln((e^d - 1) / d), written as
+    # max(d, 0) + ln((1 - e^-|d|) / |d|) so that no step overflows; its limit at d = 0 is d / 2
+    size = np.maximum(np.abs(d), 1e-12)
+    log_mean = np.where(np.abs(d) < 1e-12, 0.5 * d, np.maximum(d, 0.0) + np.log(-np.expm1(-size) / size))
     log_integral = logsumexp(np.log(np.diff(course.time_days) / _DAYS_PER_YEAR) + f0 + log_mean, axis=1)
     log_h = math.log(rate_at_40) + per_point * (40.0 - b)[:, None] + log_integral[None, :]
     with np.errstate(over="ignore"):  # H beyond overflow is an event for certain: 1 - e^-inf = 1
