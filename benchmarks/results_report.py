@@ -262,7 +262,10 @@ def _swain(d: dict[str, Any]) -> list[str]:
     return ["## 14. Does the ensemble's heart still match Swain's heart-failure curve?", "",
             f"`python benchmarks/swain_consistency.py RUN_DIR`, {d['date']}, on the `--uncertainty {d['n']} --seed "
             f"{d['seed']}` run of {', '.join(d['scenarios'])} ({d['sets']} sets that ran, {drawn} the population's "
-            "spread and echo error drawn). "
+            "spread and echo error drawn"
+            + (", and the LVEF below which heart failure is counted"
+               if (d.get("left_out_for_swain") or {}).get("kept_heart_failure_lvef_median") is not None else "")
+            + "). "
             + ("Each set re-fits its reserve with its loss rate: the loss rate to its drawn Cardinale datum, the "
                "reserve inside the interval Swain's four points allow jointly at its spread; sets that no reserve fits "
                "are left out, so this checks the re-fit, not the model:"
@@ -313,7 +316,10 @@ def _left_out(d: dict[str, Any] | None) -> str:
         return ""
     return (f" Left out because no reserve reproduces Swain's curve: {d['sets']} sets, their LVEF slopes median "
             f"{d['lvef_slope_median']:.0f} points per unit loss ({100 * d['lvef_slope_below_63']:.0f} % below 63; "
-            f"the kept sets' lowest {d['kept_lvef_slope_min']:.0f}).")
+            f"the kept sets' lowest {d['kept_lvef_slope_min']:.0f})"
+            + (f", heart failure counted below a median {d['heart_failure_lvef_median']:.1f} % of LVEF (the kept "
+               f"sets' {d['kept_heart_failure_lvef_median']:.1f} %)."
+               if d.get("heart_failure_lvef_median") is not None else "."))
 
 
 #: Record, script that writes it, section renderer.

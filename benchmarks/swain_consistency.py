@@ -74,9 +74,13 @@ def main(argv: list[str]) -> int:
         lambda col: col.between(*data[f"heart_failure_swain_{col.name.split('_')[-1]}"].interval())).all(axis=1)
     meta = json.loads((run / "uncertainty.json").read_text(encoding="utf-8"))
     # the sets left out because no reserve reproduces Swain's curve, and the LVEF slope each error names
-    refused = [e["error"] for errors in list(meta["errors"].values())[:1] for e in errors
-               if e["stage"] == "calibration" and "reproduces Swain" in e["error"]]
+    refusals = [e for errors in list(meta["errors"].values())[:1] for e in errors
+                if e["stage"] == "calibration" and "reproduces Swain" in e["error"]]
+    refused = [e["error"] for e in refusals]
     slopes = [float(m.group(1)) for m in (re.search(r"lvef_points_per_loss ([0-9.]+)", e) for e in refused) if m]
+    # the heart-failure LVEF each refused set drew (absent from runs made before it was drawn)
+    cuts = (values.loc[values["member"].isin([e["member"] for e in refusals]), "heart_failure_lvef_percent"]
+            if "heart_failure_lvef_percent" in values else pd.Series(dtype=float))
     kept = values.loc[values["member"].isin(table["member"]), "lvef_points_per_loss"]
     scenarios = sorted(set(pd.read_csv(run / "ensemble_endpoints.csv", usecols=["scenario"])["scenario"]))
     out = {"date": time.strftime("%Y-%m-%d"), "n": meta["n"], "seed": meta["seed"], "scenarios": scenarios,
@@ -87,7 +91,11 @@ def main(argv: list[str]) -> int:
            "left_out_for_swain": {"sets": len(refused),
                                   "lvef_slope_median": float(pd.Series(slopes).median()) if slopes else None,
                                   "lvef_slope_below_63": float((pd.Series(slopes) < 63).mean()) if slopes else None,
-                                  "kept_lvef_slope_min": float(kept.min()) if len(kept) else None},
+                                  "kept_lvef_slope_min": float(kept.min()) if len(kept) else None,
+                                  "heart_failure_lvef_median": float(cuts.median()) if len(cuts) else None,
+                                  "kept_heart_failure_lvef_median": float(values.loc[values["member"].isin(
+                                      table["member"]), "heart_failure_lvef_percent"].median())
+                                  if "heart_failure_lvef_percent" in values else None},
            "versions": versions()}
     (REPO / "benchmarks" / "results_swain_consistency.json").write_text(json.dumps(out, indent=2) + "\n",
                                                                           encoding="utf-8")

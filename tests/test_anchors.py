@@ -223,6 +223,44 @@ def test_the_reserve_position_is_a_quantile_of_swains_profile_likelihood():
     assert abs(reserves[2] - (low + high) / 2) > 0.005
 
 
+def test_the_heart_failure_lvef_is_drawn_and_the_reserve_re_fitted_along_the_family_the_data_allow():
+    """Swain's and Cardinale's incidences fit a family of hearts (benchmarks/heart_structure.py): heart failure
+    below 40 % with a large reserve, below a higher LVEF with a small one (LVEF falling sooner). A member draws
+    where heart failure is counted, and its re-fitted reserve follows: its whole plausible interval moves down as
+    the cut rises, every cut from 40 to 50 % still gives Swain's curve, and the member's heart-failure incidences
+    are counted at its own cut."""
+    from crosstalk.sim.simulator import simulator_for
+    from crosstalk.spec.scenario import CumulativeDoseWarning
+    from crosstalk.validation.cardiac import swain_course
+    from crosstalk.validation.heart_conditioning import GOODNESS_OF_FIT, solve_heart
+    from crosstalk.validation.heart_fit import heart_data
+    from crosstalk.validation.population_heart import cardiac_population
+
+    sim = simulator_for("anthracycline")
+    swain = [p for p in heart_data() if p.name.startswith("heart_failure_swain")]
+    hearts = {cut: solve_heart(sim, {"heart_failure_lvef_percent": cut}, {}, ctrcd=0.0861, position=0.5)
+              for cut in (40.0, 45.0, 50.0)}
+    assert hearts[40.0].interval[0] > 0.2 and hearts[50.0].interval[1] < 0.1
+    assert hearts[45.0].interval[1] < hearts[40.0].interval[0] and hearts[50.0].interval[1] < hearts[45.0].interval[0]
+    for cut, h in hearts.items():
+        assert h.deviance < GOODNESS_OF_FIT, cut
+        assert all(p.interval()[0] <= x <= p.interval()[1] for p, x in zip(swain, h.swain)), (cut, h.swain)
+    # the member's cut travels with its parameters into the population's courses: its own reserve and loss rate
+    # give Swain's 700 mg/m2 point at 50 %, and far fewer cases if heart failure were counted below 40 %
+    population = cardiac_population()
+    member = {**hearts[50.0].parameters(), "heart_failure_lvef_percent": 50.0}
+    with pytest.warns(CumulativeDoseWarning):
+        courses = {cut: population.courses(sim, swain_course(700.0, model=sim.model, parameters={
+            **member, "heart_failure_lvef_percent": cut})) for cut in (50.0, 40.0)}
+    own, at_40 = (population.incidence(courses[cut], "heart_failure") for cut in (50.0, 40.0))
+    assert own == pytest.approx(hearts[50.0].swain[-1], rel=1e-6) and at_40 < 0.5 * own
+    # an ensemble draws the cut (not solved), over its stated range
+    conditioning = anchor_conditioning("crosstalk", "human")
+    e = draw_ensemble(load_scenario("aerobic_during_ac"), 16, seed=1, conditioning=conditioning)
+    cuts = e.values()["heart_failure_lvef_percent"]
+    assert 40.0 <= cuts.min() < 41.0 and 49.0 < cuts.max() <= 50.0
+
+
 def test_a_member_that_draws_the_reserve_position_is_re_fitted_through_recalibrate():
     from crosstalk.validation.heart_conditioning import RESERVE_POSITION
 

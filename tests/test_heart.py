@@ -81,6 +81,27 @@ def test_heart_failure_is_an_lvef_event(sim: Simulator) -> None:
     assert high["lvef_nadir_percent"] < 40.0 <= low["lvef_nadir_percent"]
 
 
+def test_heart_failure_is_counted_below_the_models_own_lvef(sim: Simulator) -> None:
+    """Where heart failure is counted is a parameter (an ensemble draws it): a patient whose LVEF ends between
+    40 and 50 % has heart failure when it is counted below 50 %, not below 40 %; and the population's exact
+    incidence at a raised cut agrees with sampled patients."""
+    sc = replace(cardinale_course(), patient=Patient(cardiac_sensitivity=2.0))
+    at_40 = sim.run(sc).endpoints
+    assert 40.0 < at_40["lvef_nadir_percent"] < 50.0 and at_40["heart_failure"] is False
+    at_50 = sim.run(replace(sc, parameters={**sc.parameters, "heart_failure_lvef_percent": 50.0})).endpoints
+    assert at_50["heart_failure"] is True and at_50["lvef_nadir_percent"] == at_40["lvef_nadir_percent"]
+
+    course = replace(injury_course(sim, cardinale_course()), heart_failure_lvef=50.0)
+    sens, baseline = cardiac_draws(20000, seed=5)
+    sampled = event_incidences(course, sens, baseline)["heart_failure"]
+    rows = {r.name: r for r in load_population("anthracycline_cardiac").parameters}
+    grid = rows["patient.baseline_lvef_percent"].from_unit((np.arange(2000) + 0.5) / 2000)
+    exact = expected_incidence(course, grid, "heart_failure", sensitivity_sd=rows["patient.cardiac_sensitivity"].high)
+    assert exact > 10 * expected_incidence(replace(course, heart_failure_lvef=40.0), grid, "heart_failure",
+                                           sensitivity_sd=rows["patient.cardiac_sensitivity"].high)
+    assert abs(sampled - exact) < 4 * math.sqrt(exact * (1 - exact) / 20000)
+
+
 @pytest.mark.filterwarnings("ignore::crosstalk.plan.planner.ReadingTimeWarning")
 def test_the_injury_endpoint_ranks_prescriptions_the_lvef_drop_cannot() -> None:
     """Within the myocardial reserve the LVEF does not fall, so the median patient's LVEF drop is 0 with two and

@@ -37,7 +37,8 @@ CTRCD_CARDINALE_THRESHOLD_PERCENT = 50.0
 #: Heart failure as a per-patient event on the model's state: LVEF below 40 %, the ESC 2022 cardio-oncology
 #: guideline's severe CTRCD (Lyon AR et al. (2022) Eur Heart J 43:4229, doi:10.1093/eurheartj/ehac244) and the
 #: heart-failure-with-reduced-EF range. Clinical heart failure is a diagnosis, not an LVEF (Swain 2003: LVEF is not
-#: an accurate predictor of CHF); this is the model's proxy.
+#: an accurate predictor of CHF); this is the model's proxy, the default of the anthracycline model's
+#: ``heart_failure_lvef_percent``, which uncertainty ensembles draw.
 HEART_FAILURE_LVEF_PERCENT = 40.0
 
 #: Endpoint name -> (unit, meaning). Folds are relative to the pre-treatment baseline: the value at the start.
@@ -69,7 +70,8 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
                                    "fraction): every heart event follows it, and it varies where LVEF stays within "
                                    "the myocardial reserve; an index on the fitted model's scale, not a measured "
                                    "myocyte loss"),
-    "heart_failure": ("true/false", "LVEF below 40 % at any time (ESC 2022 severe CTRCD; the model's heart failure)"),
+    "heart_failure": ("true/false", "LVEF below heart_failure_lvef_percent (40 %: ESC 2022 severe CTRCD; an "
+                                    "uncertainty ensemble draws 40-50 %) at any time: the model's heart failure"),
     "chf_risk_final": ("1", "Swain 2003 population heart-failure incidence at the final myocyte loss (a population "
                             "curve, not this patient's risk: use heart_failure)"),
     "cumulative_doxorubicin_mg_per_m2": ("mg/m2", "cumulative doxorubicin given"),
@@ -117,7 +119,8 @@ def observables_for(module: str) -> tuple[Observable, ...]:
 def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_end_h: float | None,
                       minutes_total: float, sessions_total: int,
                       first_dose_end_h: dict[str, float] | None = None,
-                      tumour_assessment_h: float | None = None) -> dict[str, float | bool | str]:
+                      tumour_assessment_h: float | None = None,
+                      heart_failure_lvef_percent: float = HEART_FAILURE_LVEF_PERCENT) -> dict[str, float | bool | str]:
     """Endpoints of one trajectory.
 
     Parameters
@@ -132,6 +135,8 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         Drug -> end of its first administration (h).
     tumour_assessment_h : float, optional
         Time (h) at which the tumour's volume change, response and final volume are read (default: the end).
+    heart_failure_lvef_percent : float
+        LVEF (%) below which ``heart_failure`` is counted (the model's ``heart_failure_lvef_percent``).
 
     Only the endpoints whose observables are in ``traj`` are returned.
     """
@@ -189,7 +194,7 @@ def compute_endpoints(traj: pd.DataFrame, *, first_start_h: float | None, first_
         out["lvef_drop_points"] = base - nadir
         out["ctrcd"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_THRESHOLD_PERCENT)
         out["ctrcd_cardinale"] = bool(base - nadir > CTRCD_DROP_POINTS and nadir < CTRCD_CARDINALE_THRESHOLD_PERCENT)
-        out["heart_failure"] = bool(nadir < HEART_FAILURE_LVEF_PERCENT)
+        out["heart_failure"] = bool(nadir < heart_failure_lvef_percent)
     if "cardiomyocyte_viable_fraction" in traj:
         # the loss is irreversible, so the end is its largest value
         out["cardiomyocyte_loss_percent"] = float(100.0 * (1.0 - traj["cardiomyocyte_viable_fraction"].iloc[-1]))

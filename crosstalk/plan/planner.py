@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from crosstalk.model.observables import HEART_FAILURE_LVEF_PERCENT
+from crosstalk.model.parameters import parameter_ids
 from crosstalk.model.registry import model_info
 from crosstalk.plan.schedule import Breakpoint, breakpoints
 from crosstalk.plan.timeline import Administration, Session, administrations, exercise_sessions
@@ -134,6 +136,9 @@ class Plan:
             first_dose_end.setdefault(a.drug, a.start_h + a.minutes / 60.0)
         first = self.sessions[0] if self.sessions else None
         day = self.scenario.tumour_assessment_day
+        table = parameter_ids(self.model)
+        cut = table["heart_failure_lvef_percent"].value if "heart_failure_lvef_percent" in table else \
+            HEART_FAILURE_LVEF_PERCENT
         return {
             "first_start_h": first.start_h if first else None,
             "first_end_h": first.end_h if first else None,
@@ -141,6 +146,7 @@ class Plan:
             "sessions_total": len(self.sessions),
             "first_dose_end_h": first_dose_end,
             "tumour_assessment_h": None if day is None else day * 24.0,
+            "heart_failure_lvef_percent": float(self.overrides.get("heart_failure_lvef_percent", cut)),
         }
 
     def __reduce__(self) -> tuple[Any, ...]:  # a read-only mapping does not pickle; a plan travels to workers

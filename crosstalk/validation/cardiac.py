@@ -142,6 +142,8 @@ class InjuryCourse:
         Fraction of contracting myocardium lost before LVEF falls (``myocardial_reserve``).
     last_dose_day : float
         Day of the last doxorubicin dose (start of its infusion).
+    heart_failure_lvef : float
+        LVEF (%) below which heart failure is counted (``heart_failure_lvef_percent``).
     """
 
     time_days: npt.NDArray[np.float64]
@@ -149,6 +151,7 @@ class InjuryCourse:
     points_per_loss: float
     reserve: float
     last_dose_day: float
+    heart_failure_lvef: float = HEART_FAILURE_LVEF_PERCENT
 
     def with_rates(self, *, loss_factor: float = 1.0, reserve: float | None = None) -> InjuryCourse:
         """The course with every myocyte-loss rate multiplied by ``loss_factor`` (injury is linear in
@@ -169,8 +172,9 @@ def injury_course(sim: Simulator, scenario: Scenario) -> InjuryCourse:
     dox = [d for d in sc.dose if d.drug == "doxorubicin"]
     last = max((d.last_day for d in dox), default=0.0)
     injury = np.maximum.accumulate(np.maximum(-np.log(viable), 0.0))
+    cut = value("heart_failure_lvef_percent") if "heart_failure_lvef_percent" in table else HEART_FAILURE_LVEF_PERCENT
     return InjuryCourse(ts["time_h"].to_numpy(dtype=float) / 24.0, injury, value("lvef_points_per_loss"),
-                        value("myocardial_reserve"), float(last))
+                        value("myocardial_reserve"), float(last), cut)
 
 
 #: Between-patient variance of ln(doxorubicin clearance): Perez-Blanco 2016 Table 2, IIV(CL) 22.9 % CV, omega^2
@@ -234,7 +238,7 @@ def event_incidences(course: InjuryCourse, sensitivity: npt.ArrayLike,
     drop = b - lvef
     ctrcd = (drop > CTRCD_DROP_POINTS) & (lvef < CTRCD_THRESHOLD_PERCENT)
     cardinale = (drop > CTRCD_DROP_POINTS) & (lvef < CTRCD_CARDINALE_THRESHOLD_PERCENT)
-    failure = lvef < HEART_FAILURE_LVEF_PERCENT
+    failure = lvef < course.heart_failure_lvef
     has = cardinale.any(axis=1)
     onset = course.time_days[np.argmax(cardinale[has], axis=1)] - course.last_dose_day
     # echo visits 3, 6, 9, ... months after the last dose, within the simulated time; the first that sees it
@@ -268,7 +272,8 @@ def cardiac_draws(n: int, *, seed: int,
 
 
 
-#: LVEF fall (points) beyond which each event occurs, given the baseline: (drop threshold, absolute threshold).
+#: LVEF fall (points) beyond which each event occurs, given the baseline: (drop threshold, absolute threshold);
+#: heart failure's absolute threshold is the course's own (:func:`_event_levels`).
 _EVENTS: dict[str, tuple[float, float]] = {
     "ctrcd": (CTRCD_DROP_POINTS, CTRCD_THRESHOLD_PERCENT),
     "ctrcd_cardinale": (CTRCD_DROP_POINTS, CTRCD_CARDINALE_THRESHOLD_PERCENT),
@@ -276,12 +281,19 @@ _EVENTS: dict[str, tuple[float, float]] = {
 }
 
 
+def _event_levels(course: InjuryCourse, event: str) -> tuple[float, float]:
+    """(Drop threshold, absolute threshold) of ``event`` on ``course``: the clinical definitions of CTRCD, and
+    heart failure below the course's ``heart_failure_lvef``."""
+    drop, level = _EVENTS[event]
+    return (drop, course.heart_failure_lvef) if event == "heart_failure" else (drop, level)
+
+
 def threshold_sensitivity(course: InjuryCourse, baseline: npt.ArrayLike, event: str) -> npt.NDArray[np.float64]:
     """The smallest ``cardiac_sensitivity`` at which a patient with each ``baseline`` LVEF has ``event`` on this
     course (0: every patient; inf: none). LVEF falls monotonically with the sensitivity at every time, and the
     injury never decreases, so the event happens exactly when the sensitivity exceeds this threshold, reached
     with the course's largest injury."""
-    drop_min, level = _EVENTS[event]
+    drop_min, level = _event_levels(course, event)
     b = np.asarray(baseline, dtype=float)
     # the event needs a fall of more than max(drop_min, b - level) points: exp(-s A) below `ratio`
     ratio = 1.0 - course.reserve - np.maximum(drop_min, b - level) / course.points_per_loss
@@ -428,7 +440,7 @@ class CardiacPopulation:
             return threshold_sensitivity(course, self.baselines, event)
         if event not in MEASURED_EVENTS or not measured:
             return threshold_sensitivity(course, self.echo.baseline, event)
-        drop, level = _EVENTS[event]
+        drop, level = _event_levels(course, event)
         days = visit_days(self.surveillance, course.last_dose_day, float(course.time_days[-1]))
         return measured_thresholds(np.interp(days, course.time_days, course.injury), self.echo,
                                    points_per_loss=course.points_per_loss, reserve=course.reserve, drop=drop,
@@ -439,7 +451,7 @@ class CardiacPopulation:
         patients with sensitivities drawn from the population (seeded); NaN without surveillance or events."""
         if self.surveillance is None or self.echo is None:
             return float("nan")
-        drop, level = _EVENTS[event]
+        drop, level = _event_levels(course, event)
         days = visit_days(self.surveillance, course.last_dose_day, float(course.time_days[-1]))
         per_visit = visit_thresholds(np.interp(days, course.time_days, course.injury), self.echo,
                                      points_per_loss=course.points_per_loss, reserve=course.reserve, drop=drop,

@@ -6,7 +6,7 @@ it to the spread (a narrow population needs a small reserve to give Swain's grad
 larger reserve). Drawn independently of the spread, a reserve breaks that tie: only a third of such members kept
 Swain's three incidences inside their binomial intervals. So a member that draws the spread (and the echo's
 reading error, and Cardinale's datum) also re-fits its reserve and loss rate to them, given everything else it
-drew (its drug exposure, its LVEF slope):
+drew (its drug exposure, its LVEF slope, the LVEF below which it counts heart failure):
 
 - at each trial reserve, the loss rate is re-solved so the measured CTRCD incidence reads the drawn datum (one
   simulation per regimen and body-size node: injury is linear in the loss rate, so the solve is analytic);
@@ -21,6 +21,14 @@ drew (its drug exposure, its LVEF slope):
   plausible and fails calibration: chiefly a shallow drawn LVEF slope, with which too few patients ever reach an
   LVEF below 40 % (the plausible-patient selection of Allen et al. 2016, CPT Pharmacometrics Syst Pharmacol
   5:140, applied to parameter sets).
+
+Where heart failure is counted (``heart_failure_lvef_percent``, drawn uniformly from 40 to 50 %) is the heart's
+structural uncertainty: Swain's curve and Cardinale's incidence fit a family of hearts, heart failure below 40 %
+with a large reserve (LVEF held until much myocardium is lost) or below a higher LVEF with a small reserve (LVEF
+falling sooner), and the re-fitted reserve follows the drawn cut along that family (about 0.23-0.5 at 40 %,
+0.09-0.18 at 45 %, 0-0.04 at 50 %). The draw is uniform over the cut, not weighted by how well each cut fits, so
+the family's two ends are carried with equal weight where the data leave them open (``benchmarks/heart_structure.py``
+measures how the placebo arms' LVEF decline, a prediction here, would weigh them).
 
 The chi-square levels are approximate: Swain's four points are nested values of one Kaplan-Meier curve and their
 numbers at risk are assumed (``project_targets.toml``), so treating them as independent binomials overstates what
@@ -78,9 +86,9 @@ def reserve_range() -> tuple[ParameterRange, str]:
     ('target:heart_failure_swain.reserve_position', 0.0, 1.0)
     """
     basis = ("fit: the member's myocardial reserve, re-fitted with its loss rate to Swain 2003 (heart failure at "
-             "400-700 mg/m2, binomial likelihood) and Cardinale 2015 (its drawn datum) at its drawn spread and echo "
-             "error; this position (uniform) picks it within the reserves whose deviance is inside the chi-square "
-             "95 % threshold (crosstalk.validation.heart_conditioning)")
+             "400-700 mg/m2, binomial likelihood) and Cardinale 2015 (its drawn datum) at its drawn spread, echo "
+             "error and heart-failure LVEF; this position (uniform) picks it within the reserves whose deviance is "
+             "inside the chi-square 95 % threshold (crosstalk.validation.heart_conditioning)")
     return ParameterRange(RESERVE_POSITION, 0.0, 1.0), basis
 
 
@@ -211,7 +219,8 @@ def solve_heart(sim: Simulator, parameters: Mapping[str, float], population: Map
         raise CrosstalkError(f"myocardial_reserve: no reserve in {low:g}-{high:g} reproduces Swain's heart-failure "
                              f"curve with this member's other values (best deviance {deviance:.1f} > "
                              f"{GOODNESS_OF_FIT:.2f}, at {r_best:.3g}; lvef_points_per_loss "
-                             f"{card[0].points_per_loss:.3g})")
+                             f"{card[0].points_per_loss:.3g}, heart_failure_lvef_percent "
+                             f"{card[0].heart_failure_lvef:.3g})")
     cut = level + THRESHOLD
 
     def edge(side: int) -> float:

@@ -70,8 +70,9 @@ def followed(scenario: Scenario) -> Scenario:
 def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None = None,
                      echo_lvef_sd: float | None = None) -> dict[str, float]:
     """The calibrated population's incidence of CTRCD (Cardinale's definition: a fall of more than 10 points to
-    below 50 %) and of heart failure (LVEF below 40 %) on ``scenario``, within a year of its last doxorubicin dose
-    (:func:`followed`), whatever its own duration. Module level: it runs in the study's workers.
+    below 50 %) and of heart failure (LVEF below the model's ``heart_failure_lvef_percent``) on ``scenario``, within a
+    year of its last doxorubicin dose (:func:`followed`), whatever its own duration. Module level: it runs in the
+    study's workers.
 
     Parameters
     ----------
