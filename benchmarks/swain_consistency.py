@@ -33,7 +33,7 @@ from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.result import versions
 from crosstalk.sim.simulator import Simulator
 from crosstalk.validation.cardiac import swain_course
-from crosstalk.validation.heart_conditioning import RESERVE_POSITION
+from crosstalk.validation.heart_conditioning import HEART_FAILURE_LVEF, RESERVE_POSITION
 from crosstalk.validation.heart_fit import SWAIN_DOSES, heart_data
 from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population
 
@@ -78,9 +78,9 @@ def main(argv: list[str]) -> int:
                 if e["stage"] == "calibration" and "reproduces Swain" in e["error"]]
     refused = [e["error"] for e in refusals]
     slopes = [float(m.group(1)) for m in (re.search(r"lvef_points_per_loss ([0-9.]+)", e) for e in refused) if m]
-    # the heart-failure LVEF each refused set drew (absent from runs made before it was drawn)
-    cuts = (values.loc[values["member"].isin([e["member"] for e in refusals]), "heart_failure_lvef_percent"]
-            if "heart_failure_lvef_percent" in values else pd.Series(dtype=float))
+    # the heart-failure LVEF each set drew (absent from runs made before it was drawn)
+    drawn_cut = values.set_index("member")[HEART_FAILURE_LVEF] if HEART_FAILURE_LVEF in values else None
+    cuts = drawn_cut.loc[[e["member"] for e in refusals]] if drawn_cut is not None else pd.Series(dtype=float)
     kept = values.loc[values["member"].isin(table["member"]), "lvef_points_per_loss"]
     scenarios = sorted(set(pd.read_csv(run / "ensemble_endpoints.csv", usecols=["scenario"])["scenario"]))
     out = {"date": time.strftime("%Y-%m-%d"), "n": meta["n"], "seed": meta["seed"], "scenarios": scenarios,
@@ -93,13 +93,12 @@ def main(argv: list[str]) -> int:
                                   "lvef_slope_below_63": float((pd.Series(slopes) < 63).mean()) if slopes else None,
                                   "kept_lvef_slope_min": float(kept.min()) if len(kept) else None,
                                   "heart_failure_lvef_median": float(cuts.median()) if len(cuts) else None,
-                                  "kept_heart_failure_lvef_median": float(values.loc[values["member"].isin(
-                                      table["member"]), "heart_failure_lvef_percent"].median())
-                                  if "heart_failure_lvef_percent" in values else None},
+                                  "kept_heart_failure_lvef_median": float(drawn_cut.loc[table["member"]].median())
+                                  if drawn_cut is not None else None},
            "versions": versions()}
-    (REPO / "benchmarks" / "results_swain_consistency.json").write_text(json.dumps(out, indent=2) + "\n",
-                                                                          encoding="utf-8")
-    print(json.dumps(out, indent=2))
+    text = json.dumps(out, indent=2, allow_nan=False)
+    (REPO / "benchmarks" / "results_swain_consistency.json").write_text(text + "\n", encoding="utf-8")
+    print(text)
     return 0
 
 

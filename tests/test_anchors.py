@@ -227,38 +227,63 @@ def test_the_heart_failure_lvef_is_drawn_and_the_reserve_re_fitted_along_the_fam
     """Swain's and Cardinale's incidences fit a family of hearts (benchmarks/heart_structure.py): heart failure
     below 40 % with a large reserve, below a higher LVEF with a small one (LVEF falling sooner). A member draws
     where heart failure is counted, and its re-fitted reserve follows: its whole plausible interval moves down as
-    the cut rises, every cut from 40 to 50 % still gives Swain's curve, and the member's heart-failure incidences
-    are counted at its own cut."""
+    the cut rises, every cut from 40 to 48 % still gives Swain's curve, and the member's heart-failure incidences
+    are counted at its own cut. The cut is drawn only where the reserve is re-fitted at it."""
     from crosstalk.sim.simulator import simulator_for
     from crosstalk.spec.scenario import CumulativeDoseWarning
     from crosstalk.validation.cardiac import swain_course
-    from crosstalk.validation.heart_conditioning import GOODNESS_OF_FIT, solve_heart
+    from crosstalk.validation.heart_conditioning import (
+        GOODNESS_OF_FIT,
+        HEART_FAILURE_LVEF,
+        RESERVE_POSITION,
+        solve_heart,
+    )
     from crosstalk.validation.heart_fit import heart_data
     from crosstalk.validation.population_heart import cardiac_population
 
     sim = simulator_for("anthracycline")
     swain = [p for p in heart_data() if p.name.startswith("heart_failure_swain")]
     hearts = {cut: solve_heart(sim, {"heart_failure_lvef_percent": cut}, {}, ctrcd=0.0861, position=0.5)
-              for cut in (40.0, 45.0, 50.0)}
-    assert hearts[40.0].interval[0] > 0.2 and hearts[50.0].interval[1] < 0.1
-    assert hearts[45.0].interval[1] < hearts[40.0].interval[0] and hearts[50.0].interval[1] < hearts[45.0].interval[0]
+              for cut in (40.0, 44.0, 48.0)}
+    assert hearts[40.0].interval[0] > 0.2 and hearts[48.0].interval[1] < 0.1
+    assert hearts[44.0].interval[1] < hearts[40.0].interval[0] and hearts[48.0].interval[1] < hearts[44.0].interval[0]
     for cut, h in hearts.items():
         assert h.deviance < GOODNESS_OF_FIT, cut
         assert all(p.interval()[0] <= x <= p.interval()[1] for p, x in zip(swain, h.swain)), (cut, h.swain)
     # the member's cut travels with its parameters into the population's courses: its own reserve and loss rate
-    # give Swain's 700 mg/m2 point at 50 %, and far fewer cases if heart failure were counted below 40 %
+    # give Swain's 700 mg/m2 point at 48 %, and far fewer cases if heart failure were counted below 40 %
     population = cardiac_population()
-    member = {**hearts[50.0].parameters(), "heart_failure_lvef_percent": 50.0}
+    member = hearts[48.0].parameters()
     with pytest.warns(CumulativeDoseWarning):
         courses = {cut: population.courses(sim, swain_course(700.0, model=sim.model, parameters={
-            **member, "heart_failure_lvef_percent": cut})) for cut in (50.0, 40.0)}
-    own, at_40 = (population.incidence(courses[cut], "heart_failure") for cut in (50.0, 40.0))
-    assert own == pytest.approx(hearts[50.0].swain[-1], rel=1e-6) and at_40 < 0.5 * own
-    # an ensemble draws the cut (not solved), over its stated range
+            **member, "heart_failure_lvef_percent": cut})) for cut in (48.0, 40.0)}
+    own, at_40 = (population.incidence(courses[cut], "heart_failure") for cut in (48.0, 40.0))
+    assert own == pytest.approx(hearts[48.0].swain[-1], rel=1e-6) and at_40 < 0.5 * own
+    # an ensemble of a human scenario draws the cut with the reserve's position and sets the member's parameter
     conditioning = anchor_conditioning("crosstalk", "human")
-    e = draw_ensemble(load_scenario("aerobic_during_ac"), 16, seed=1, conditioning=conditioning)
-    cuts = e.values()["heart_failure_lvef_percent"]
-    assert 40.0 <= cuts.min() < 41.0 and 49.0 < cuts.max() <= 50.0
+    assert conditioning is not None and conditioning.solves[HEART_FAILURE_LVEF] == "heart_failure_lvef_percent"
+    s = load_scenario("aerobic_during_ac")
+    e = draw_ensemble(s, 16, seed=1, conditioning=conditioning)
+    assert "heart_failure_lvef_percent" not in e.names
+    cuts = e.values()[HEART_FAILURE_LVEF]
+    assert 40.0 <= cuts.min() < 40.5 and 47.5 < cuts.max() <= 48.0
+    solved = recalibrate({"target:ctrcd_incidence.incidence": 0.0861, RESERVE_POSITION: 0.5, HEART_FAILURE_LVEF: 48.0})
+    assert solved["heart_failure_lvef_percent"] == 48.0
+    assert solved["myocardial_reserve"] == pytest.approx(hearts[48.0].myocardial_reserve, abs=1e-3)
+    # neither where the reserve is not re-fitted: a scenario that sets it, or one that sets the loss rate (its
+    # Cardinale datum, which the reserve's position goes with, is then not drawn); nor in an animal scenario
+    for fixed in ({"myocardial_reserve": 0.3}, {"k_cardiomyocyte_loss": 1e-3}):
+        names = draw_ensemble(replace(s, parameters={**s.parameters, **fixed}), 4, seed=1,
+                              conditioning=conditioning).names
+        assert HEART_FAILURE_LVEF not in names and "heart_failure_lvef_percent" not in names, fixed
+    assert "heart_failure_lvef_percent" not in draw_ensemble(load_scenario("mouse_exev_therapy"), 4, seed=1).names
+
+
+def test_heart_failures_default_cut_is_the_models():
+    """The endpoint's fallback (for a model without the parameter) is the anthracycline model's value."""
+    from crosstalk.model.observables import HEART_FAILURE_LVEF_PERCENT
+
+    assert parameter_ids("anthracycline")["heart_failure_lvef_percent"].value == HEART_FAILURE_LVEF_PERCENT
 
 
 def test_a_member_that_draws_the_reserve_position_is_re_fitted_through_recalibrate():

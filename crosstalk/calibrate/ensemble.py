@@ -167,11 +167,11 @@ class Conditioning:
     def keeping(self, fixed: set[str]) -> Conditioning:
         """This conditioning without what re-solves a parameter in ``fixed`` (and the population quantities that
         go with it)."""
-        kept = {r.name for r in self.ranges if r.name in self.solves and self.solves[r.name] not in fixed}
-        ranges = tuple(r for r in self.ranges
-                       if (r.name in kept or r.name not in self.solves)
-                       and (r.name not in self.with_datum or self.with_datum[r.name] in kept))
-        names = {r.name for r in ranges}
+        names = {r.name for r in self.ranges if r.name not in self.solves or self.solves[r.name] not in fixed}
+        # a quantity goes with its datum, which may itself go with another: drop until none is left without its own
+        while dropped := {n for n in names if n in self.with_datum and self.with_datum[n] not in names}:
+            names -= dropped
+        ranges = tuple(r for r in self.ranges if r.name in names)
         return Conditioning(ranges=ranges, bases={r.name: self.bases[r.name] for r in ranges},
                             solves={k: v for k, v in self.solves.items() if k in names},
                             condition=self.condition,

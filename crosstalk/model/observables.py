@@ -71,7 +71,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
                                    "the myocardial reserve; an index on the fitted model's scale, not a measured "
                                    "myocyte loss"),
     "heart_failure": ("true/false", "LVEF below heart_failure_lvef_percent (40 %: ESC 2022 severe CTRCD; an "
-                                    "uncertainty ensemble draws 40-50 %) at any time: the model's heart failure"),
+                                    "uncertainty ensemble draws 40-48 %) at any time: the model's heart failure"),
     "chf_risk_final": ("1", "Swain 2003 population heart-failure incidence at the final myocyte loss (a population "
                             "curve, not this patient's risk: use heart_failure)"),
     "cumulative_doxorubicin_mg_per_m2": ("mg/m2", "cumulative doxorubicin given"),

@@ -47,7 +47,8 @@ def uncertainty_html(result: UncertaintyResult) -> str:
     parameters that decide each answer with the basis of their ranges."""
     e = result.ensemble
     paired = result.differences is not None
-    solved = ", ".join(f"<code>{html.escape(p)}</code>" for p in result.solved)
+    # the heart-failure LVEF is set from its own draw, not re-solved to a datum: the heart's clause below names it
+    solved = ", ".join(f"<code>{html.escape(p)}</code>" for p in result.solved if p != "heart_failure_lvef_percent")
     parts = ["<h2>With parameter uncertainty</h2>",
              f"<p>The same scenario{'s' if paired else ''} run over {e.n} parameter sets (seed {e.seed}) drawn by "
              f"Latin hypercube from the uncertainty every parameter row states ({len(e.ranges)} uncertain "
@@ -63,7 +64,9 @@ def uncertainty_html(result: UncertaintyResult) -> str:
                      "...) take a value drawn from the published datum's range (<code>target:</code> rows below), "
                      "given the set's other values"
                      + ("; the heart's reserve is re-fitted with its loss rate to Swain's heart-failure curve as "
-                        "well, and a set with which no reserve reproduces that curve is left out"
+                        "well, at the LVEF below which the set counts heart failure "
+                        "(<code>heart_failure_lvef_percent</code>, drawn: the heart's structure, which the data leave "
+                        "open), and a set with which no reserve reproduces that curve is left out"
                         if "myocardial_reserve" in result.solved else "")
                      + ". Drawn independently instead, almost no set would still match the data the fits came from."
                      + (f" <b>{result.uncalibrated} sets could not be re-calibrated</b> and are left out ("

@@ -29,7 +29,13 @@ from crosstalk.spec.ranges import ParameterRange
 from crosstalk.validation.cardiac import cardinale_course
 from crosstalk.validation.check import CHECKS, run_check
 from crosstalk.validation.checks_tumour import doubling_time_days
-from crosstalk.validation.heart_conditioning import RESERVE_POSITION, reserve_range, solve_heart
+from crosstalk.validation.heart_conditioning import (
+    HEART_FAILURE_LVEF,
+    RESERVE_POSITION,
+    heart_failure_lvef_range,
+    reserve_range,
+    solve_heart,
+)
 from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population, population_ranges
 from crosstalk.validation.targets import bands_for
 
@@ -131,6 +137,13 @@ def anchor_conditioning(model: str, species: str) -> Conditioning | None:
             bases[position.name] = basis
             with_datum[position.name] = ctrcd.name
             solves[position.name] = "myocardial_reserve"
+            # where heart failure is counted: the structure the incidences leave open, re-fitted along with the
+            # reserve, so drawn only when the reserve is
+            cut, basis = heart_failure_lvef_range()
+            ranges.append(cut)
+            bases[cut.name] = basis
+            with_datum[cut.name] = position.name
+            solves[cut.name] = "heart_failure_lvef_percent"
     return Conditioning(ranges=tuple(ranges), bases=bases, solves=solves, condition=recalibrate,
                         with_datum=with_datum)
 
@@ -233,6 +246,8 @@ def recalibrate(values: dict[str, float]) -> dict[str, float]:
         If an anchor cannot be met (the member is then recorded as failed).
     """
     out = {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+    if HEART_FAILURE_LVEF in values:  # drawn only with the reserve's position: the heart is re-fitted at it below
+        out["heart_failure_lvef_percent"] = values[HEART_FAILURE_LVEF]
     held: dict[str, dict[str, float]] = {}  # what each hold was checked with
     with warnings.catch_warnings():  # the calibration protocols' own reading-time notes are not the user's scenario's
         warnings.simplefilter("ignore")

@@ -272,20 +272,17 @@ def cardiac_draws(n: int, *, seed: int,
 
 
 
-#: LVEF fall (points) beyond which each event occurs, given the baseline: (drop threshold, absolute threshold);
-#: heart failure's absolute threshold is the course's own (:func:`_event_levels`).
-_EVENTS: dict[str, tuple[float, float]] = {
+#: The clinical definitions of CTRCD: (LVEF fall in points it needs, LVEF it must end below).
+_CTRCD: dict[str, tuple[float, float]] = {
     "ctrcd": (CTRCD_DROP_POINTS, CTRCD_THRESHOLD_PERCENT),
     "ctrcd_cardinale": (CTRCD_DROP_POINTS, CTRCD_CARDINALE_THRESHOLD_PERCENT),
-    "heart_failure": (0.0, HEART_FAILURE_LVEF_PERCENT),
 }
 
 
 def _event_levels(course: InjuryCourse, event: str) -> tuple[float, float]:
-    """(Drop threshold, absolute threshold) of ``event`` on ``course``: the clinical definitions of CTRCD, and
-    heart failure below the course's ``heart_failure_lvef``."""
-    drop, level = _EVENTS[event]
-    return (drop, course.heart_failure_lvef) if event == "heart_failure" else (drop, level)
+    """(LVEF fall in points, LVEF below which) each event occurs on ``course``: CTRCD by its definition, heart
+    failure below the course's ``heart_failure_lvef`` whatever the fall."""
+    return (0.0, course.heart_failure_lvef) if event == "heart_failure" else _CTRCD[event]
 
 
 def threshold_sensitivity(course: InjuryCourse, baseline: npt.ArrayLike, event: str) -> npt.NDArray[np.float64]:

@@ -85,10 +85,10 @@ def ac_lvef_decline(sim: Simulator, *, parameters: Mapping[str, float] | None = 
 
 @register("swain_chf_dose_response", model="anthracycline")
 def swain_chf_dose_response(sim: Simulator, *, parameters: Mapping[str, float] | None = None) -> Check:
-    """Heart-failure incidence of the virtual population (LVEF < 40 % within a year after the last dose) by
-    cumulative doxorubicin, against Swain 2003 (400, 500, 550 and 700 mg/m2 all fitted, with Cardinale's CTRCD:
-    :mod:`crosstalk.validation.heart_fit`); and the deprecated ``chf_risk`` population curve of the median
-    patient's loss."""
+    """Heart-failure incidence of the virtual population (LVEF below ``heart_failure_lvef_percent``, 40 %, within a
+    year after the last dose) by cumulative doxorubicin, against Swain 2003 (400, 500, 550 and 700 mg/m2 all
+    fitted, with Cardinale's CTRCD: :mod:`crosstalk.validation.heart_fit`); and the deprecated ``chf_risk``
+    population curve of the median patient's loss."""
     t = target("swain_chf_dose_response")
     doses = np.arange(100.0, 801.0, 50.0)
     population = CardiacPopulation.load()
@@ -107,7 +107,7 @@ def swain_chf_dose_response(sim: Simulator, *, parameters: Mapping[str, float] |
         marks=(_mark("Swain 400", 400.0, t.id, "heart_failure_at_400"),
                _mark("Swain 550", 550.0, t.id, "heart_failure_at_550"),
                _mark("Swain 700", 700.0, t.id, "heart_failure_at_700")),
-        x_label="cumulative doxorubicin (mg/m2)", y_label="heart failure (LVEF < 40 %) within a year",
+        x_label="cumulative doxorubicin (mg/m2)", y_label="heart failure (LVEF below its cut) within a year",
         note=("Population incidence: a lognormal cardiac sensitivity, women's baseline LVEF and body size, "
               "integrated exactly over the sensitivity (crosstalk.validation.cardiac). 400, 500, 550 and 700 "
               "mg/m2 are fitted by likelihood with Cardinale's measured CTRCD (heart_population_data; "

@@ -22,13 +22,15 @@ drew (its drug exposure, its LVEF slope, the LVEF below which it counts heart fa
   LVEF below 40 % (the plausible-patient selection of Allen et al. 2016, CPT Pharmacometrics Syst Pharmacol
   5:140, applied to parameter sets).
 
-Where heart failure is counted (``heart_failure_lvef_percent``, drawn uniformly from 40 to 50 %) is the heart's
-structural uncertainty: Swain's curve and Cardinale's incidence fit a family of hearts, heart failure below 40 %
-with a large reserve (LVEF held until much myocardium is lost) or below a higher LVEF with a small reserve (LVEF
-falling sooner), and the re-fitted reserve follows the drawn cut along that family (about 0.23-0.5 at 40 %,
-0.09-0.18 at 45 %, 0-0.04 at 50 %). The draw is uniform over the cut, not weighted by how well each cut fits, so
-the family's two ends are carried with equal weight where the data leave them open (``benchmarks/heart_structure.py``
-measures how the placebo arms' LVEF decline, a prediction here, would weigh them).
+Where heart failure is counted (``heart_failure_lvef_percent``, drawn uniformly from 40 to 48 %:
+:func:`heart_failure_lvef_range`) is the heart's structural uncertainty: Swain's curve and Cardinale's incidence fit
+a family of hearts, heart failure below 40 % with a large reserve (LVEF held until much myocardium is lost) or below
+a higher LVEF with a small reserve (LVEF falling sooner), and the re-fitted reserve follows the drawn cut along that
+family (about 0.23-0.5 at 40 %, 0.09-0.18 at 45 %, 0.03-0.09 at 48 %). The draw is uniform over the cut, not
+weighted by how well each cut fits (``benchmarks/heart_structure.py`` measures how the placebo arms' LVEF decline, a
+prediction here, would weigh them); but leaving out the members that cannot give Swain's curve removes more with low
+cuts (a shallow LVEF slope reaches the curve only with a higher one), so the kept members lean towards the graded
+end.
 
 The chi-square levels are approximate: Swain's four points are nested values of one Kaplan-Meier curve and their
 numbers at risk are assumed (``project_targets.toml``), so treating them as independent binomials overstates what
@@ -60,10 +62,16 @@ from crosstalk.validation.cardiac import InjuryCourse, cardinale_course, swain_c
 from crosstalk.validation.heart_fit import HEART_UNKNOWNS, SWAIN_DOSES, heart_data
 from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population
 
-__all__ = ["GOODNESS_OF_FIT", "RESERVE_POSITION", "HeartSolution", "reserve_range", "solve_heart"]
+__all__ = ["GOODNESS_OF_FIT", "HEART_FAILURE_LVEF", "RESERVE_POSITION", "HeartSolution", "heart_failure_lvef_range",
+           "reserve_range", "solve_heart"]
 
 #: The drawn position of a member's reserve within the interval Swain's curve allows it (0: lowest, 1: highest).
 RESERVE_POSITION = "target:heart_failure_swain.reserve_position"
+#: The drawn LVEF (%) below which a member counts heart failure (its ``heart_failure_lvef_percent``).
+HEART_FAILURE_LVEF = "target:heart_failure_swain.heart_failure_lvef_percent"
+#: Where heart failure may be counted (LVEF %): the reduced-EF range's upper bound, and the graded structure's best
+#: fit (47.9 %, ``benchmarks/heart_structure.py``) within the mildly reduced range (41-49 %).
+HEART_FAILURE_LVEF_LIMITS = (40.0, 48.0)
 #: Half the chi-square 95 % quantile with one degree of freedom: the profile threshold on the negative
 #: log-likelihood.
 THRESHOLD = float(stats.chi2.ppf(0.95, 1)) / 2.0
@@ -90,6 +98,28 @@ def reserve_range() -> tuple[ParameterRange, str]:
              "error and heart-failure LVEF; this position (uniform) picks it within the reserves whose deviance is "
              "inside the chi-square 95 % threshold (crosstalk.validation.heart_conditioning)")
     return ParameterRange(RESERVE_POSITION, 0.0, 1.0), basis
+
+
+def heart_failure_lvef_range() -> tuple[ParameterRange, str]:
+    """:data:`HEART_FAILURE_LVEF` as an ensemble draws it, with its basis.
+
+    Examples
+    --------
+    >>> r, _ = heart_failure_lvef_range()
+    >>> r.low, r.high, r.distribution
+    (40.0, 48.0, 'uniform')
+    """
+    low, high = HEART_FAILURE_LVEF_LIMITS
+    basis = ("assumed: clinical heart failure is a diagnosis, not an LVEF (Swain 2003: LVEF did not predict CHF), so "
+             "the LVEF that stands for it is a modelling choice the incidence data do not settle: heart failure "
+             "below 40 % with a large reserve and below about 48 % with a small one (LVEF falling sooner) both fit "
+             "Swain 2003 and Cardinale 2015 (benchmarks/heart_structure.py). Uniform from the reduced-EF range's "
+             "upper bound (40 %) into the mildly reduced range (41-49 %; McDonagh TA et al. (2021) Eur Heart J "
+             "42:3599, doi:10.1093/eurheartj/ehab368) up to 48 %, the graded structure's best fit; higher, the "
+             "re-fitted reserve reaches its lower limit 0 and the cut meets the virtual population's 50 % floor of "
+             "baseline LVEF and Cardinale's CTRCD cut, so heart failure would need hardly any fall. The member's "
+             "reserve and loss rate are re-fitted at it (crosstalk.validation.heart_conditioning)")
+    return ParameterRange(HEART_FAILURE_LVEF, low, high), basis
 
 
 @cache

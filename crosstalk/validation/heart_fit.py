@@ -2,13 +2,14 @@
 
 Three unknowns: the median patient's cardiomyocyte-loss rate (as a factor on the table's ``k_cardiomyocyte_loss``;
 injury is linear in it), the myocardial reserve, and the spread of ln(cardiac sensitivity) of the population.
-Five observations (``project_targets.toml`` ``heart_population_data``): heart failure (true LVEF below 40 % within
-a year of the last dose) after 400, 500, 550 and 700 mg/m2 of doxorubicin 50 mg/m2 every 3 weeks (Swain 2003),
-and CTRCD with Cardinale's definition **as echocardiography measures it** after AC 4 x 60 mg/m2 (Cardinale 2015;
-:mod:`crosstalk.model.echo`). Fitted by binomial likelihood (:func:`crosstalk.calibrate.proportion_fit.
-fit_proportions`): profile intervals, identifiability and a posterior sample whose predictions are set beside the
-observations. This module holds the data, the model's predictions of them and the shipped fit (read by
-``crosstalk validate``); :func:`crosstalk.validation.heart_calibration.fit_heart_population` runs the fit.
+Five observations (``project_targets.toml`` ``heart_population_data``): heart failure (true LVEF below
+``heart_failure_lvef_percent``, 40 %, within a year of the last dose) after 400, 500, 550 and 700 mg/m2 of
+doxorubicin 50 mg/m2 every 3 weeks (Swain 2003), and CTRCD with Cardinale's definition **as echocardiography
+measures it** after AC 4 x 60 mg/m2 (Cardinale 2015; :mod:`crosstalk.model.echo`). Fitted by binomial likelihood
+(:func:`crosstalk.calibrate.proportion_fit.fit_proportions`): profile intervals, identifiability and a posterior
+sample whose predictions are set beside the observations. This module holds the data, the model's predictions of
+them and the shipped fit (read by ``crosstalk validate``);
+:func:`crosstalk.validation.heart_calibration.fit_heart_population` runs the fit.
 """
 
 from __future__ import annotations
