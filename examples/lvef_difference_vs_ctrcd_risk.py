@@ -8,6 +8,11 @@ fitted values kept, not refitted to the spread: each curve is relative to its ow
 the relative risk of a given LVEF difference is set by how many patients sit near the threshold (the spread and
 the reserve) and by how much reading error adds events that no injury cut removes.
 
+Two hearts are drawn, the two ends of the family the calibration data leave open (an uncertainty ensemble draws
+between them): the tables' values (a large reserve, heart failure below 40 %), and the heart re-fitted to the same
+data with heart failure counted below 48 % (a small reserve: LVEF falls sooner;
+:func:`crosstalk.validation.heart_conditioning.solve_heart`, the middle of its plausible reserves).
+
 Usage::
 
     python examples/lvef_difference_vs_ctrcd_risk.py [OUTDIR]     # writes lvef_vs_ctrcd_risk.png (docs/figures)
@@ -29,6 +34,7 @@ from matplotlib.lines import Line2D
 from crosstalk.model.echo import Surveillance
 from crosstalk.sim.simulator import Simulator
 from crosstalk.validation.cardiac import CardiacPopulation, cardinale_course, patient_lvef
+from crosstalk.validation.heart_conditioning import HEART_FAILURE_LVEF_LIMITS, solve_heart
 
 CUTS = np.linspace(0.0, 0.5, 11)
 
@@ -49,30 +55,39 @@ def mean_lvef_difference(population: CardiacPopulation, courses: tuple, cut: flo
 def main(outdir: Path) -> Path:
     sim = Simulator("anthracycline")
     fitted = CardiacPopulation.load()
-    courses = fitted.courses(sim, cardinale_course())
+    cut = HEART_FAILURE_LVEF_LIMITS[1]
+    graded = {**solve_heart(sim, {"heart_failure_lvef_percent": cut}, {}, ctrcd=fitted.incidence(
+        fitted.courses(sim, cardinale_course()), "ctrcd_cardinale"), position=0.5).parameters(),
+        "heart_failure_lvef_percent": cut}
+    hearts = {"tables' values: reserve {reserve:.2f}, heart failure below 40 %": {},
+              f"re-fitted: reserve {{reserve:.2f}}, heart failure below {cut:g} %": graded}
     readings = {"true LVEF": None, "3D echo (sd 2.2)": Surveillance(measurement_sd=2.2),
                 "2D echo (sd 3.6)": Surveillance()}
-    fig, ax = plt.subplots(figsize=(7.5, 5.0))
     colours = {"true LVEF": "black", "3D echo (sd 2.2)": "tab:blue", "2D echo (sd 3.6)": "tab:orange"}
     styles = {1.0: "-", 0.5: ":", 2.0: "--"}
-    for factor, style in styles.items():
-        sd = fitted.sensitivity_sd * factor
-        x = [mean_lvef_difference(fitted, courses, cut, sd) for cut in CUTS]
-        for label, surveillance in readings.items():
-            population = replace(CardiacPopulation.load(surveillance=surveillance), sensitivity_sd=sd)
-            base = population.incidence(courses, "ctrcd_cardinale")
-            rr = [population.incidence(courses, "ctrcd_cardinale", loss_factor=1.0 - cut) / base for cut in CUTS]
-            ax.plot(x, rr, style, color=colours[label])
+    fig, axes = plt.subplots(1, 2, figsize=(12.0, 5.0), sharey=True)
+    for ax, (title, parameters) in zip(axes, hearts.items()):
+        courses = fitted.courses(sim, cardinale_course(parameters=parameters))
+        for factor, style in styles.items():
+            sd = fitted.sensitivity_sd * factor
+            x = [mean_lvef_difference(fitted, courses, c, sd) for c in CUTS]
+            for label, surveillance in readings.items():
+                population = replace(CardiacPopulation.load(surveillance=surveillance), sensitivity_sd=sd)
+                base = population.incidence(courses, "ctrcd_cardinale")
+                rr = [population.incidence(courses, "ctrcd_cardinale", loss_factor=1.0 - c) / base for c in CUTS]
+                ax.plot(x, rr, style, color=colours[label])
+        ax.set_title(title.format(reserve=courses[0].reserve), fontsize=10)
+        ax.set_xlabel("mean LVEF difference a year after AC (points, protected - unprotected)")
+        ax.set_ylim(0.0, 1.05)
+        ax.grid(alpha=0.3)
     handles = [Line2D([], [], color=c, label=f"CTRCD read on {name}") for name, c in colours.items()]
     handles += [Line2D([], [], color="grey", linestyle=st,
                        label=f"spread of sensitivity x{f:g} (sd of ln {fitted.sensitivity_sd * f:.2f})"
                        + (" = fitted" if f == 1.0 else "")) for f, st in styles.items()]
-    ax.legend(handles=handles, fontsize=8, loc="upper right")
-    ax.set_xlabel("mean LVEF difference a year after AC (points, protected - unprotected)")
-    ax.set_ylabel("relative risk of CTRCD (Cardinale definition)")
-    ax.set_ylim(0.0, 1.05)
-    ax.grid(alpha=0.3)
-    ax.set_title("Injury cut 0-50 % on AC 4 x 60 mg/m2: LVEF difference vs CTRCD risk", fontsize=10)
+    axes[1].legend(handles=handles, fontsize=8, loc="upper right")
+    axes[0].set_ylabel("relative risk of CTRCD (Cardinale definition)")
+    fig.suptitle("Injury cut 0-50 % on AC 4 x 60 mg/m2: LVEF difference vs CTRCD risk, at the two ends of the "
+                 "heart structures the data allow", fontsize=10)
     fig.tight_layout()
     outdir.mkdir(parents=True, exist_ok=True)
     path = outdir / "lvef_vs_ctrcd_risk.png"
