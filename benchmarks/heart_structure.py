@@ -59,9 +59,8 @@ from crosstalk.validation.cardiac import (
     hazard_incidence,
     swain_course,
 )
-from crosstalk.validation.checks_heart import decline_reading_day
 from crosstalk.validation.heart_fit import SWAIN_DOSES, heart_data
-from crosstalk.validation.population_heart import followed
+from crosstalk.validation.population_heart import decline_days_after_last_dose, followed
 from crosstalk.validation.targets import target
 
 REPO = Path(__file__).resolve().parent.parent
@@ -154,7 +153,7 @@ def main() -> int:
     started = time.perf_counter()
     population, swain, ac = _courses()
     _SPREAD_FLOOR[0] = clearance_spread(Simulator("anthracycline"))[1]
-    decline_day = decline_reading_day(ac[0])
+    decline_day = decline_days_after_last_dose(cardinale_course())
     if population.echo is None:
         raise SystemExit("the population needs its surveillance schedule")
     baselines = population.echo.baseline

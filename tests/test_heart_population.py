@@ -252,15 +252,17 @@ def test_the_decline_check_reads_the_population_mean_180_days_after_the_first_do
     the year after AC, and the model's shortfall stays visible (a known deviation passes the check at any value)."""
     from crosstalk.model.echo import CARDINALE_ECHO, DAYS_PER_MONTH
     from crosstalk.validation import run_check
-    from crosstalk.validation.checks_heart import decline_reading_day
+    from crosstalk.validation.population_heart import decline_days_after_last_dose, heart_incidences
 
     check = run_check("ac_lvef_decline")
     population = CardiacPopulation.load()
     courses = population.courses(Simulator("anthracycline"), cardinale_course())
-    day = decline_reading_day(courses[0])
+    day = decline_days_after_last_dose(cardinale_course())
     assert courses[0].last_dose_day + day == pytest.approx(1.0 + 6.0 * DAYS_PER_MONTH)  # first dose on day 1
     value = check.value("mean_lvef_drop_180_days_points")
     assert value == pytest.approx(population.mean_lvef_drop(courses, days_after_last_dose=day))
+    # an ensemble reads the same for every set (its answer beside the placebo arms)
+    assert heart_incidences(cardinale_course())["mean_lvef_drop_180_days_points"] == pytest.approx(value)
     assert 1.5 < value < 2.6  # below Lee 2023's interval: the known deviation
     mark = check.marks[0]
     assert (mark.value, mark.low, mark.high) == (4.5, 2.6, 6.4)

@@ -18,7 +18,6 @@ from crosstalk.sim.simulator import Simulator
 from crosstalk.spec.scenario import DoseSchedule, Scenario, load_scenario
 from crosstalk.validation.cardiac import (
     CardiacPopulation,
-    InjuryCourse,
     cardiac_draws,
     cardinale_course,
     clearance_spread,
@@ -29,7 +28,7 @@ from crosstalk.validation.cardiac import (
 )
 from crosstalk.validation.check import Check, Curve, Mark, _judge, _mark, register
 from crosstalk.validation.heart_fit import SWAIN_DOSES, heart_data, incidences_at, read_heart_fit
-from crosstalk.validation.population_heart import followed
+from crosstalk.validation.population_heart import decline_days_after_last_dose, followed
 from crosstalk.validation.protocols import (
     swain_loss,
 )
@@ -43,14 +42,6 @@ FloatArray = npt.NDArray[np.float64]
 _DECLINE_MONTHS = np.arange(0.0, 11.26, 0.25)
 
 
-def decline_reading_day(course: InjuryCourse) -> float:
-    """Days after the last doxorubicin dose at which ``ac_lvef_decline`` reads the mean fall: ``months_to_plateau``
-    (about 180 days) after the first dose, the pooled placebo arms' time origin."""
-    ac = target("ac_regimen")
-    first = course.last_dose_day - ac.number("interval_days") * (ac.integer("cycles") - 1)
-    return first + target("ac_lvef_decline").number("months_to_plateau") * DAYS_PER_MONTH - course.last_dose_day
-
-
 @register("ac_lvef_decline", model="anthracycline")
 def ac_lvef_decline(sim: Simulator, *, parameters: Mapping[str, float] | None = None) -> Check:
     """Predicted, not fitted: the calibrated population's mean fall of true LVEF on AC 4 x 60 mg/m2 against the
@@ -61,11 +52,12 @@ def ac_lvef_decline(sim: Simulator, *, parameters: Mapping[str, float] | None = 
     population = CardiacPopulation.load()
     with warnings.catch_warnings():  # the composed model's tumour is not what this check reads
         warnings.simplefilter("ignore", ReadingTimeWarning)
-        courses = population.courses(sim, cardinale_course(model=sim.model, parameters=parameters))
+        course = cardinale_course(model=sim.model, parameters=parameters)
+        courses = population.courses(sim, course)
     end = CARDINALE_ECHO.end_of_treatment_days  # the end of the last 3-weekly cycle, where trials' AC ends
     curve = np.array([population.mean_lvef_drop(courses, days_after_last_dose=end + m * DAYS_PER_MONTH)
                       for m in _DECLINE_MONTHS])
-    day = decline_reading_day(courses[0])
+    day = decline_days_after_last_dose(course)
     at = population.mean_lvef_drop(courses, days_after_last_dose=day)
     prada = (t.number("prada_mean_lvef_drop_points"), t.number("prada_low"), t.number("prada_high"))
     return Check(t.id, t.source, sim.model, _judge(t.id, {"mean_lvef_drop_180_days_points": at}),

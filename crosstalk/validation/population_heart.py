@@ -21,16 +21,17 @@ from dataclasses import replace
 from functools import cache, lru_cache
 
 from crosstalk.calibrate.ensemble import POPULATION, ExtraOutputs
-from crosstalk.model.echo import CARDINALE_ECHO, ECHO_2D_SD, ECHO_2D_SD_HIGH
+from crosstalk.model.echo import CARDINALE_ECHO, DAYS_PER_MONTH, ECHO_2D_SD, ECHO_2D_SD_HIGH
 from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.simulator import simulator_for
 from crosstalk.spec.ranges import ParameterRange
 from crosstalk.spec.scenario import Scenario
 from crosstalk.validation.cardiac import CARDINALE_FOLLOW_DAYS, CardiacPopulation
 from crosstalk.validation.heart_fit import read_heart_fit
+from crosstalk.validation.targets import target
 
-__all__ = ["ECHO_SD", "HEART_OUTPUTS", "SENSITIVITY_SD", "cardiac_population", "followed", "heart_incidences",
-           "heart_outputs", "population_ranges"]
+__all__ = ["ECHO_SD", "HEART_OUTPUTS", "SENSITIVITY_SD", "cardiac_population", "decline_days_after_last_dose",
+           "followed", "heart_incidences", "heart_outputs", "population_ranges"]
 
 #: Population quantity: sd of ln(cardiac sensitivity) across patients.
 SENSITIVITY_SD = "cardiac_sensitivity_sd"
@@ -67,6 +68,23 @@ def followed(scenario: Scenario) -> Scenario:
     return scenario if scenario.duration_days >= wanted else replace(scenario, duration_days=wanted)
 
 
+def decline_days_after_last_dose(scenario: Scenario) -> float:
+    """Days after ``scenario``'s last doxorubicin dose at which pooled placebo arms of cardioprotection trials read
+    the mean LVEF fall: ``months_to_plateau`` (about 180 days) after the first dose, their time origin (Lee 2023,
+    ``project_targets.toml`` ``ac_lvef_decline``); negative for a regimen longer than that.
+
+    Examples
+    --------
+    >>> from crosstalk.spec.scenario import DoseSchedule
+    >>> ac = Scenario("ac", dose=(DoseSchedule("doxorubicin", 60.0, "mg/m2", interval_days=21, count=4),))
+    >>> round(decline_days_after_last_dose(ac), 2)  # 6 months from day 0, the last dose on day 63
+    119.62
+    """
+    dox = [d for d in scenario.dose if d.drug == "doxorubicin"]
+    first, last = min(d.start_day for d in dox), max(d.last_day for d in dox)
+    return first + target("ac_lvef_decline").number("months_to_plateau") * DAYS_PER_MONTH - last
+
+
 def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None = None,
                      echo_lvef_sd: float | None = None) -> dict[str, float]:
     """The calibrated population's incidence of CTRCD (Cardinale's definition: a fall of more than 10 points to
@@ -89,7 +107,8 @@ def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None
         ``ctrcd_incidence`` (as echocardiography measures it) and ``heart_failure_incidence`` (true LVEF), as
         fractions of patients; ``mean_lvef_drop_end_of_treatment_points`` and ``mean_lvef_drop_points``, the
         population's mean LVEF fall (points) 3 weeks and a year after the last dose: the scale on which exercise
-        trials report their cardiac outcome.
+        trials report their cardiac outcome; ``mean_lvef_drop_180_days_points``, the same 180 days after the
+        first dose, where pooled placebo arms of cardioprotection trials read it (the check ``ac_lvef_decline``).
     """
     population = cardiac_population(echo_lvef_sd)
     courses = population.courses(simulator_for(scenario.model), followed(scenario))
@@ -99,7 +118,9 @@ def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None
             "mean_lvef_drop_end_of_treatment_points": population.mean_lvef_drop(
                 courses, days_after_last_dose=CARDINALE_ECHO.end_of_treatment_days, sensitivity_sd=sd),
             "mean_lvef_drop_points": population.mean_lvef_drop(courses, days_after_last_dose=CARDINALE_FOLLOW_DAYS,
-                                                               sensitivity_sd=sd)}
+                                                               sensitivity_sd=sd),
+            "mean_lvef_drop_180_days_points": population.mean_lvef_drop(
+                courses, days_after_last_dose=decline_days_after_last_dose(scenario), sensitivity_sd=sd)}
 
 
 @cache
@@ -139,10 +160,12 @@ HEART_OUTPUTS = ExtraOutputs(compute=heart_incidences,
                                     "mean_lvef_drop_end_of_treatment_points":
                                         "LVEF points (population mean, 3 weeks after the last dose)",
                                     "mean_lvef_drop_points":
-                                        "LVEF points (population mean, a year after the last dose)"},
+                                        "LVEF points (population mean, a year after the last dose)",
+                                    "mean_lvef_drop_180_days_points":
+                                        "LVEF points (population mean, 180 days after the first dose)"},
                              better={"ctrcd_incidence": "lower", "heart_failure_incidence": "lower",
                                      "mean_lvef_drop_end_of_treatment_points": "lower",
-                                     "mean_lvef_drop_points": "lower"},
+                                     "mean_lvef_drop_points": "lower", "mean_lvef_drop_180_days_points": "lower"},
                              population=(SENSITIVITY_SD, ECHO_SD))
 
 
