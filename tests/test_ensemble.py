@@ -83,6 +83,16 @@ def test_the_ensemble_is_seeded_and_leaves_what_the_scenario_sets_alone():
         assert a.values()[r.name].between(lo * 0.999, hi * 1.001).all(), r.name
 
 
+def test_a_parameter_left_out_of_the_draw_leaves_every_other_draw_as_it_was():
+    """Each quantity's column depends only on the seed, n and its name: fixing one parameter (or adding a row to
+    the tables) does not reshuffle the others, so answers move only through what changed."""
+    s = load_scenario("aerobic_during_ac")
+    full = draw_ensemble(s, 12, seed=5).values()
+    fewer = draw_ensemble(replace(s, parameters={**s.parameters, "k_il6_clearance": 0.5}), 12, seed=5).values()
+    assert "k_il6_clearance" in full.columns and "k_il6_clearance" not in fewer.columns
+    pd.testing.assert_frame_equal(full.drop(columns="k_il6_clearance"), fewer[full.columns.drop("k_il6_clearance")])
+
+
 def test_another_species_range_is_the_same_relative_spread_around_its_own_value():
     mouse_scenario = load_scenario("anti_pd1_with_exercise")
     assert mouse_scenario.species == "mouse"

@@ -2,7 +2,8 @@
 
 Every row of the parameter tables says how well its value is known (:class:`crosstalk.model.parameters.Uncertainty`:
 a distribution with its basis, or why it has none). An :class:`Ensemble` is a seeded Latin hypercube over the
-uncertain rows of a scenario's model (pydoe; each column mapped through its row's inverse CDF), leaving out what
+uncertain rows of a scenario's model (:func:`latin_hypercube`: a column per quantity from its own seeded stream, so
+adding a row leaves the others' draws unchanged; each column mapped through its row's inverse CDF), leaving out what
 the scenario itself sets: the patient's fields, blockades and its explicit ``[parameters]``. A scenario runs once
 per member (:func:`run_ensemble`, through the study executors); :func:`endpoint_intervals` gives each endpoint's
 median and central 95 % interval beside the point value, and :func:`paired_intervals` the interval of a
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pydoe
+from scipy.stats import qmc
 
 from crosstalk.errors import InputError
 from crosstalk.inputs import check_integer, check_number
@@ -45,7 +47,7 @@ from crosstalk.studies.paired import BETTER
 
 __all__ = ["INTERVAL_COLUMNS", "MAX_MEMBERS", "PAIRED_INTERVAL_COLUMNS", "POPULATION", "Conditioning", "Ensemble",
            "EnsembleRun", "ExtraOutputs", "condition_members", "draw_ensemble", "endpoint_intervals", "fixed_ids",
-           "paired_intervals", "population_quantities", "run_ensemble", "uncertain_ranges"]
+           "latin_hypercube", "paired_intervals", "population_quantities", "run_ensemble", "uncertain_ranges"]
 
 MAX_MEMBERS = 100_000
 #: Columns of :func:`endpoint_intervals` (``endpoints_uncertainty.csv``).
@@ -259,8 +261,41 @@ def draw_ensemble(scenario: Scenario, n: int, *, seed: int, also: Sequence[Scena
         solved = set(kept.solves.values())
         ranges = (*(r for r in ranges if r.name not in solved), *kept.ranges)
         bases = {**{k: v for k, v in bases.items() if k not in solved}, **kept.bases}
-    unit = np.asarray(pydoe.lhs(len(ranges), samples=n, seed=seed), dtype=np.float64)
-    return Ensemble(ranges=ranges, bases=bases, unit=unit, seed=seed)
+    return Ensemble(ranges=ranges, bases=bases, unit=latin_hypercube([r.name for r in ranges], n, seed=seed), seed=seed)
+
+
+def latin_hypercube(names: Sequence[str], n: int, *, seed: int) -> FloatArray:
+    """A Latin hypercube of ``n`` points on the unit cube whose column for each name depends only on ``seed``, ``n``
+    and that name, so a quantity added to (or left out of) the tables leaves every other quantity's draws as they
+    were. Each column is a one-dimensional Latin hypercube (scipy.stats.qmc) from its own stream; the columns are
+    independent, as in any Latin hypercube without optimised correlations.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The quantities, one column each, in this order.
+    n : int
+        Points (rows).
+    seed : int
+        Seed shared by every column's stream.
+
+    Returns
+    -------
+    ndarray, shape (n, len(names))
+        Each column a stratified sample of the unit interval: one point in each of its ``n`` equal parts.
+
+    Examples
+    --------
+    >>> a = latin_hypercube(["k_a", "k_b"], 5, seed=1)
+    >>> b = latin_hypercube(["k_b", "new_parameter", "k_a"], 5, seed=1)
+    >>> bool(np.array_equal(a[:, 0], b[:, 2]) and np.array_equal(a[:, 1], b[:, 0]))
+    True
+    >>> sorted((np.floor(a[:, 0] * 5)).astype(int).tolist())  # one point in each fifth
+    [0, 1, 2, 3, 4]
+    """
+    columns = [qmc.LatinHypercube(d=1, seed=np.random.default_rng([seed, zlib.crc32(name.encode())])).random(n)[:, 0]
+               for name in names]
+    return np.asarray(np.column_stack(columns) if columns else np.empty((n, 0)), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from scipy import stats
 
 from crosstalk.errors import InputError
 
-__all__ = ["Proportion", "ProportionFit", "Unknown", "binomial_nll"]
+__all__ = ["Proportion", "ProportionFit", "Unknown", "binomial_nll", "likelihood_quantile"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -141,3 +141,35 @@ def binomial_nll(predicted: FloatArray, data: Sequence[Proportion]) -> float:
     obs = np.array([d.observed for d in data])
     n = np.array([d.n for d in data])
     return float(np.sum(n * (obs * np.log(obs / p) + (1.0 - obs) * np.log((1.0 - obs) / (1.0 - p)))))
+
+
+def likelihood_quantile(grid: npt.ArrayLike, nll: npt.ArrayLike, position: float) -> float:
+    """The value at quantile ``position`` (0-1) of the likelihood ``exp(-nll)`` normalised over ``grid`` (a flat
+    prior on the grid's range; trapezoids between its points): how an ensemble member carries a fitted value's own
+    uncertainty with the weight the data give it.
+
+    Parameters
+    ----------
+    grid : array_like
+        Increasing values of the quantity.
+    nll : array_like
+        Negative log-likelihood at each (any constant offset; finite at one point at least).
+    position : float
+        The quantile (clipped to 0-1).
+
+    Returns
+    -------
+    float
+        The value at that quantile (linear between grid points).
+
+    Examples
+    --------
+    >>> x = np.linspace(-5.0, 5.0, 2001)
+    >>> round(likelihood_quantile(x, 0.5 * x**2, 0.975), 2)  # a standard normal's 97.5th percentile
+    1.96
+    """
+    x = np.asarray(grid, dtype=float)
+    values = np.asarray(nll, dtype=float)
+    weight = np.exp(-(values - values.min()))
+    cdf = np.concatenate(([0.0], np.cumsum(0.5 * (weight[1:] + weight[:-1]) * np.diff(x))))
+    return float(np.interp(min(max(position, 0.0), 1.0) * cdf[-1], cdf, x))

@@ -25,8 +25,8 @@ def _plot(check: Check) -> str:
     ax.set_xlabel(check.x_label)
     ax.set_ylabel(check.y_label)
     ax.grid(alpha=0.3)
-    if check.curves or check.marks:
-        ax.legend(fontsize=7)
+    if check.curves or check.marks:  # beside the axes: a legend inside can hide a curve or a mark
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.set_title(check.target_id, fontsize=10)
     return figure_tag(fig, check.target_id)
 

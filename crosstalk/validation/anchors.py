@@ -36,6 +36,12 @@ from crosstalk.validation.heart_conditioning import (
     reserve_range,
     solve_heart,
 )
+from crosstalk.validation.heart_recovery import (
+    RECOVERY_PARAMETER,
+    RECOVERY_POSITION,
+    recovery_position_range,
+    solve_recovery,
+)
 from crosstalk.validation.population_heart import ECHO_SD, SENSITIVITY_SD, cardiac_population, population_ranges
 from crosstalk.validation.targets import bands_for
 
@@ -144,6 +150,13 @@ def anchor_conditioning(model: str, species: str) -> Conditioning | None:
             bases[cut.name] = basis
             with_datum[cut.name] = position.name
             solves[cut.name] = "heart_failure_lvef_percent"
+            if RECOVERY_PARAMETER in ids:
+                # what therapy restores was fitted on the heart and the echo error: re-fitted with them
+                recovery, basis = recovery_position_range()
+                ranges.append(recovery)
+                bases[recovery.name] = basis
+                with_datum[recovery.name] = position.name
+                solves[recovery.name] = RECOVERY_PARAMETER
     return Conditioning(ranges=tuple(ranges), bases=bases, solves=solves, condition=recalibrate,
                         with_datum=with_datum)
 
@@ -257,9 +270,14 @@ def recalibrate(values: dict[str, float]) -> dict[str, float]:
             if (anchor.target, anchor.criterion) == ("ctrcd_incidence", "incidence") and RESERVE_POSITION in values:
                 model = CHECKS[anchor.target].model
                 ids = parameter_ids(model)
-                out.update(solve_heart(simulator_for(model), {k: v for k, v in out.items() if k in ids},
-                                       population_quantities(out),
-                                       ctrcd=values[anchor.name], position=values[RESERVE_POSITION]).parameters())
+                population = population_quantities(out)
+                heart = solve_heart(simulator_for(model), {k: v for k, v in out.items() if k in ids}, population,
+                                    ctrcd=values[anchor.name], position=values[RESERVE_POSITION])
+                out.update(heart.parameters())
+                if RECOVERY_POSITION in values:
+                    out[RECOVERY_PARAMETER] = solve_recovery(
+                        cardiac_population(population.get(POPULATION + ECHO_SD)), heart.cardinale,
+                        position=values[RECOVERY_POSITION], sensitivity_sd=population.get(POPULATION + SENSITIVITY_SD))
             else:
                 out[anchor.parameter] = solve(anchor, out, values[anchor.name])
                 if anchor.holds:  # at once: a member that breaks it is left out before the costlier anchors

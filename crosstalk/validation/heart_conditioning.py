@@ -52,7 +52,7 @@ from scipy import stats
 from scipy.optimize import brentq, minimize_scalar
 
 from crosstalk.calibrate.ensemble import POPULATION
-from crosstalk.calibrate.proportions import binomial_nll
+from crosstalk.calibrate.proportions import binomial_nll, likelihood_quantile
 from crosstalk.errors import CrosstalkError
 from crosstalk.model.parameters import parameter_ids
 from crosstalk.sim.simulator import Simulator
@@ -142,6 +142,8 @@ class HeartSolution:
         Its best deviance against Swain's four points (against the saturated model; the reserve that gives it).
     swain : tuple of float
         Its heart-failure incidences at :data:`~crosstalk.validation.heart_fit.SWAIN_DOSES`.
+    cardinale : tuple of InjuryCourse
+        Its courses of Cardinale's regimen at the two values (one per body-size node).
     """
 
     k_cardiomyocyte_loss: float
@@ -149,6 +151,7 @@ class HeartSolution:
     interval: tuple[float, float]
     deviance: float
     swain: tuple[float, ...]
+    cardinale: tuple[InjuryCourse, ...] = ()
 
     def parameters(self) -> dict[str, float]:
         """The two parameter values."""
@@ -266,10 +269,10 @@ def solve_heart(sim: Simulator, parameters: Mapping[str, float], population: Map
     interval = (edge(-1), edge(1))
     # the position as a quantile of the profile likelihood over the interval (trapezoids on a fine grid)
     fine = np.linspace(*interval, _QUANTILE_GRID)
-    weight = np.exp(-(np.array([nll(float(r)) for r in fine]) - level))
-    cdf = np.concatenate(([0.0], np.cumsum(0.5 * (weight[1:] + weight[:-1]) * np.diff(fine))))
-    reserve = float(np.interp(min(max(position, 0.0), 1.0) * cdf[-1], cdf, fine)) if cdf[-1] > 0 else r_best
+    wide = interval[1] > interval[0]
+    reserve = likelihood_quantile(fine, [nll(float(r)) for r in fine], position) if wide else r_best
     f = factor(reserve)
     k0 = float(parameters.get("k_cardiomyocyte_loss", parameter_ids(sim.model)["k_cardiomyocyte_loss"].value))
     return HeartSolution(k0 * f, reserve, interval, deviance,
-                         tuple(incidence(c, "heart_failure", f, reserve) for c in swain))
+                         tuple(incidence(c, "heart_failure", f, reserve) for c in swain),
+                         tuple(c.with_rates(loss_factor=f, reserve=reserve) for c in card))

@@ -1,5 +1,5 @@
-"""The virtual population's heart as an answer of every ensemble member: CTRCD and heart-failure incidences, and
-the mean LVEF fall that exercise trials report.
+"""The virtual population's heart as an answer of every ensemble member: CTRCD and heart-failure incidences, the
+CTRCD left after heart-failure therapy, and the mean LVEF fall that exercise trials report.
 
 A single simulated patient's ``ctrcd`` is yes or no; what a cardio-oncologist asks is the incidence. The calibrated
 population's incidence of a scenario is exact over the cardiac sensitivity and needs one simulation per body-size
@@ -28,6 +28,7 @@ from crosstalk.spec.ranges import ParameterRange
 from crosstalk.spec.scenario import Scenario
 from crosstalk.validation.cardiac import CARDINALE_FOLLOW_DAYS, CardiacPopulation
 from crosstalk.validation.heart_fit import read_heart_fit
+from crosstalk.validation.heart_recovery import recovered_fraction, recovery_outcome
 from crosstalk.validation.targets import target
 
 __all__ = ["ECHO_SD", "HEART_OUTPUTS", "SENSITIVITY_SD", "cardiac_population", "decline_days_after_last_dose",
@@ -108,12 +109,18 @@ def heart_incidences(scenario: Scenario, *, cardiac_sensitivity_sd: float | None
         fractions of patients; ``mean_lvef_drop_end_of_treatment_points`` and ``mean_lvef_drop_points``, the
         population's mean LVEF fall (points) 3 weeks and a year after the last dose: the scale on which exercise
         trials report their cardiac outcome; ``mean_lvef_drop_180_days_points``, the same 180 days after the
-        first dose, where pooled placebo arms of cardioprotection trials read it (the check ``ac_lvef_decline``).
+        first dose, where pooled placebo arms of cardioprotection trials read it (the check ``ac_lvef_decline``);
+        ``ctrcd_unrecovered_incidence``, the fraction of patients seen with CTRCD whose LVEF has not recovered even
+        partly a year into heart-failure therapy (:mod:`crosstalk.validation.heart_recovery`).
     """
     population = cardiac_population(echo_lvef_sd)
     courses = population.courses(simulator_for(scenario.model), followed(scenario))
     sd = cardiac_sensitivity_sd
+    restored = recovered_fraction(scenario)
+    unrecovered = [recovery_outcome(population, c, recovered=restored, sensitivity_sd=sd).unrecovered_incidence
+                   for c in courses]
     return {"ctrcd_incidence": population.incidence(courses, "ctrcd_cardinale", sensitivity_sd=sd),
+            "ctrcd_unrecovered_incidence": float(sum(unrecovered) / len(unrecovered)),
             "heart_failure_incidence": population.incidence(courses, "heart_failure", sensitivity_sd=sd),
             "mean_lvef_drop_end_of_treatment_points": population.mean_lvef_drop(
                 courses, days_after_last_dose=CARDINALE_ECHO.end_of_treatment_days, sensitivity_sd=sd),
@@ -156,6 +163,8 @@ def population_ranges() -> tuple[tuple[ParameterRange, str], ...]:
 #: The population heart as further answers of an ensemble (units and the direction of benefit).
 HEART_OUTPUTS = ExtraOutputs(compute=heart_incidences,
                              units={"ctrcd_incidence": "fraction of patients (a year after the last dose)",
+                                    "ctrcd_unrecovered_incidence":
+                                        "fraction of patients (CTRCD seen, not recovered a year into therapy)",
                                     "heart_failure_incidence": "fraction of patients (a year after the last dose)",
                                     "mean_lvef_drop_end_of_treatment_points":
                                         "LVEF points (population mean, 3 weeks after the last dose)",
@@ -163,7 +172,8 @@ HEART_OUTPUTS = ExtraOutputs(compute=heart_incidences,
                                         "LVEF points (population mean, a year after the last dose)",
                                     "mean_lvef_drop_180_days_points":
                                         "LVEF points (population mean, 180 days after the first dose)"},
-                             better={"ctrcd_incidence": "lower", "heart_failure_incidence": "lower",
+                             better={"ctrcd_incidence": "lower", "ctrcd_unrecovered_incidence": "lower",
+                                     "heart_failure_incidence": "lower",
                                      "mean_lvef_drop_end_of_treatment_points": "lower",
                                      "mean_lvef_drop_points": "lower", "mean_lvef_drop_180_days_points": "lower"},
                              population=(SENSITIVITY_SD, ECHO_SD))
