@@ -47,8 +47,10 @@ def uncertainty_html(result: UncertaintyResult) -> str:
     parameters that decide each answer with the basis of their ranges."""
     e = result.ensemble
     paired = result.differences is not None
-    # the heart-failure LVEF is set from its own draw, not re-solved to a datum: the heart's clause below names it
-    solved = ", ".join(f"<code>{html.escape(p)}</code>" for p in result.solved if p != "heart_failure_lvef_percent")
+    # the heart-failure LVEF is set from its own draw and the recovery fraction re-fitted on the heart, neither
+    # re-solved to a datum of its own: the heart's clause below names both
+    heart_own = ("heart_failure_lvef_percent", "hf_therapy_recovery_fraction")
+    solved = ", ".join(f"<code>{html.escape(p)}</code>" for p in result.solved if p not in heart_own)
     parts = ["<h2>With parameter uncertainty</h2>",
              f"<p>The same scenario{'s' if paired else ''} run over {e.n} parameter sets (seed {e.seed}) drawn by "
              f"Latin hypercube from the uncertainty every parameter row states ({len(e.ranges)} uncertain "
@@ -67,9 +69,13 @@ def uncertainty_html(result: UncertaintyResult) -> str:
                         "well, at the LVEF below which the set counts heart failure "
                         "(<code>heart_failure_lvef_percent</code>, drawn: the heart's structure, which the data leave "
                         "open), and a set with which no reserve reproduces that curve is left out"
+                        + ("; on that heart and the set's echo error, what heart-failure therapy restores "
+                           "(<code>hf_therapy_recovery_fraction</code>) is re-fitted to Cardinale's recoveries"
+                           if "hf_therapy_recovery_fraction" in result.solved else "")
                         if "myocardial_reserve" in result.solved else "")
                      + ". Drawn independently instead, almost no set would still match the data the fits came from."
-                     + (f" <b>{result.uncalibrated} sets could not be re-calibrated</b> and are left out ("
+                     + (f" <b>{result.uncalibrated} set{'s' if result.uncalibrated != 1 else ''} could not be "
+                        f"re-calibrated</b> and {'are' if result.uncalibrated != 1 else 'is'} left out ("
                         + ", ".join(f"<code>{html.escape(p)}</code>: {n}" for p, n in result.uncalibrated_by().items())
                         + "; <code>uncertainty.json</code> says why)." if result.uncalibrated else "") + "</p>")
     if result.failed:
