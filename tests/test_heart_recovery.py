@@ -170,3 +170,18 @@ def test_a_member_re_fits_the_restored_fraction_on_its_own_echo_and_heart(course
     assert RECOVERY_POSITION not in fixed and RECOVERY_PARAMETER in fixed
     solved = recalibrate({"target:ctrcd_incidence.incidence": 0.0861, RESERVE_POSITION: 0.5, RECOVERY_POSITION: 0.5})
     assert RECOVERY_POSITION not in solved and 0.45 < solved[RECOVERY_PARAMETER] < 0.7
+
+
+def test_what_therapy_restores_depends_on_how_recovery_is_judged(courses) -> None:
+    """Judged on the best of more readings, reading error alone reads more patients as recovered, so less is left
+    for therapy: the fitted fraction falls (one reading a year on, the best of 6 and 12 months, of four to two
+    years), and one reading given as a tuple is the default."""
+    population, cs = courses
+    one, two, four = (solve_recovery(population, cs, position=0.5, assessed_months=m)
+                      for m in ((12.0,), (6.0, 12.0), (6.0, 12.0, 18.0, 24.0)))
+    assert one > two + 0.1 > four + 0.2
+    untreated = [recovery_outcome(population, cs[1], recovered=0.0, assessed_months=m)
+                 for m in ((12.0,), (6.0, 12.0))]
+    assert untreated[1].none < untreated[0].none
+    assert recovery_predictions(population, cs, 0.5) == recovery_predictions(population, cs, 0.5,
+                                                                             assessed_months=(12.0,))

@@ -141,12 +141,13 @@ class _Treated:
     baseline_reading: npt.NDArray[np.float64]
     true_at: npt.NDArray[np.float64]  # true LVEF at the visit that saw CTRCD
     reading_at: npt.NDArray[np.float64]  # that visit's reading
-    fall_assessed: npt.NDArray[np.float64]  # the untreated fall at the assessment
+    fall_assessed: npt.NDArray[np.float64]  # the untreated fall at each assessment reading (patients x readings)
     sigma: float  # reading error of the assessment
 
 
-def _treated(population: CardiacPopulation, course: InjuryCourse, sensitivity_sd: float | None) -> _Treated | None:
-    """The seen patients of ``course`` (None if nobody is seen)."""
+def _treated(population: CardiacPopulation, course: InjuryCourse, sensitivity_sd: float | None,
+             assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)) -> _Treated | None:
+    """The seen patients of ``course`` (None if nobody is seen), read ``assessed_months`` after detection."""
     if population.surveillance is None or population.echo is None:
         raise CrosstalkError("recovery needs a population with a surveillance schedule (CTRCD seen on echo)")
     surveillance, echo = population.surveillance, population.echo
@@ -166,11 +167,14 @@ def _treated(population: CardiacPopulation, course: InjuryCourse, sensitivity_sd
     visit = np.argmax(s[:, None] > per_visit[seen], axis=1)  # the first visit whose reading sees it
 
     def fall(a: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.asarray(course.points_per_loss * np.maximum(1.0 - np.exp(-s * a) - course.reserve, 0.0))
+        """Each seen patient's fall at her row of injuries ``a`` (patients, or patients x readings)."""
+        sa = s.reshape(-1, *([1] * (a.ndim - 1))) * a
+        return np.asarray(course.points_per_loss * np.maximum(1.0 - np.exp(-sa) - course.reserve, 0.0))
 
     baseline = echo.baseline[seen]
     true_at = baseline - fall(injury[visit])
-    later = np.interp(days[visit] + ASSESSED_MONTHS * DAYS_PER_MONTH, course.time_days, course.injury)
+    later = np.interp(days[visit][:, None] + np.asarray(assessed_months)[None, :] * DAYS_PER_MONTH,
+                      course.time_days, course.injury)
     return _Treated(float(np.mean(weight)), weight[seen] / weight[seen].sum(), baseline,
                     baseline + echo.baseline_error[seen], true_at,
                     true_at + echo.errors[seen][np.arange(len(visit)), visit], fall(later),
@@ -179,21 +183,25 @@ def _treated(population: CardiacPopulation, course: InjuryCourse, sensitivity_sd
 
 def _fractions(treated: _Treated, recovered: npt.NDArray[np.float64]
                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """(full, partial) fractions of the seen patients at each restored fraction of ``recovered``."""
+    """(full, partial) fractions of the seen patients at each restored fraction of ``recovered``: full if any
+    assessment reading reaches the baseline reading, partial if none does but one rises enough (independent reading
+    errors, so each is a product over the readings)."""
     t = target("ctrcd_recovery")
-    assessed = treated.baseline[:, None] - treated.fall_assessed[:, None] * (1.0 - recovered[None, :])
-    # errors of the assessment reading that make it full (at or above the baseline reading) or partial (a rise of
-    # more than 5 points over the reading that saw CTRCD, and above 50 %)
-    full_at = treated.baseline_reading[:, None] - assessed
-    partial_at = np.maximum(t.number("partial_rise_points") + treated.reading_at[:, None] - assessed,
+    # patients x readings x restored fractions
+    assessed = treated.baseline[:, None, None] - treated.fall_assessed[:, :, None] * (1.0 - recovered[None, None, :])
+    # errors of a reading that make it full (at or above the baseline reading) or partial (a rise of more than 5
+    # points over the reading that saw CTRCD, and above 50 %)
+    full_at = treated.baseline_reading[:, None, None] - assessed
+    partial_at = np.maximum(t.number("partial_rise_points") + treated.reading_at[:, None, None] - assessed,
                             t.number("partial_level_percent") - assessed)
-    full = _exceeds(full_at, treated.sigma)
-    partial = _exceeds(partial_at, treated.sigma) - _exceeds(np.maximum(partial_at, full_at), treated.sigma)
-    return treated.weight @ full, treated.weight @ partial
+    full = 1.0 - np.prod(1.0 - _exceeds(full_at, treated.sigma), axis=1)
+    either = 1.0 - np.prod(1.0 - _exceeds(np.minimum(partial_at, full_at), treated.sigma), axis=1)
+    return treated.weight @ full, treated.weight @ (either - full)
 
 
 def recovery_outcome(population: CardiacPopulation, course: InjuryCourse, *, recovered: float,
-                     sensitivity_sd: float | None = None) -> RecoveryOutcome:
+                     sensitivity_sd: float | None = None,
+                     assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)) -> RecoveryOutcome:
     """Recovery of the patients seen with CTRCD on ``course`` when therapy restores ``recovered`` of their fall.
 
     Parameters
@@ -206,11 +214,13 @@ def recovery_outcome(population: CardiacPopulation, course: InjuryCourse, *, rec
         Fraction of the LVEF fall that therapy restores (0 to 1).
     sensitivity_sd : float, optional
         Spread of ln(cardiac sensitivity); default the population's.
+    assessed_months : tuple of float
+        Months after detection of the readings recovery is judged on (the best of them; default one, a year on).
 
     Returns
     -------
     RecoveryOutcome
-        Incidence, the three recovery fractions and the mean true LVEF at detection and assessment.
+        Incidence, the three recovery fractions and the mean true LVEF at detection and at the last reading.
 
     Raises
     ------
@@ -219,11 +229,11 @@ def recovery_outcome(population: CardiacPopulation, course: InjuryCourse, *, rec
     """
     if not 0.0 <= recovered <= 1.0:
         raise InputError(RECOVERY_PARAMETER, recovered, "a fraction from 0 to 1")
-    treated = _treated(population, course, sensitivity_sd)
+    treated = _treated(population, course, sensitivity_sd, assessed_months)
     if treated is None:
         return RecoveryOutcome(0.0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"))
     full, partial = (float(x[0]) for x in _fractions(treated, np.array([recovered])))
-    assessed = treated.baseline - treated.fall_assessed * (1.0 - recovered)
+    assessed = treated.baseline - treated.fall_assessed[:, -1] * (1.0 - recovered)
     fall_at = treated.baseline - treated.true_at
     true = (fall_at > CTRCD_DROP_POINTS) & (treated.true_at < CTRCD_CARDINALE_THRESHOLD_PERCENT)
     return RecoveryOutcome(treated.incidence, full, partial, max(1.0 - full - partial, 0.0),
@@ -250,16 +260,21 @@ def recovery_data() -> tuple[Proportion, Proportion]:
 
 
 def recovery_predictions(population: CardiacPopulation, courses: tuple[InjuryCourse, ...], recovered: float, *,
-                         sensitivity_sd: float | None = None) -> list[float]:
+                         sensitivity_sd: float | None = None,
+                         assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)) -> list[float]:
     """The model's proportions of :func:`recovery_data` (over the body-size nodes, weighted by each one's
-    incidence, as Cardinale's patients pool them)."""
-    return [float(x[0]) for x in _pooled(population, courses, np.array([recovered]), sensitivity_sd)]
+    incidence, as Cardinale's patients pool them), judged on the best of the readings ``assessed_months`` after
+    detection."""
+    return [float(x[0]) for x in _pooled(population, courses, np.array([recovered]), sensitivity_sd,
+                                          assessed_months)]
 
 
 def _pooled(population: CardiacPopulation, courses: tuple[InjuryCourse, ...], recovered: npt.NDArray[np.float64],
-            sensitivity_sd: float | None) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+            sensitivity_sd: float | None, assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)
+            ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(full, partial of the not fully recovered) at each of ``recovered``, pooled over the nodes."""
-    treated = [t for t in (_treated(population, c, sensitivity_sd) for c in courses) if t is not None]
+    treated = [t for t in (_treated(population, c, sensitivity_sd, assessed_months) for c in courses)
+               if t is not None]
     if not treated:
         raise CrosstalkError("recovery: no patient is seen with CTRCD on this regimen")
     seen = np.array([t.incidence for t in treated])
@@ -289,7 +304,8 @@ _PROFILE_GRID = np.linspace(0.0, 1.0, 201)
 
 
 def solve_recovery(population: CardiacPopulation, courses: tuple[InjuryCourse, ...], *, position: float,
-                   sensitivity_sd: float | None = None) -> float:
+                   sensitivity_sd: float | None = None,
+                   assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)) -> float:
     """An ensemble member's restored fraction, re-fitted to Cardinale's recoveries on its own heart and echo error.
 
     The fraction that fits depends on how noisy the echo is (a noisier reading reads more of the patients as
@@ -309,7 +325,7 @@ def solve_recovery(population: CardiacPopulation, courses: tuple[InjuryCourse, .
     >>> 0.45 < solve_recovery(pop, courses, position=0.5) < 0.7
     True
     """
-    full, partial = _pooled(population, courses, _PROFILE_GRID, sensitivity_sd)
+    full, partial = _pooled(population, courses, _PROFILE_GRID, sensitivity_sd, assessed_months)
     data = recovery_data()
     nll = [binomial_nll(np.array([f, p]), data) for f, p in zip(full, partial, strict=True)]
     return likelihood_quantile(_PROFILE_GRID, nll, position)
