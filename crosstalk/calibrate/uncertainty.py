@@ -206,6 +206,9 @@ class UncertaintyResult:
         conditioning failed).
     solved : tuple of str
         The parameters re-solved per member (none without conditioning).
+    solved_along : tuple of str
+        Those of ``solved`` re-fitted along with another quantity's re-fit rather than to a datum of their own
+        (their quantity goes with another: :attr:`Conditioning.with_datum`).
     better : mapping of str to str
         The direction of benefit of the extra answers (e.g. ``ctrcd_incidence``: ``lower``).
     """
@@ -219,6 +222,7 @@ class UncertaintyResult:
     values: pd.DataFrame
     solved: tuple[str, ...] = ()
     better: Mapping[str, str] = field(default_factory=dict)
+    solved_along: tuple[str, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -294,13 +298,16 @@ def run_uncertainty(results: Sequence[Result], n: int, *, seed: int, series: Seq
     values = ensemble.values()
     solved = sorted({conditioning.solves[r.name] for r in ensemble.ranges if r.name in conditioning.solves}
                     if conditioning is not None else set())
+    along = sorted({conditioning.solves[r.name] for r in ensemble.ranges
+                    if r.name in conditioning.solves and r.name in conditioning.with_datum}
+                   if conditioning is not None else set())
     if member_values is not None:
         for pid in solved:
             values[pid] = [np.nan if isinstance(v, RunFailure) else v.get(pid, np.nan) for v in member_values]
     values.insert(0, "member", np.arange(ensemble.n))
     return UncertaintyResult(ensemble=ensemble, runs=runs, intervals=intervals, differences=differences,
                              deciding=deciding_parameters(ensemble, outputs, seed=seed), provenance=provenance,
-                             values=values, solved=tuple(solved), better=dict(better))
+                             values=values, solved=tuple(solved), better=dict(better), solved_along=tuple(along))
 
 
 def write_uncertainty(outdir: str | Path, result: UncertaintyResult) -> list[Path]:

@@ -47,10 +47,9 @@ def uncertainty_html(result: UncertaintyResult) -> str:
     parameters that decide each answer with the basis of their ranges."""
     e = result.ensemble
     paired = result.differences is not None
-    # the heart-failure LVEF is set from its own draw and the recovery fraction re-fitted on the heart, neither
-    # re-solved to a datum of its own: the heart's clause below names both
-    heart_own = ("heart_failure_lvef_percent", "hf_therapy_recovery_fraction")
-    solved = ", ".join(f"<code>{html.escape(p)}</code>" for p in result.solved if p not in heart_own)
+    # what is re-fitted along with another re-fit (the heart's reserve, cut and recovery) has no datum of its own:
+    # the heart's clause below names it
+    solved = ", ".join(f"<code>{html.escape(p)}</code>" for p in result.solved if p not in result.solved_along)
     parts = ["<h2>With parameter uncertainty</h2>",
              f"<p>The same scenario{'s' if paired else ''} run over {e.n} parameter sets (seed {e.seed}) drawn by "
              f"Latin hypercube from the uncertainty every parameter row states ({len(e.ranges)} uncertain "
@@ -65,8 +64,8 @@ def uncertainty_html(result: UncertaintyResult) -> str:
                      "calibration summaries (IL-6 and EV rise with exercise, tumour doubling time, CTRCD incidence, "
                      "...) take a value drawn from the published datum's range (<code>target:</code> rows below), "
                      "given the set's other values"
-                     + ("; the heart's reserve is re-fitted with its loss rate to Swain's heart-failure curve as "
-                        "well, at the LVEF below which the set counts heart failure "
+                     + ("; the heart's reserve (<code>myocardial_reserve</code>) is re-fitted with its loss rate "
+                        "to Swain's heart-failure curve as well, at the LVEF below which the set counts heart failure "
                         "(<code>heart_failure_lvef_percent</code>, drawn: the heart's structure, which the data leave "
                         "open), and a set with which no reserve reproduces that curve is left out"
                         + ("; on that heart and the set's echo error, what heart-failure therapy restores "

@@ -33,9 +33,10 @@ from crosstalk.validation.heart_recovery import (
     ASSESSED_MONTHS,
     RECOVERY_PARAMETER,
     read_recovery_fit,
+    recovery_curve,
     recovery_outcome,
     recovery_predictions,
-    solve_recovery,
+    recovery_quantiles,
 )
 from crosstalk.validation.population_heart import decline_days_after_last_dose, followed
 from crosstalk.validation.protocols import (
@@ -203,7 +204,7 @@ def ctrcd_recovery(sim: Simulator, *, parameters: Mapping[str, float] | None = N
     table = parameter_ids(sim.model)[RECOVERY_PARAMETER].value
     restored = float((parameters or {}).get(RECOVERY_PARAMETER, table))
     grid = np.linspace(0.0, 1.0, 21)
-    full, partial = np.array([recovery_predictions(population, courses, float(r)) for r in grid]).T
+    full, partial = recovery_curve(population, courses, grid)
     partial = partial * (1.0 - full)
     at_full, at_partial_of_rest = recovery_predictions(population, courses, restored)
     at_partial = at_partial_of_rest * (1.0 - at_full)
@@ -214,8 +215,7 @@ def ctrcd_recovery(sim: Simulator, *, parameters: Mapping[str, float] | None = N
     untreated_noisy = noisy_full + noisy_partial_of_rest * (1.0 - noisy_full)
     # how the fit depends on how recovery was judged: the best of readings every 6 months (Cardinale's schedule
     # after the first year) instead of one reading a year on
-    judged = {months: [solve_recovery(population, courses, position=q, assessed_months=months)
-                       for q in (0.5, 0.025, 0.975)]
+    judged = {months: recovery_quantiles(population, courses, (0.5, 0.025, 0.975), assessed_months=months)
               for months in ((6.0, 12.0), (6.0, 12.0, 18.0, 24.0))}
     estimates, observed, summary = read_recovery_fit()
     row = estimates.set_index("parameter").loc[RECOVERY_PARAMETER]

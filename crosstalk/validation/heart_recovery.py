@@ -39,6 +39,7 @@ Ohtani K et al. (2019) Clin Res Cardiol 108:600. PMID:30367208.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +68,12 @@ __all__ = [
     "RecoveryOutcome",
     "read_recovery_fit",
     "recovered_fraction",
+    "recovery_curve",
     "recovery_data",
     "recovery_outcome",
     "recovery_position_range",
     "recovery_predictions",
+    "recovery_quantiles",
     "solve_recovery",
     "write_recovery_fit",
 ]
@@ -265,8 +268,35 @@ def recovery_predictions(population: CardiacPopulation, courses: tuple[InjuryCou
     """The model's proportions of :func:`recovery_data` (over the body-size nodes, weighted by each one's
     incidence, as Cardinale's patients pool them), judged on the best of the readings ``assessed_months`` after
     detection."""
-    return [float(x[0]) for x in _pooled(population, courses, np.array([recovered]), sensitivity_sd,
-                                          assessed_months)]
+    return [float(x[0]) for x in recovery_curve(population, courses, [recovered], sensitivity_sd=sensitivity_sd,
+                                                 assessed_months=assessed_months)]
+
+
+def recovery_curve(population: CardiacPopulation, courses: tuple[InjuryCourse, ...], restored: npt.ArrayLike, *,
+                   sensitivity_sd: float | None = None, assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)
+                   ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """:func:`recovery_predictions` at each of the fractions ``restored`` at once (the seen patients are found
+    once).
+
+    Parameters
+    ----------
+    population : CardiacPopulation
+        A population with a surveillance schedule.
+    courses : tuple of InjuryCourse
+        The regimen's courses, one per body-size node.
+    restored : array_like
+        Fractions of the fall that therapy restores (0 to 1).
+    sensitivity_sd : float, optional
+        Spread of ln(cardiac sensitivity); default the population's.
+    assessed_months : tuple of float
+        Months after detection of the readings recovery is judged on (the best of them).
+
+    Returns
+    -------
+    tuple of ndarray
+        (full recovery, partial recovery of those not fully recovered), one value per fraction.
+    """
+    return _pooled(population, courses, np.asarray(restored, dtype=np.float64), sensitivity_sd, assessed_months)
 
 
 def _pooled(population: CardiacPopulation, courses: tuple[InjuryCourse, ...], recovered: npt.NDArray[np.float64],
@@ -325,10 +355,38 @@ def solve_recovery(population: CardiacPopulation, courses: tuple[InjuryCourse, .
     >>> 0.45 < solve_recovery(pop, courses, position=0.5) < 0.7
     True
     """
+    return recovery_quantiles(population, courses, [position], sensitivity_sd=sensitivity_sd,
+                              assessed_months=assessed_months)[0]
+
+
+def recovery_quantiles(population: CardiacPopulation, courses: tuple[InjuryCourse, ...], positions: Sequence[float],
+                       *, sensitivity_sd: float | None = None,
+                       assessed_months: tuple[float, ...] = (ASSESSED_MONTHS,)) -> list[float]:
+    """:func:`solve_recovery` at several positions of one likelihood, computed once (e.g. a median and a 95 %
+    interval).
+
+    Parameters
+    ----------
+    population : CardiacPopulation
+        A population with a surveillance schedule.
+    courses : tuple of InjuryCourse
+        Cardinale's regimen's courses, one per body-size node.
+    positions : sequence of float
+        Quantiles (0-1) of the likelihood over the restored fraction (a flat prior on 0-1).
+    sensitivity_sd : float, optional
+        Spread of ln(cardiac sensitivity); default the population's.
+    assessed_months : tuple of float
+        Months after detection of the readings recovery is judged on (the best of them).
+
+    Returns
+    -------
+    list of float
+        The restored fraction at each position.
+    """
     full, partial = _pooled(population, courses, _PROFILE_GRID, sensitivity_sd, assessed_months)
     data = recovery_data()
     nll = [binomial_nll(np.array([f, p]), data) for f, p in zip(full, partial, strict=True)]
-    return likelihood_quantile(_PROFILE_GRID, nll, position)
+    return [likelihood_quantile(_PROFILE_GRID, nll, q) for q in positions]
 
 
 def write_recovery_fit(fit: ProportionFit, path: Path = RECOVERY_FIT_FILE) -> Path:
